@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Local services for development and tests: a single-node KRaft Kafka broker and a PostgreSQL server,
+# both on 127.0.0.1 only, both owned by this project (no system service, no default ports).
+#
+#   scripts/services.sh start    start both (harmless when already running), create topics, apply the schema
+#   scripts/services.sh stop     stop both; leaves no process behind
+#   scripts/services.sh status   say what runs where
+#   scripts/services.sh env      print the connection settings as KEY=VALUE lines
+#   scripts/services.sh reset    stop both and delete their data and settings (tests start from scratch)
+#
+# Settings (environment):
+#   CLICKSTREAM_STATE_DIR  where data, logs and pid files live        (default: .run in the checkout)
+#   KAFKA_PORT             broker listener port                      (default: 19092; "auto": a free port)
+#   KAFKA_CONTROLLER_PORT  KRaft controller port                     (default: 19093; "auto": a free port)
+#   PG_PORT                PostgreSQL port                           (default: 15432; "auto": a free port)
+#   KAFKA_PARTITIONS       partitions of user_activity               (default: 4)
+#   DB_USER, DB_PASSWORD, DB_NAME   the database role and database   (default: clickstream for all three)
+#   KAFKA_HEAP             broker JVM heap                           (default: 512m)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/scripts/versions.sh"
+
+STATE=${CLICKSTREAM_STATE_DIR:-$ROOT/.run}
+mkdir -p "$STATE"
+STATE=$(cd "$STATE" && pwd)
+SETTINGS="$STATE/services.env"
+
+die() { printf 'services: %s\n' "$*" >&2; exit 1; }
+log() { printf '[services] %s\n' "$*"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Settings chosen at the first start are kept in $SETTINGS so that later calls (stop, tests) agree.
+load_settings() {
+  if [ -f "$SETTINGS" ]; then
+    # shellcheck disable=SC1090
+    source "$SETTINGS"
+    return
+  fi
+  KAFKA_PORT=${KAFKA_PORT:-19092}
+  KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-19093}
+  PG_PORT=${PG_PORT:-15432}
+  [ "$KAFKA_PORT" = auto ] && KAFKA_PORT=$(free_port)
+  [ "$KAFKA_CONTROLLER_PORT" = auto ] && KAFKA_CONTROLLER_PORT=$(free_port)
+  [ "$PG_PORT" = auto ] && PG_PORT=$(free_port)
+  DB_USER=${DB_USER:-clickstream}
+  DB_PASSWORD=${DB_PASSWORD:-clickstream}
+  DB_NAME=${DB_NAME:-clickstream}
+  cat > "$SETTINGS" <<EOF
+KAFKA_PORT=$KAFKA_PORT
+KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
+PG_PORT=$PG_PORT
+DB_USER=$DB_USER
+DB_PASSWORD=$DB_PASSWORD
+DB_NAME=$DB_NAME
+KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
+DB_HOST=127.0.0.1
+DB_PORT=$PG_PORT
+EOF
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------------------
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PG_OS_USER=clickstream-pg
+
+# The server refuses to run as root, so as root it runs as a dedicated system user, with its data where
+# that user can reach it (a checkout under /root is not traversable by other users).
+pg_dir() {
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "/var/tmp/clickstream-pg/$(echo "$STATE" | md5sum | cut -c1-12)"
+  else
+    echo "$STATE/pg"
+  fi
+}
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+  [ -n "$PG_BIN" ] || die "PostgreSQL server not installed: run scripts/install-deps.sh"
+  local dir; dir=$(pg_dir)
+  if [ "$(id -u)" -eq 0 ] && ! id "$PG_OS_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+  fi
+  if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    log "postgres already running on 127.0.0.1:$PG_PORT"
+    return
+  fi
+  port_open "$PG_PORT" && die "port $PG_PORT is already in use: stop what uses it or set PG_PORT to a free port"
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir" && chmod 700 "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    log "postgres: initdb in $dir/data"
+    printf '%s\n' "$DB_PASSWORD" > "$dir/pwfile"
+    [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir/pwfile"
+    as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$DB_USER" --pwfile="$dir/pwfile" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+      die "initdb failed: see $dir/initdb.log"
+    rm -f "$dir/pwfile"
+  fi
+  # Loopback only; the socket lives beside the data, not in /var/run/postgresql.
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=on -c synchronous_commit=on" start >/dev/null ||
+    die "postgres did not start: see $dir/server.log"
+  if ! as_pg "$PG_BIN/psql" -h "$dir" -p "$PG_PORT" -U "$DB_USER" -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
+    as_pg "$PG_BIN/psql" -q -h "$dir" -p "$PG_PORT" -U "$DB_USER" -d postgres -c "CREATE DATABASE \"$DB_NAME\""
+  fi
+  PGPASSWORD=$DB_PASSWORD psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
+    -f "$ROOT/sql/init-db.sql" >/dev/null
+  log "postgres ready on 127.0.0.1:$PG_PORT (database $DB_NAME, schema applied)"
+}
+
+pg_stop() {
+  [ -n "$PG_BIN" ] || return 0
+  local dir; dir=$(pg_dir)
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  log "postgres stopped"
+}
+
+# --- Kafka ------------------------------------------------------------------------------------------
+KAFKA_DIR="$ROOT/.deps/kafka-$KAFKA_VERSION"
+
+kafka_java() {
+  local heap=${KAFKA_HEAP:-512m}
+  JAVA_CMD=(java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true
+    -Dlog4j2.configurationFile="$STATE/kafka/log4j2.properties" -Dkafka.logs.dir="$STATE/kafka"
+    -cp "$(cat "$KAFKA_DIR/classpath.txt")" "$@")
+}
+
+kafka_start() {
+  [ -s "$KAFKA_DIR/classpath.txt" ] || die "Kafka $KAFKA_VERSION jars missing: run scripts/install-deps.sh"
+  local dir="$STATE/kafka"
+  if alive "$dir/kafka.pid"; then
+    log "kafka already running on 127.0.0.1:$KAFKA_PORT"
+    return
+  fi
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is already in use: stop what uses it or set KAFKA_PORT to a free port"
+  port_open "$KAFKA_CONTROLLER_PORT" &&
+    die "port $KAFKA_CONTROLLER_PORT is already in use: stop what uses it or set KAFKA_CONTROLLER_PORT"
+  mkdir -p "$dir"
+  cat > "$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=24
+EOF
+  cat > "$dir/log4j2.properties" <<EOF
+appender.file.type=File
+appender.file.name=file
+appender.file.fileName=$dir/server.log
+appender.file.layout.type=PatternLayout
+appender.file.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.file.ref=file
+logger.kafka.name=kafka
+logger.kafka.level=WARN
+logger.apache.name=org.apache.kafka
+logger.apache.level=WARN
+EOF
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    log "kafka: formatting KRaft storage in $dir/data"
+    kafka_java kafka.tools.StorageTool random-uuid
+    local cluster_id; cluster_id=$("${JAVA_CMD[@]}")
+    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties"
+    "${JAVA_CMD[@]}" >"$dir/format.log" 2>&1 || die "kafka storage format failed: see $dir/format.log"
+  fi
+  kafka_java kafka.Kafka "$dir/server.properties"
+  # setsid: the broker outlives this script and ignores the terminal's Ctrl-C; `stop` ends it.
+  nohup setsid "${JAVA_CMD[@]}" >"$dir/stdout.log" 2>&1 &
+  echo $! > "$dir/kafka.pid"
+  # Ready means the broker answers a metadata request; creating the topics below checks exactly that.
+  for _ in $(seq 1 120); do
+    port_open "$KAFKA_PORT" && break
+    alive "$dir/kafka.pid" || die "kafka exited during start: see $dir/server.log and $dir/stdout.log"
+    sleep 0.5
+  done
+  port_open "$KAFKA_PORT" || die "kafka did not open 127.0.0.1:$KAFKA_PORT within 60 s: see $dir/server.log"
+  "$ROOT/build/clickstream" topics --bootstrap-servers "127.0.0.1:$KAFKA_PORT" \
+    --partitions "${KAFKA_PARTITIONS:-4}" --timeout 60 ||
+    die "kafka did not become ready: see $dir/server.log"
+  log "kafka ready on 127.0.0.1:$KAFKA_PORT"
+}
+
+kafka_stop() {
+  local pidfile="$STATE/kafka/kafka.pid"
+  alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  local pid; pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+  log "kafka stopped"
+}
+
+cmd=${1:-}
+case "$cmd" in
+  start)
+    load_settings
+    [ -x "$ROOT/build/clickstream" ] || die "build/clickstream missing: run make build"
+    pg_start
+    kafka_start
+    ;;
+  stop)
+    [ -f "$SETTINGS" ] || exit 0
+    load_settings
+    kafka_stop
+    pg_stop
+    ;;
+  status)
+    [ -f "$SETTINGS" ] || { echo "not started"; exit 0; }
+    load_settings
+    if alive "$STATE/kafka/kafka.pid"; then echo "kafka: running on 127.0.0.1:$KAFKA_PORT"; else echo "kafka: stopped"; fi
+    if as_pg "$PG_BIN/pg_ctl" -D "$(pg_dir)/data" status >/dev/null 2>&1; then
+      echo "postgres: running on 127.0.0.1:$PG_PORT"
+    else
+      echo "postgres: stopped"
+    fi
+    ;;
+  reset)
+    if [ -f "$SETTINGS" ]; then
+      load_settings
+      kafka_stop
+      pg_stop
+      rm -rf "$(pg_dir)"
+    fi
+    rm -rf "$STATE/kafka" "$SETTINGS"
+    ;;
+  env)
+    load_settings
+    cat "$SETTINGS"
+    ;;
+  *)
+    echo "usage: scripts/services.sh start|stop|status|env|reset" >&2
+    exit 2
+    ;;
+esac

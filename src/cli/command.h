@@ -1,0 +1,21 @@
+// Each subcommand of the `clickstream` binary registers itself on the CLI11 app through one function
+// declared here. A subcommand's callback ends the process with its exit code by throwing
+// CLI::RuntimeError(code) after printing a one-line error; see README "Exit codes".
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace clickstream::cli {
+
+// Exit codes shared by all subcommands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;        // bad flag, env var or configuration value
+inline constexpr int kExitUnavailable = 3;  // a server (Kafka, PostgreSQL) cannot be reached or refused us
+inline constexpr int kExitData = 4;         // input or output files cannot be read or written
+inline constexpr int kExitInternal = 70;    // a bug: please report it
+
+void RegisterProduceCommand(CLI::App& app);
+void RegisterTopicsCommand(CLI::App& app);
+void RegisterReplayCommand(CLI::App& app);
+
+}  // namespace clickstream::cli

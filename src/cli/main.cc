@@ -1,0 +1,25 @@
+// clickstream: real-time website activity analytics. See README.md.
+#include <cstdio>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"clickstream: event-time analytics of website activity from Kafka", "clickstream"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "clickstream 0.1.0");
+  clickstream::cli::RegisterProduceCommand(app);
+  clickstream::cli::RegisterTopicsCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    // One line naming the problem and the way to the fix, instead of the whole help text.
+    std::fprintf(stderr, "clickstream: %s (see `clickstream %s--help`)\n", e.what(),
+                 app.get_subcommands().empty() ? "" : (app.get_subcommands()[0]->get_name() + " ").c_str());
+    return clickstream::cli::kExitUsage;
+  }
+  return 0;
+}

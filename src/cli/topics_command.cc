@@ -1,0 +1,48 @@
+// `clickstream topics`: create the pipeline's topics if they are missing.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "kafka/topics.h"
+
+namespace clickstream::cli {
+namespace {
+
+struct TopicsFlags {
+  std::string bootstrap_servers = "127.0.0.1:19092";
+  std::string input_topic = "user_activity";
+  std::string enriched_topic = "enriched_activity";
+  std::string dlq_topic = "user_activity_dlq";
+  int partitions = 4;
+  int timeout_s = 30;
+};
+
+void CreateTopics(const TopicsFlags& f) {
+  const Status status = kafka::EnsureTopics(
+      f.bootstrap_servers,
+      {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}}, f.timeout_s * 1000);
+  if (!status.ok()) {
+    std::fprintf(stderr, "clickstream topics: %s\n", status.message().c_str());
+    throw CLI::RuntimeError(kExitUnavailable);
+  }
+  std::printf("topics ready: %s (%d partitions), %s, %s\n", f.input_topic.c_str(), f.partitions,
+              f.enriched_topic.c_str(), f.dlq_topic.c_str());
+}
+
+}  // namespace
+
+void RegisterTopicsCommand(CLI::App& app) {
+  auto flags = std::make_shared<TopicsFlags>();
+  CLI::App* cmd = app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
+  cmd->add_option("--bootstrap-servers", flags->bootstrap_servers, "Kafka brokers, host:port[,...]")
+      ->envname("KAFKA_BOOTSTRAP_SERVERS")
+      ->capture_default_str();
+  cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--timeout", flags->timeout_s, "Seconds to wait for the broker")->capture_default_str();
+  cmd->callback([flags] { CreateTopics(*flags); });
+}
+
+}  // namespace clickstream::cli

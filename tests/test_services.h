@@ -1,0 +1,48 @@
+// Access to the Kafka broker and PostgreSQL server that scripts/services.sh started for the test run
+// (ctest fixture "services"): their settings are read from $CLICKSTREAM_STATE_DIR/services.env.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "postgres/connection.h"
+
+namespace clickstream::testing {
+
+struct TestServices {
+  std::string bootstrap_servers;
+  pg::ConnectionOptions pg;
+};
+
+// Aborts the test binary with a clear message when the services are not running.
+const TestServices& Services();
+
+// Path of the built `clickstream` binary.
+std::string ClickstreamBinary();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+// Runs a shell command line and captures its output.
+CommandResult RunCommand(const std::string& command_line);
+
+// A topic name unique to this test process.
+std::string UniqueTopic(const std::string& prefix);
+
+struct ConsumedRecord {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+};
+// Reads every partition of `topic` from the beginning until `expected` records arrived or
+// `timeout_s` passed. `read_committed` sets isolation.level (transactional producers).
+std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected, int timeout_s,
+                                       bool read_committed = false);
+
+}  // namespace clickstream::testing
