@@ -16,6 +16,8 @@ inline constexpr int kExitInternal = 70;    // a bug: please report it
 
 void RegisterProduceCommand(CLI::App& app);
 void RegisterTopicsCommand(CLI::App& app);
+void RegisterRunCommand(CLI::App& app);
+void RegisterTailCommand(CLI::App& app);
 void RegisterReplayCommand(CLI::App& app);
 
 }  // namespace clickstream::cli

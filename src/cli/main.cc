@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "clickstream 0.1.0");
   clickstream::cli::RegisterProduceCommand(app);
   clickstream::cli::RegisterTopicsCommand(app);
+  clickstream::cli::RegisterTailCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

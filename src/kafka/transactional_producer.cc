@@ -1,0 +1,90 @@
+#include "kafka/transactional_producer.h"
+
+#include <chrono>
+#include <thread>
+
+#include "kafka/kafka_status.h"
+
+namespace clickstream::kafka {
+namespace {
+
+// Converts a transactional API error; the error object is owned (and freed) here.
+Status FromTxnError(RdKafka::Error* error, std::string_view what) {
+  if (error == nullptr) return Status::OK();
+  std::unique_ptr<RdKafka::Error> owned(error);
+  return Status::Unavailable("kafka: " + std::string(what) + ": " + owned->str());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(const ConfigPairs& base,
+                                                                            const std::string& transactional_id,
+                                                                            int timeout_ms) {
+  ConfigPairs pairs = base;
+  pairs.emplace_back("transactional.id", transactional_id);
+  pairs.emplace_back("enable.idempotence", "true");
+  pairs.emplace_back("transaction.timeout.ms", "60000");
+  ASSIGN_OR_RETURN(auto conf, MakeConf(pairs));
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
+  if (!producer) return Status::InvalidArgument("kafka: create producer " + transactional_id + ": " + err);
+  RETURN_NOT_OK(FromTxnError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));
+  RETURN_NOT_OK(FromTxnError(producer->begin_transaction(), "begin transaction"));
+  return std::unique_ptr<TransactionalProducer>(new TransactionalProducer(std::move(producer)));
+}
+
+TransactionalProducer::~TransactionalProducer() {
+  // An open transaction is aborted by the broker's timeout or fenced by the next owner; nothing to flush.
+  if (producer_) producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+}
+
+Status TransactionalProducer::Send(const std::string& topic, std::string_view key, std::string_view value,
+                                   const std::vector<Header>& headers) {
+  for (;;) {
+    RdKafka::Headers* hdrs = nullptr;
+    if (!headers.empty()) {
+      hdrs = RdKafka::Headers::create();
+      for (const auto& h : headers) hdrs->add(h.name, h.value);
+    }
+    const RdKafka::ErrorCode code = producer_->produce(
+        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+        value.size(), key.data(), key.size(), 0, hdrs, nullptr);
+    if (code == RdKafka::ERR_NO_ERROR) break;  // librdkafka now owns hdrs
+    delete hdrs;
+    if (code != RdKafka::ERR__QUEUE_FULL) return FromRdKafka(code, "produce to " + topic);
+    producer_->poll(10);
+  }
+  ++pending_;
+  producer_->poll(0);
+  return Status::OK();
+}
+
+Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, Partition partition, Offset next_offset,
+                                               RdKafka::ConsumerGroupMetadata* group_metadata, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const std::string what = "commit transaction of partition " + std::to_string(partition.id());
+  // Runs one transactional step, repeating it while librdkafka calls the error retriable.
+  auto with_retries = [&](auto&& step) -> Status {
+    for (;;) {
+      std::unique_ptr<RdKafka::Error> error(step());
+      if (!error) return Status::OK();
+      if (!error->is_retriable() || std::chrono::steady_clock::now() >= deadline) {
+        Status status = Status::Unavailable("kafka: " + what + ": " + error->str());
+        if (error->txn_requires_abort()) delete producer_->abort_transaction(timeout_ms);
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  };
+  std::vector<RdKafka::TopicPartition*> offsets = {
+      RdKafka::TopicPartition::create(input_topic, partition.id(), next_offset.value())};
+  Status status =
+      with_retries([&] { return producer_->send_offsets_to_transaction(offsets, group_metadata, timeout_ms); });
+  RdKafka::TopicPartition::destroy(offsets);
+  RETURN_NOT_OK(status);
+  RETURN_NOT_OK(with_retries([&] { return producer_->commit_transaction(timeout_ms); }));
+  pending_ = 0;
+  return FromTxnError(producer_->begin_transaction(), "begin transaction");
+}
+
+}  // namespace clickstream::kafka
