@@ -1,0 +1,66 @@
+// active_users (SPEC.md section 3): EXACT number of distinct users per window of `window` length sliding
+// by `slide`, aligned to the epoch; each event belongs to the window/slide windows that contain it.
+//
+// Exactness without a set per window: time is cut into steps of `slide`, and each user carries a small
+// bitmap of the steps in which it has accepted events (UserActivity, owned by the caller's user table).
+// An event adds the user to a window iff the user had no event in any step of that window yet.
+//
+// Thread safety: not synchronised. REQUIRES (as for every engine part): only non-late events are added.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "engine/changes.h"
+#include "engine/snapshot.h"
+
+namespace clickstream {
+
+// The steps in which one user had events, as bits [base, base + 32). Steps older than the watermark
+// allows are shifted out; EngineOptions::Validate keeps the needed span inside the bitmap.
+struct UserActivity {
+  int64_t base = 0;
+  uint32_t bits = 0;
+};
+
+class ActiveUsers {
+ public:
+  // REQUIRES: window is a positive multiple of slide (EngineOptions::Validate).
+  ActiveUsers(Duration window, Duration slide);
+
+  // Counts the user of an event at `t` in each window that contains t and did not count it yet.
+  void Add(EventTime t, UserActivity* user);
+
+  // The watermark from which `user` can no longer affect any window (every window holding one of its
+  // events is final); EventTime::Min() for a user without events.
+  EventTime Expiry(const UserActivity& user) const;
+
+  // Appends every window changed since the previous call, then each window final at `w` (is_final = true)
+  // and frees the final windows.
+  void TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out);
+
+  size_t open_windows() const { return windows_.size(); }
+
+  void Save(SnapshotWriter* out) const;
+  [[nodiscard]] Status Load(SnapshotReader* in);
+  static void SaveUser(const UserActivity& user, SnapshotWriter* out);
+  [[nodiscard]] static Status LoadUser(SnapshotReader* in, UserActivity* user);
+
+ private:
+  struct Window {
+    int64_t count = 0;
+    bool dirty = false;
+  };
+
+  EventTime StepStart(int64_t step) const { return EventTime::FromMicros(step * slide_.micros()); }
+
+  Duration window_;
+  Duration slide_;
+  int64_t steps_per_window_;
+  std::map<int64_t, Window> windows_;  // by first step; only windows not yet final
+};
+
+}  // namespace clickstream

@@ -1,0 +1,79 @@
+// Parsing and validation of input records (SPEC.md section 1) with simdjson On-Demand.
+//
+// A record is accepted when it is one JSON object, valid UTF-8, whose fields `event_time`, `user_id`,
+// `page_url` and `event_type` are present, are strings and are in range. Unknown fields are allowed (their
+// values must still be valid JSON) and ignored. A record that names one of the four fields twice is
+// rejected (`duplicate_field`): consumers disagree on which copy wins, so such a record has no single
+// meaning. Keys are compared after unescaping ("user\u005fid" is user_id).
+//
+// Thread safety: an EventParser is not thread-safe; use one per thread. It owns its buffers and reuses
+// them, so steady-state parsing allocates only the strings of the returned Event.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "engine/event.h"
+
+namespace clickstream {
+
+enum class RejectReason : uint8_t {
+  kInvalidJson,        // not JSON, or trailing content after the object
+  kNotAnObject,        // valid JSON but not an object (array, string, number, ...)
+  kInvalidUtf8,        // bytes that are not UTF-8, anywhere in the record
+  kMissingField,       // one of the four fields is absent
+  kDuplicateField,     // one of the four fields appears twice
+  kWrongType,          // one of the four fields is not a string
+  kEmptyField,         // user_id, page_url (or event_time/event_type) is ""
+  kFieldTooLong,       // user_id over 256 bytes or page_url over 2048 bytes
+  kInvalidEventTime,   // event_time is not RFC 3339 with an offset
+  kUnknownEventType,   // event_type is not one of the four names
+};
+
+// Stable snake_case code, e.g. "invalid_utf8": used in DLQ headers, metrics and rejected.jsonl.
+std::string_view RejectReasonName(RejectReason reason);
+
+inline constexpr size_t kMaxUserIdBytes = 256;
+inline constexpr size_t kMaxPageUrlBytes = 2048;
+
+struct Rejection {
+  RejectReason reason;
+  std::string detail;  // one line for humans, naming the field, e.g. "user_id: longer than 256 bytes"
+};
+
+// Either the accepted Event or the Rejection.
+class ParseOutcome {
+ public:
+  ParseOutcome(Event event) : value_(std::move(event)) {}            // NOLINT(google-explicit-constructor)
+  ParseOutcome(Rejection rejection) : value_(std::move(rejection)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return std::holds_alternative<Event>(value_); }
+  // REQUIRES: ok().
+  const Event& event() const& { return std::get<Event>(value_); }
+  Event&& event() && { return std::get<Event>(std::move(value_)); }
+  // REQUIRES: !ok().
+  const Rejection& rejection() const { return std::get<Rejection>(value_); }
+
+ private:
+  std::variant<Event, Rejection> value_;
+};
+
+class EventParser {
+ public:
+  EventParser();
+  ~EventParser();
+  EventParser(const EventParser&) = delete;
+  EventParser& operator=(const EventParser&) = delete;
+
+  // Parses one record (a Kafka value or a JSON Lines line without its newline).
+  ParseOutcome Parse(std::string_view record);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clickstream

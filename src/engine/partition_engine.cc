@@ -1,0 +1,275 @@
+#include "engine/partition_engine.h"
+
+#include <functional>
+#include <queue>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/active_users.h"
+#include "engine/page_view_counts.h"
+#include "engine/sessions.h"
+#include "engine/snapshot.h"
+#include "engine/string_hash.h"
+#include "engine/watermark.h"
+
+namespace clickstream {
+namespace {
+
+constexpr uint32_t kSnapshotMagic = 0x434b4c43;  // "CLKC"
+constexpr uint32_t kSnapshotVersion = 1;
+
+struct User {
+  const std::string* id = nullptr;  // the key in State::index
+  UserActivity activity;
+  UserSessions sessions;
+  // Due time of this user's live entry in the due queue; Min() if none. Entries with another time are stale.
+  EventTime queued_due = EventTime::Min();
+  bool dirty = false;
+};
+
+void SaveEvent(const Event& e, SnapshotWriter* out) {
+  out->Put(e.event_time);
+  out->Put(e.user_id);
+  out->Put(e.page_url);
+  out->Put(e.event_type);
+}
+
+Status LoadEvent(SnapshotReader* in, Event* e) {
+  RETURN_NOT_OK(in->Get(&e->event_time));
+  RETURN_NOT_OK(in->Get(&e->user_id));
+  RETURN_NOT_OK(in->Get(&e->page_url));
+  return in->Get(&e->event_type);
+}
+
+}  // namespace
+
+struct PartitionEngine::State {
+  explicit State(EngineOptions o)
+      : options(o),
+        watermark(o.allowed_lateness),
+        page_views(o.page_view_window),
+        active_users(o.active_users_window, o.active_users_slide) {}
+
+  uint32_t FindOrCreate(std::string_view user_id) {
+    auto it = index.find(user_id);
+    if (it != index.end()) return it->second;
+    uint32_t slot;
+    if (free_slots.empty()) {
+      slot = static_cast<uint32_t>(users.size());
+      users.emplace_back();
+    } else {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    }
+    it = index.emplace(std::string(user_id), slot).first;
+    users[slot].id = &it->first;
+    return slot;
+  }
+
+  void Free(uint32_t slot) {
+    index.erase(index.find(*users[slot].id));
+    users[slot] = User{};
+    free_slots.push_back(slot);
+  }
+
+  void MarkDirty(uint32_t slot) {
+    if (users[slot].dirty) return;
+    users[slot].dirty = true;
+    dirty.push_back(slot);
+  }
+
+  // Queues the user for the next watermark at which it has work, unless an earlier entry is queued.
+  void Schedule(uint32_t slot) {
+    User& u = users[slot];
+    const Watermark w = watermark.watermark();
+    EventTime next = u.sessions.NextDue(w, options.session_gap);
+    const EventTime expiry = active_users.Expiry(u.activity);
+    if (expiry > w.time() && (next == EventTime::Min() || expiry < next)) next = expiry;
+    if (next == EventTime::Min()) return;
+    if (u.queued_due != EventTime::Min() && u.queued_due <= next) return;
+    u.queued_due = next;
+    due.emplace(next.micros(), slot);
+  }
+
+  // Visits every user with work at the current watermark: freezes its old events (bounding its state) and
+  // marks it for TakeChanges.
+  void ProcessDue() {
+    const Watermark w = watermark.watermark();
+    while (!due.empty() && due.top().first <= w.time().micros()) {
+      const uint32_t slot = due.top().second;
+      const EventTime when = EventTime::FromMicros(due.top().first);
+      due.pop();
+      User& u = users[slot];
+      if (u.queued_due != when) continue;
+      u.queued_due = EventTime::Min();
+      u.sessions.Advance(w, options.session_gap);
+      MarkDirty(slot);
+      Schedule(slot);
+    }
+  }
+
+  EngineOptions options;
+  WatermarkTracker watermark;
+  PageViewCounts page_views;
+  ActiveUsers active_users;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
+  std::vector<User> users;  // by slot
+  std::vector<uint32_t> free_slots;
+  std::vector<uint32_t> dirty;  // slots to visit in TakeChanges, in first-touch order
+  using DueEntry = std::pair<int64_t, uint32_t>;
+  std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due;
+  std::vector<LateEvent> late;
+  size_t open_sessions = 0;
+};
+
+PartitionEngine::PartitionEngine(EngineOptions options) : state_(std::make_unique<State>(options)) {}
+PartitionEngine::~PartitionEngine() = default;
+PartitionEngine::PartitionEngine(PartitionEngine&&) noexcept = default;
+PartitionEngine& PartitionEngine::operator=(PartitionEngine&&) noexcept = default;
+
+Admission PartitionEngine::Add(const Event& event) {
+  State& s = *state_;
+  const EventTime t = event.event_time;
+  if (s.watermark.IsLate(t)) {
+    const Duration lateness = s.watermark.Lateness(t);
+    s.late.push_back({event, lateness});
+    return {true, lateness};
+  }
+  if (event.event_type == EventType::kPageView) s.page_views.Add(t, event.page_url);
+  const uint32_t slot = s.FindOrCreate(event.user_id);
+  User& u = s.users[slot];
+  s.active_users.Add(t, &u.activity);
+  u.sessions.Add(t, event.event_type);
+  s.MarkDirty(slot);
+  s.Schedule(slot);
+  if (s.watermark.Accept(t)) s.ProcessDue();
+  return {};
+}
+
+Watermark PartitionEngine::watermark() const { return state_->watermark.watermark(); }
+
+void PartitionEngine::TakeChanges(Changes* out) {
+  State& s = *state_;
+  out->clear();
+  const Watermark w = s.watermark.watermark();
+  s.page_views.TakeChanges(w, &out->page_view_counts);
+  s.active_users.TakeChanges(w, &out->active_users);
+  for (const uint32_t slot : s.dirty) {
+    User& u = s.users[slot];
+    u.dirty = false;
+    s.open_sessions -= u.sessions.open_sessions();
+    u.sessions.TakeChanges(*u.id, w, s.options.session_gap, out);
+    s.open_sessions += u.sessions.open_sessions();
+    if (u.sessions.empty() && s.active_users.Expiry(u.activity) <= w.time()) {
+      s.Free(slot);
+    } else {
+      s.Schedule(slot);
+    }
+  }
+  s.dirty.clear();
+  out->late_events.swap(s.late);
+  s.late.clear();
+}
+
+std::string PartitionEngine::SaveState() const {
+  const State& s = *state_;
+  std::string snapshot;
+  SnapshotWriter out(&snapshot);
+  out.Put(kSnapshotMagic);
+  out.Put(kSnapshotVersion);
+  for (Duration d : {s.options.allowed_lateness, s.options.session_gap, s.options.page_view_window,
+                     s.options.active_users_window, s.options.active_users_slide}) {
+    out.Put(d);
+  }
+  out.Put(s.watermark.max_event_time());
+  s.page_views.Save(&out);
+  s.active_users.Save(&out);
+  // Users in slot order; the dirty list as positions in that order.
+  std::vector<uint32_t> position(s.users.size());
+  uint32_t n_users = 0;
+  for (uint32_t slot = 0; slot < s.users.size(); ++slot) {
+    if (s.users[slot].id != nullptr) position[slot] = n_users++;
+  }
+  out.Put(n_users);
+  for (const User& u : s.users) {
+    if (u.id == nullptr) continue;
+    out.Put(*u.id);
+    ActiveUsers::SaveUser(u.activity, &out);
+    u.sessions.Save(&out);
+  }
+  out.Put(static_cast<uint32_t>(s.dirty.size()));
+  for (const uint32_t slot : s.dirty) out.Put(position[slot]);
+  out.Put(static_cast<uint32_t>(s.late.size()));
+  for (const LateEvent& late : s.late) {
+    SaveEvent(late.event, &out);
+    out.Put(late.lateness);
+  }
+  return snapshot;
+}
+
+Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, EngineOptions options) {
+  RETURN_NOT_OK(options.Validate());
+  SnapshotReader in(snapshot);
+  uint32_t magic = 0, version = 0;
+  RETURN_NOT_OK(in.Get(&magic));
+  RETURN_NOT_OK(in.Get(&version));
+  if (magic != kSnapshotMagic) return SnapshotReader::Corrupt("not an engine snapshot");
+  if (version != kSnapshotVersion) {
+    return Status::InvalidData("engine snapshot version " + std::to_string(version) + " is not supported (expected " +
+                               std::to_string(kSnapshotVersion) + "): rebuild state by replaying the partition");
+  }
+  EngineOptions saved;
+  for (Duration* d : {&saved.allowed_lateness, &saved.session_gap, &saved.page_view_window,
+                      &saved.active_users_window, &saved.active_users_slide}) {
+    RETURN_NOT_OK(in.Get(d));
+  }
+  if (!(saved == options)) {
+    return Status::InvalidArgument("engine snapshot was taken with other window, gap or lateness options");
+  }
+  PartitionEngine engine(options);
+  State& s = *engine.state_;
+  EventTime max_time;
+  RETURN_NOT_OK(in.Get(&max_time));
+  if (max_time != EventTime::Min()) (void)s.watermark.Accept(max_time);
+  RETURN_NOT_OK(s.page_views.Load(&in));
+  RETURN_NOT_OK(s.active_users.Load(&in));
+  uint32_t n_users = 0;
+  RETURN_NOT_OK(in.GetCount(&n_users, 8));
+  for (uint32_t i = 0; i < n_users; ++i) {
+    std::string id;
+    RETURN_NOT_OK(in.Get(&id));
+    if (s.index.contains(id)) return SnapshotReader::Corrupt("duplicate user");
+    const uint32_t slot = s.FindOrCreate(id);
+    User& u = s.users[slot];
+    RETURN_NOT_OK(ActiveUsers::LoadUser(&in, &u.activity));
+    RETURN_NOT_OK(u.sessions.Load(&in));
+    s.open_sessions += u.sessions.open_sessions();
+    s.Schedule(slot);
+  }
+  uint32_t n_dirty = 0;
+  RETURN_NOT_OK(in.GetCount(&n_dirty, 4));
+  for (uint32_t i = 0; i < n_dirty; ++i) {
+    uint32_t position = 0;
+    RETURN_NOT_OK(in.Get(&position));
+    if (position >= n_users) return SnapshotReader::Corrupt("dirty user out of range");
+    s.MarkDirty(position);  // slots were assigned in snapshot order
+  }
+  uint32_t n_late = 0;
+  RETURN_NOT_OK(in.GetCount(&n_late, 29));
+  s.late.resize(n_late);
+  for (LateEvent& late : s.late) {
+    RETURN_NOT_OK(LoadEvent(&in, &late.event));
+    RETURN_NOT_OK(in.Get(&late.lateness));
+  }
+  if (!in.at_end()) return SnapshotReader::Corrupt("trailing bytes");
+  return engine;
+}
+
+size_t PartitionEngine::open_windows() const {
+  return state_->page_views.open_windows() + state_->active_users.open_windows();
+}
+size_t PartitionEngine::open_sessions() const { return state_->open_sessions; }
+size_t PartitionEngine::tracked_users() const { return state_->index.size(); }
+
+}  // namespace clickstream

@@ -1,0 +1,90 @@
+// Sessions of one user (SPEC.md section 4), maintained incrementally under out-of-order arrival.
+//
+// Rule: order the user's accepted events by (event_time, rank), rank page_view = click = 0 <
+// session_end = 1 < session_start = 2. Between two neighbours in that order there is a session boundary
+// iff the gap is >= G, or the second is a session_start, or the first is a session_end. Because the rule
+// looks at neighbours only, an arriving event can merge two sessions, split one, or move a start earlier,
+// and recomputing the sessions from the events is all it takes.
+//
+// Bounded state: no event can arrive before the watermark W, so the events before W are frozen. Of them
+// the engine keeps only summaries: the sessions already closed by a boundary between two frozen events
+// ("settled", waiting to become final) and the session containing the last frozen event ("frozen head":
+// its counts so far and its last event, which decides the boundary with the next one). Only events at or
+// after W (at most the allowed lateness of them) are kept one by one.
+//
+// Finality: a session is FINAL when it ends with a session_end and W > session_end_time, or when
+// W >= session_end_time + G. SPEC.md says W >= session_end_time for the first case, but an event exactly
+// at W is not late, and a page_view or click at the session_end's own time sorts before the session_end
+// and joins the session; "final" must mean the value can never change, hence the strict inequality.
+//
+// Key collisions: the history is keyed by (user_id, session_start_time). Several markers at the same
+// microsecond can make zero-length sessions that share their start with the session after them (e.g.
+// session_end then session_start at the same time, where the session_end alone is a session). Such a
+// session is not reported: the key holds the last session that starts at that time.
+//
+// Thread safety: not synchronised; owned by the engine's user table.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "engine/changes.h"
+#include "engine/event.h"
+#include "engine/snapshot.h"
+
+namespace clickstream {
+
+class UserSessions {
+ public:
+  // Adds an accepted event. REQUIRES: t >= the watermark of the last Advance.
+  void Add(EventTime t, EventType type);
+
+  // Folds the events before `w` into summaries. REQUIRES: w never decreases between calls.
+  void Advance(Watermark w, Duration gap);
+
+  // The smallest watermark above `w` at which Advance or TakeChanges has work for this user (freezing an
+  // event, a session timing out); EventTime::Min() if none.
+  EventTime NextDue(Watermark w, Duration gap) const;
+
+  // Appends to `out` the history rows of this user changed since the previous call (upserts, final rows,
+  // removed keys) and, if any changed, the user's latest session; then frees the final sessions.
+  // Calls Advance(w, gap) first.
+  void TakeChanges(std::string_view user_id, Watermark w, Duration gap, Changes* out);
+
+  // True when nothing is left: no event, no open session, nothing reported that may still change.
+  bool empty() const;
+  // Sessions reported and not final, as of the last TakeChanges.
+  size_t open_sessions() const { return reported_.size(); }
+
+  void Save(SnapshotWriter* out) const;
+  [[nodiscard]] Status Load(SnapshotReader* in);
+
+  // A session's summary: all the rules need of its events.
+  struct Summary {
+    EventTime start;
+    EventTime end;
+    int64_t event_count = 0;
+    int64_t page_view_count = 0;
+    EventType last_type = EventType::kPageView;  // decides the boundary after the session
+
+    bool operator==(const Summary&) const = default;
+  };
+
+ private:
+  struct TimedType {
+    EventTime time;
+    EventType type;
+  };
+
+  std::vector<TimedType> tail_;              // events at or after W, in (time, rank) order
+  std::optional<Summary> head_;              // the session of the last frozen event, frozen part only
+  std::vector<Summary> settled_;             // closed by frozen boundaries, not yet final, by start
+  std::vector<Summary> reported_;            // non-final sessions as last reported, by start
+  std::optional<Summary> latest_final_;      // the latest session already reported final
+};
+
+}  // namespace clickstream
