@@ -1,0 +1,79 @@
+#include "engine/active_users.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "engine/test_util.h"
+
+namespace clickstream {
+namespace {
+using testing_util::At;
+
+class ActiveUsersTest : public testing::Test {
+ protected:
+  void Add(std::string_view hh_mm, const std::string& user) { active.Add(At(hh_mm), &users[user]); }
+  std::map<EventTime, ActiveUsersRow> Take(Watermark w) {
+    std::vector<ActiveUsersRow> rows;
+    active.TakeChanges(w, &rows);
+    std::map<EventTime, ActiveUsersRow> by_start;
+    for (const auto& row : rows) EXPECT_TRUE(by_start.emplace(row.window_start, row).second);
+    return by_start;
+  }
+
+  ActiveUsers active{Duration::Minutes(5), Duration::Minutes(1)};
+  std::map<std::string, UserActivity> users;
+};
+
+TEST_F(ActiveUsersTest, EachEventBelongsToFiveWindows) {
+  Add("10:02:30", "a");
+  const auto rows = Take(Watermark::None());
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows.begin()->first, At("09:58"));
+  EXPECT_EQ(rows.rbegin()->first, At("10:02"));
+  for (const auto& [start, row] : rows) {
+    EXPECT_EQ(row.window_end, start + Duration::Minutes(5));
+    EXPECT_EQ(row.active_user_count, 1);
+  }
+}
+
+TEST_F(ActiveUsersTest, DistinctUsersExactly) {
+  Add("10:00", "a");
+  Add("10:01", "a");  // same user in overlapping windows: counted once in each
+  Add("10:04:59.999999", "a");
+  Add("10:03", "b");
+  const auto rows = Take(Watermark::None());
+  EXPECT_EQ(rows.at(At("10:00")).active_user_count, 2);  // [10:00, 10:05): a, b
+  EXPECT_EQ(rows.at(At("09:56")).active_user_count, 1);  // [09:56, 10:01): a
+  EXPECT_EQ(rows.at(At("10:01")).active_user_count, 2);  // [10:01, 10:06): a, b
+  EXPECT_EQ(rows.at(At("10:04")).active_user_count, 1);  // [10:04, 10:09): a only
+}
+
+TEST_F(ActiveUsersTest, EventOnTheEdgeBelongsToTheWindowItStarts) {
+  Add("10:05", "a");
+  const auto rows = Take(Watermark::None());
+  EXPECT_TRUE(rows.contains(At("10:05")));   // [10:05, 10:10)
+  EXPECT_FALSE(rows.contains(At("10:00")));  // [10:00, 10:05) excludes 10:05
+}
+
+TEST_F(ActiveUsersTest, FinalWhenWatermarkReachesTheEnd) {
+  Add("10:00", "a");
+  (void)Take(Watermark::None());
+  const auto rows = Take(Watermark(At("10:01")));
+  ASSERT_EQ(rows.size(), 1u);  // only [09:56, 10:01) became final
+  EXPECT_TRUE(rows.at(At("09:56")).is_final);
+  EXPECT_EQ(active.open_windows(), 4u);
+  EXPECT_EQ(active.Expiry(users["a"]), At("10:05"));
+}
+
+TEST_F(ActiveUsersTest, UsersReturningAfterLongIdleAreCountedAgain) {
+  Add("10:00", "a");
+  Add("12:00", "a");  // shifts the user's bitmap far past its base
+  Add("11:58", "a");
+  const auto rows = Take(Watermark::None());
+  EXPECT_EQ(rows.at(At("11:57")).active_user_count, 1);
+  EXPECT_EQ(rows.size(), 5u + 5u + 2u);
+}
+
+}  // namespace
+}  // namespace clickstream
