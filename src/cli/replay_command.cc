@@ -1,0 +1,32 @@
+// `clickstream replay --input FILE.jsonl --output DIR`: the engine over a file, as one partition.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "engine/replay.h"
+
+namespace clickstream::cli {
+
+void RegisterReplayCommand(CLI::App& app) {
+  struct Flags {
+    std::string input;
+    std::string output;
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Run the engine over a JSON Lines file as one partition, in file order, and write the result "
+                "tables as JSON Lines files");
+  cmd->add_option("--input", flags->input, "JSON Lines file of events, or - for standard input")->required();
+  cmd->add_option("--output", flags->output, "Directory for the result files (created if missing)")->required();
+  cmd->callback([flags] {
+    const Result<ReplaySummary> summary = ReplayFile(flags->input, flags->output);
+    if (!summary.ok()) {
+      std::fprintf(stderr, "clickstream replay: %s\n", summary.status().message().c_str());
+      throw CLI::RuntimeError(kExitData);
+    }
+    std::printf("replay: %s; results in %s\n", summary->ToString().c_str(), flags->output.c_str());
+  });
+}
+
+}  // namespace clickstream::cli
