@@ -43,35 +43,24 @@ std::string ToValidUtf8(std::string_view s) {
   return out;
 }
 
-// One output file: rows are appended as JSON objects, one per line.
-class JsonLinesFile {
- public:
-  explicit JsonLinesFile(const std::filesystem::path& path) : path_(path), out_(path, std::ios::binary) {}
-
-  // Begins a row; fields go to the returned writer, End() is called by EndRow().
-  JsonWriter& BeginRow() {
-    line_.clear();
-    writer_ = JsonWriter(&line_);
-    writer_.Begin();
-    return writer_;
+// Writes one JSON object per element of `rows` (write_row(element, writer) adds its fields), one per line.
+template <typename Rows, typename WriteRow>
+Status WriteJsonLines(const std::filesystem::path& path, const Rows& rows, WriteRow write_row) {
+  std::ofstream out(path, std::ios::binary);
+  std::string line;
+  for (const auto& row : rows) {
+    line.clear();
+    JsonWriter w(&line);
+    w.Begin();
+    write_row(row, w);
+    w.End();
+    line.push_back('\n');
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
   }
-  void EndRow() {
-    writer_.End();
-    line_.push_back('\n');
-    out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
-  }
-  [[nodiscard]] Status Close() {
-    out_.close();
-    if (!out_) return Status::IoError("cannot write " + path_.string() + ": " + std::strerror(errno));
-    return Status::OK();
-  }
-
- private:
-  std::filesystem::path path_;
-  std::ofstream out_;
-  std::string line_;
-  JsonWriter writer_{&line_};
-};
+  out.close();
+  if (!out) return Status::IoError("cannot write " + path.string() + ": " + std::strerror(errno));
+  return Status::OK();
+}
 
 void WriteSessionTimes(const SessionRow& row, JsonWriter& w) {
   w.Field("user_id", row.user_id);
@@ -90,59 +79,37 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create output directory " + dir.string() + ": " + ec.message());
-  JsonLinesFile views(dir / kReplayFiles[0]);
-  for (const auto& [key, row] : table.page_view_counts()) {
-    JsonWriter& w = views.BeginRow();
+  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[0], table.page_view_counts(), [](const auto& entry, JsonWriter& w) {
+    const PageViewCountRow& row = entry.second;
     w.Field("window_start", row.window_start);
     w.Field("window_end", row.window_end);
     w.Field("page_url", row.page_url);
     w.Field("view_count", row.view_count);
     w.Field("is_final", row.is_final);
-    views.EndRow();
-  }
-  RETURN_NOT_OK(views.Close());
-  JsonLinesFile active(dir / kReplayFiles[1]);
-  for (const auto& [key, row] : table.active_users()) {
-    JsonWriter& w = active.BeginRow();
+  }));
+  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[1], table.active_users(), [](const auto& entry, JsonWriter& w) {
+    const ActiveUsersRow& row = entry.second;
     w.Field("window_start", row.window_start);
     w.Field("window_end", row.window_end);
     w.Field("active_user_count", row.active_user_count);
     w.Field("is_final", row.is_final);
-    active.EndRow();
-  }
-  RETURN_NOT_OK(active.Close());
-  JsonLinesFile sessions(dir / kReplayFiles[2]);
-  for (const auto& [key, row] : table.sessions()) {
-    JsonWriter& w = sessions.BeginRow();
-    WriteSessionTimes(row, w);
-    w.Field("event_count", row.event_count);
-    w.Field("page_view_count", row.page_view_count);
-    w.Field("is_final", row.is_final);
-    sessions.EndRow();
-  }
-  RETURN_NOT_OK(sessions.Close());
-  JsonLinesFile latest(dir / kReplayFiles[3]);
-  for (const auto& [user, row] : table.user_sessions()) {
-    WriteSessionTimes(row, latest.BeginRow());
-    latest.EndRow();
-  }
-  RETURN_NOT_OK(latest.Close());
-  JsonLinesFile late(dir / kReplayFiles[4]);
-  for (const LateEvent& e : table.late_events()) {
-    JsonWriter& w = late.BeginRow();
+  }));
+  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[2], table.sessions(), [](const auto& entry, JsonWriter& w) {
+    WriteSessionTimes(entry.second, w);
+    w.Field("event_count", entry.second.event_count);
+    w.Field("page_view_count", entry.second.page_view_count);
+    w.Field("is_final", entry.second.is_final);
+  }));
+  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[3], table.user_sessions(),
+                               [](const auto& entry, JsonWriter& w) { WriteSessionTimes(entry.second, w); }));
+  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[4], table.late_events(), [](const LateEvent& e, JsonWriter& w) {
     WriteEventFields(e.event, &w);
     w.Field("lateness_seconds", Seconds(e.lateness));
-    late.EndRow();
-  }
-  RETURN_NOT_OK(late.Close());
-  JsonLinesFile rejects(dir / kReplayFiles[5]);
-  for (const Rejected& r : rejected) {
-    JsonWriter& w = rejects.BeginRow();
+  }));
+  return WriteJsonLines(dir / kReplayFiles[5], rejected, [](const Rejected& r, JsonWriter& w) {
     w.Field("reason", RejectReasonName(r.reason));
     w.Field("raw", r.reason == RejectReason::kInvalidUtf8 ? ToValidUtf8(r.raw) : r.raw);
-    rejects.EndRow();
-  }
-  return rejects.Close();
+  });
 }
 
 }  // namespace
