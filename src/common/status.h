@@ -21,6 +21,7 @@ enum class StatusCode {
   kUnavailable,      // a server cannot be reached; retrying may help
   kIoError,          // local file system failure
   kNotFound,
+  kFenced,           // another process took over the resource (e.g. a Kafka partition): stop using it
   kInternal,
 };
 
@@ -35,6 +36,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+  static Status Fenced(std::string m) { return {StatusCode::kFenced, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }

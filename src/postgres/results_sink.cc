@@ -1,0 +1,306 @@
+#include "postgres/results_sink.h"
+
+#include <algorithm>
+
+namespace clickstream::pg {
+namespace {
+
+constexpr char kClaim[] = R"sql(
+INSERT INTO partition_progress AS p (kafka_partition, fence) VALUES ($1, 1)
+ON CONFLICT (kafka_partition) DO UPDATE SET fence = p.fence + 1, updated_at = now()
+RETURNING fence, next_offset, watermark)sql";
+
+// Matches no row when another process claimed the partition since: the fence check and the progress
+// write are one statement.
+constexpr char kAdvanceProgress[] = R"sql(
+UPDATE partition_progress SET next_offset = $3, watermark = $4, updated_at = now()
+WHERE kafka_partition = $1 AND fence = $2 RETURNING 1)sql";
+
+constexpr char kUpsertSnapshot[] = R"sql(
+INSERT INTO engine_snapshots (kafka_partition, next_offset, state) VALUES ($1, $2, $3)
+ON CONFLICT (kafka_partition)
+DO UPDATE SET next_offset = EXCLUDED.next_offset, state = EXCLUDED.state, updated_at = now())sql";
+
+// A retried commit may record the same batch again (see sql/init-db.sql).
+constexpr char kInsertLakeBatch[] = R"sql(
+INSERT INTO lake_batches (kafka_partition, next_offset, batch) VALUES ($1, $2, $3)
+ON CONFLICT (kafka_partition, md5(batch)) DO NOTHING)sql";
+
+// Rows reach PostgreSQL by binary COPY into session-private staging tables, then one INSERT ... SELECT per
+// target table: far fewer round trips than a statement per row, and values are never part of SQL text.
+constexpr char kCreateStaging[] = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS staged_page_view_counts (
+    window_start timestamptz, window_end timestamptz, page_url text, kafka_partition integer,
+    view_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS staged_active_users (
+    window_start timestamptz, window_end timestamptz, kafka_partition integer,
+    active_user_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS staged_sessions (
+    user_id text, session_start_time timestamptz, session_end_time timestamptz,
+    event_count bigint, page_view_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS staged_latest_sessions (LIKE staged_sessions) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS staged_removed_sessions (
+    user_id text, session_start_time timestamptz) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS staged_late_events (
+    kafka_partition integer, kafka_offset bigint, event_time timestamptz, user_id text, page_url text,
+    event_type text, lateness_seconds double precision, watermark timestamptz) ON COMMIT DELETE ROWS;
+)sql";
+
+constexpr char kUpsertPageViewPartials[] = R"sql(
+INSERT INTO page_view_counts_by_partition (window_start, window_end, page_url, kafka_partition, view_count,
+                                           is_final)
+SELECT window_start, window_end, page_url, kafka_partition, view_count, is_final FROM staged_page_view_counts
+ON CONFLICT (window_start, window_end, page_url, kafka_partition)
+DO UPDATE SET view_count = EXCLUDED.view_count, is_final = EXCLUDED.is_final;
+)sql";
+
+constexpr char kUpsertActiveUserPartials[] = R"sql(
+INSERT INTO active_users_by_partition (window_start, window_end, kafka_partition, active_user_count, is_final)
+SELECT window_start, window_end, kafka_partition, active_user_count, is_final FROM staged_active_users
+ON CONFLICT (window_start, window_end, kafka_partition)
+DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDED.is_final;
+)sql";
+
+// SPEC.md section 3: a window is final once final in every partition that contributed.
+constexpr char kSumPageViews[] = R"sql(
+INSERT INTO page_view_counts (window_start, window_end, page_url, view_count, is_final, updated_at)
+SELECT p.window_start, p.window_end, p.page_url, sum(p.view_count)::bigint, bool_and(p.is_final), now()
+FROM page_view_counts_by_partition p
+WHERE (p.window_start, p.window_end, p.page_url) IN
+      (SELECT window_start, window_end, page_url FROM staged_page_view_counts)
+GROUP BY p.window_start, p.window_end, p.page_url
+ON CONFLICT (window_start, window_end, page_url)
+DO UPDATE SET view_count = EXCLUDED.view_count, is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at;
+)sql";
+
+constexpr char kSumActiveUsers[] = R"sql(
+INSERT INTO active_users (window_start, window_end, active_user_count, is_final, updated_at)
+SELECT p.window_start, p.window_end, sum(p.active_user_count)::bigint, bool_and(p.is_final), now()
+FROM active_users_by_partition p
+WHERE (p.window_start, p.window_end) IN (SELECT window_start, window_end FROM staged_active_users)
+GROUP BY p.window_start, p.window_end
+ON CONFLICT (window_start, window_end)
+DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDED.is_final,
+              updated_at = EXCLUDED.updated_at;
+)sql";
+
+// Serialises the recomputation of visible sums across processes (see the header). Any constant unlikely
+// to be used by another application of the database.
+constexpr char kLockSums[] = "SELECT pg_advisory_xact_lock(7240581937716352901)";
+
+constexpr char kDeleteRemovedSessions[] = R"sql(
+DELETE FROM session_history h USING staged_removed_sessions r
+WHERE h.user_id = r.user_id AND h.session_start_time = r.session_start_time;
+)sql";
+
+// DISTINCT ON: a user whose records were keyed to two partitions (SPEC.md section 6) may arrive twice in
+// one commit, and an upsert may not touch a row twice.
+constexpr char kUpsertSessions[] = R"sql(
+INSERT INTO session_history (user_id, session_start_time, session_end_time, session_duration_seconds,
+                             event_count, page_view_count, is_final, updated_at)
+SELECT DISTINCT ON (user_id, session_start_time)
+       user_id, session_start_time, session_end_time,
+       extract(epoch FROM session_end_time - session_start_time)::double precision,
+       event_count, page_view_count, is_final, now()
+FROM staged_sessions ORDER BY user_id, session_start_time, session_end_time DESC
+ON CONFLICT (user_id, session_start_time)
+DO UPDATE SET session_end_time = EXCLUDED.session_end_time,
+              session_duration_seconds = EXCLUDED.session_duration_seconds,
+              event_count = EXCLUDED.event_count, page_view_count = EXCLUDED.page_view_count,
+              is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at;
+)sql";
+
+constexpr char kUpsertLatestSessions[] = R"sql(
+INSERT INTO user_sessions (user_id, session_start_time, session_end_time, session_duration_seconds,
+                           event_count, page_view_count, is_final, updated_at)
+SELECT DISTINCT ON (user_id)
+       user_id, session_start_time, session_end_time,
+       extract(epoch FROM session_end_time - session_start_time)::double precision,
+       event_count, page_view_count, is_final, now()
+FROM staged_latest_sessions ORDER BY user_id, session_start_time DESC, session_end_time DESC
+ON CONFLICT (user_id)
+DO UPDATE SET session_start_time = EXCLUDED.session_start_time, session_end_time = EXCLUDED.session_end_time,
+              session_duration_seconds = EXCLUDED.session_duration_seconds,
+              event_count = EXCLUDED.event_count, page_view_count = EXCLUDED.page_view_count,
+              is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at;
+)sql";
+
+constexpr char kInsertLateEvents[] = R"sql(
+INSERT INTO late_events (kafka_partition, kafka_offset, event_time, user_id, page_url, event_type,
+                         lateness_seconds, watermark)
+SELECT * FROM staged_late_events
+ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING;
+)sql";
+
+// Rows staged for one commit, one CopyRows per staging table.
+struct Staged {
+  CopyRows page_view_counts, active_users, sessions, latest_sessions, removed_sessions, late_events;
+};
+
+void StageSession(const SessionRow& s, CopyRows* rows) {
+  rows->BeginRow(6);
+  rows->Text(s.user_id);
+  rows->Timestamptz(s.session_start_time);
+  rows->Timestamptz(s.session_end_time);
+  rows->Int8(s.event_count);
+  rows->Int8(s.page_view_count);
+  rows->Bool(s.is_final);
+}
+
+void Stage(const PartitionCommit& c, Staged* st) {
+  const int32_t partition = c.partition.id();
+  for (const LateEventRecord& r : c.late_events) {
+    const Event& e = r.late.event;
+    st->late_events.BeginRow(8);
+    st->late_events.Int4(partition);
+    st->late_events.Int8(r.offset.value());
+    st->late_events.Timestamptz(e.event_time);
+    st->late_events.Text(e.user_id);
+    st->late_events.Text(e.page_url);
+    st->late_events.Text(EventTypeName(e.event_type));
+    st->late_events.Float8(static_cast<double>(r.late.lateness.micros()) / 1e6);
+    st->late_events.Timestamptz(r.watermark.time());
+  }
+  if (c.changes == nullptr) return;
+  for (const PageViewCountRow& r : c.changes->page_view_counts) {
+    st->page_view_counts.BeginRow(6);
+    st->page_view_counts.Timestamptz(r.window_start);
+    st->page_view_counts.Timestamptz(r.window_end);
+    st->page_view_counts.Text(r.page_url);
+    st->page_view_counts.Int4(partition);
+    st->page_view_counts.Int8(r.view_count);
+    st->page_view_counts.Bool(r.is_final);
+  }
+  for (const ActiveUsersRow& r : c.changes->active_users) {
+    st->active_users.BeginRow(5);
+    st->active_users.Timestamptz(r.window_start);
+    st->active_users.Timestamptz(r.window_end);
+    st->active_users.Int4(partition);
+    st->active_users.Int8(r.active_user_count);
+    st->active_users.Bool(r.is_final);
+  }
+  for (const SessionRow& s : c.changes->sessions) StageSession(s, &st->sessions);
+  for (const SessionRow& s : c.changes->latest_sessions) StageSession(s, &st->latest_sessions);
+  for (const SessionKey& k : c.changes->removed_sessions) {
+    st->removed_sessions.BeginRow(2);
+    st->removed_sessions.Text(k.user_id);
+    st->removed_sessions.Timestamptz(k.session_start_time);
+  }
+}
+
+Param WatermarkParam(Watermark w) {
+  return Param::Timestamptz(w.is_set() ? std::optional(w.time()) : std::nullopt);
+}
+
+}  // namespace
+
+Result<ResultsSink> ResultsSink::Open(const ConnectionOptions& options) {
+  ASSIGN_OR_RETURN(Connection conn, Connection::Open(options));
+  ASSIGN_OR_RETURN(QueryResult missing, conn.Query(R"sql(
+SELECT t FROM unnest(ARRAY['page_view_counts', 'active_users', 'user_sessions', 'session_history',
+                           'late_events', 'partition_progress', 'page_view_counts_by_partition',
+                           'active_users_by_partition', 'engine_snapshots', 'lake_batches']) t
+WHERE to_regclass(t) IS NULL)sql"));
+  if (missing.rows() > 0) {
+    return Status::NotFound("PostgreSQL database " + options.dbname + " has no table " +
+                            std::string(missing.text(0, 0)) + ": run sql/init-db.sql (make services)");
+  }
+  ResultsSink sink(options, std::move(conn));
+  RETURN_NOT_OK(sink.Prepare());
+  return sink;
+}
+
+Status ResultsSink::Prepare() { return conn_.Exec(kCreateStaging); }
+
+Status ResultsSink::Reconnect() {
+  ASSIGN_OR_RETURN(conn_, Connection::Open(options_));
+  return Prepare();
+}
+
+Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
+  const std::vector<Param> key = {Param::Int4(partition.id())};
+  ASSIGN_OR_RETURN(QueryResult progress, conn_.QueryBinary(kClaim, key));
+  PartitionClaim claim;
+  claim.fence = progress.int8(0, 0);
+  if (!progress.is_null(0, 1)) claim.next_offset = Offset(progress.int8(0, 1));
+  if (!progress.is_null(0, 2)) claim.watermark = Watermark(progress.timestamptz(0, 2));
+
+  ASSIGN_OR_RETURN(
+      QueryResult snapshot,
+      conn_.QueryBinary("SELECT next_offset, state FROM engine_snapshots WHERE kafka_partition = $1", key));
+  if (snapshot.rows() == 1) {
+    claim.snapshot.emplace(Offset(snapshot.int8(0, 0)), std::string(snapshot.text(0, 1)));
+  }
+
+  ASSIGN_OR_RETURN(
+      QueryResult batches,
+      conn_.QueryBinary("SELECT batch FROM lake_batches WHERE kafka_partition = $1 ORDER BY batch_id", key));
+  for (int i = 0; i < batches.rows(); ++i) claim.lake_batches.emplace_back(batches.text(i, 0));
+  return claim;
+}
+
+Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits) {
+  if (commits.empty()) return Status::OK();
+  RETURN_NOT_OK(conn_.Exec("BEGIN"));
+  Status st = CommitInTransaction(commits);
+  if (st.ok()) return conn_.Exec("COMMIT");
+  (void)conn_.Exec("ROLLBACK");  // best effort: a broken connection has no transaction left anyway
+  return st;
+}
+
+Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& commits) {
+  // Progress rows first, in partition order: they lock the partitions (a concurrent Claim waits for this
+  // commit) and two processes lock them in the same order, so they cannot deadlock.
+  std::vector<const PartitionCommit*> ordered;
+  for (const PartitionCommit& c : commits) ordered.push_back(&c);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const PartitionCommit* a, const PartitionCommit* b) { return a->partition < b->partition; });
+  for (const PartitionCommit* c : ordered) {
+    ASSIGN_OR_RETURN(QueryResult updated,
+                     conn_.QueryBinary(kAdvanceProgress,
+                                       {Param::Int4(c->partition.id()), Param::Int8(c->fence),
+                                        Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
+    if (updated.rows() != 1) {
+      return Status::Fenced(
+          "partition " + std::to_string(c->partition.id()) + ": fence " + std::to_string(c->fence) +
+          " is not the current one (another process claimed the partition); nothing committed");
+    }
+  }
+
+  Staged staged;
+  for (const PartitionCommit& c : commits) Stage(c, &staged);
+  std::string sql;
+  const auto copy = [&](const char* table, const CopyRows& rows, const char* statement) -> Status {
+    if (rows.rows() == 0) return Status::OK();
+    sql += statement;
+    return conn_.CopyIn(std::string("COPY ") + table + " FROM STDIN (FORMAT binary)", rows);
+  };
+  RETURN_NOT_OK(copy("staged_page_view_counts", staged.page_view_counts, kUpsertPageViewPartials));
+  RETURN_NOT_OK(copy("staged_active_users", staged.active_users, kUpsertActiveUserPartials));
+  RETURN_NOT_OK(copy("staged_removed_sessions", staged.removed_sessions, kDeleteRemovedSessions));
+  RETURN_NOT_OK(copy("staged_sessions", staged.sessions, kUpsertSessions));
+  RETURN_NOT_OK(copy("staged_latest_sessions", staged.latest_sessions, kUpsertLatestSessions));
+  RETURN_NOT_OK(copy("staged_late_events", staged.late_events, kInsertLateEvents));
+  if (!sql.empty()) RETURN_NOT_OK(conn_.Exec(sql));
+
+  for (const PartitionCommit& c : commits) {
+    const Param partition = Param::Int4(c.partition.id()), offset = Param::Int8(c.next_offset.value());
+    if (c.snapshot) {
+      RETURN_NOT_OK(
+          conn_.QueryBinary(kUpsertSnapshot, {partition, offset, Param::Bytea(*c.snapshot)}).status());
+    }
+    if (c.lake_batch) {
+      RETURN_NOT_OK(
+          conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(*c.lake_batch)}).status());
+    }
+  }
+
+  // Last, so the lock is held only for the sums and COMMIT: a sum computed after taking it sees the
+  // partials of every transaction that took it before.
+  const bool pages = staged.page_view_counts.rows() > 0, users = staged.active_users.rows() > 0;
+  if (!pages && !users) return Status::OK();
+  RETURN_NOT_OK(conn_.Exec(kLockSums));
+  return conn_.Exec(std::string(pages ? kSumPageViews : "") + (users ? kSumActiveUsers : ""));
+}
+
+}  // namespace clickstream::pg

@@ -1,0 +1,98 @@
+// ResultsSink: the streaming service's writes to PostgreSQL (SPEC.md sections 5 and 6).
+//
+// A Commit is ONE transaction holding, for each of the process's Kafka partitions, the result rows that
+// changed, its late events, its progress (next offset, watermark), optionally its engine snapshot and a
+// sealed lake batch. Either all of it is durable or none of it is, so a restart resumes every partition
+// exactly where its committed results stop.
+//
+// Fencing: Claim(p) increments partition p's fence token and returns it with p's stored progress. A
+// Commit carrying a token that is no longer the newest writes nothing and fails with StatusCode::kFenced,
+// so a process that lost a partition in a rebalance can never overwrite the new owner's results.
+//
+// Sums over partitions: the engines' page_view_counts and active_users are per partition. They are stored
+// per partition (page_view_counts_by_partition, active_users_by_partition) and the visible rows of the keys
+// a commit touches are recomputed in the same transaction: the SUM over partitions, final when final in
+// every partition that contributed. The recomputation runs under a transaction-scoped advisory lock, so
+// processes committing concurrently cannot overwrite a sum with one that misses the other's partials.
+//
+// Retries: a failed Commit has been rolled back, except when the connection broke during COMMIT, when it
+// may have been applied. Either way the caller may Reconnect and retry the same commits: every write is
+// idempotent (absolute values, upserts, late events and lake batches inserted once).
+//
+// Thread safety: not thread-safe (one connection); one ResultsSink per thread. Any number of processes may
+// use the same database, each owning different partitions. Owns its connection; movable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "engine/changes.h"
+#include "postgres/connection.h"
+
+namespace clickstream::pg {
+
+// A row of late_events; the partition is the commit's.
+struct LateEventRecord {
+  Offset offset;
+  LateEvent late;
+  Watermark watermark;  // REQUIRES: is_set() (an event can only be late behind a watermark)
+};
+
+// What one partition commits.
+struct PartitionCommit {
+  Partition partition;
+  int64_t fence = 0;   // from Claim
+  Offset next_offset;  // first offset NOT yet processed: a restart resumes here
+  Watermark watermark;
+  // Result rows changed since the partition's previous commit (their late_events are ignored); nullptr
+  // when none. Not owned; must outlive the Commit call.
+  const Changes* changes = nullptr;
+  std::vector<LateEventRecord> late_events;
+  std::optional<std::string> lake_batch;  // opaque text naming lake files sealed by this commit
+  std::optional<std::string> snapshot;    // engine state valid at next_offset; replaces the previous one
+};
+
+// What Claim found for a partition.
+struct PartitionClaim {
+  int64_t fence = 0;                  // pass in every PartitionCommit until the next Claim
+  std::optional<Offset> next_offset;  // nullopt: never committed, start from the beginning
+  Watermark watermark;
+  std::optional<std::pair<Offset, std::string>> snapshot;  // (offset it is valid at, state bytes)
+  std::vector<std::string> lake_batches;                   // every batch recorded, oldest first
+};
+
+class ResultsSink {
+ public:
+  // Connects and checks that sql/init-db.sql was applied (a missing table is a one-line NotFound).
+  static Result<ResultsSink> Open(const ConnectionOptions& options);
+
+  // Takes ownership of `partition`: increments its fence token, so commits under the previous owner's
+  // token fail from now on, and returns the partition's stored progress.
+  Result<PartitionClaim> Claim(Partition partition);
+
+  // Writes all `commits` in one transaction. Only the rows given are written.
+  // REQUIRES: distinct partitions, each claimed (its fence from the latest Claim).
+  // Errors: kFenced naming the partition when a fence is no longer current (nothing is written; stop
+  // processing that partition); kUnavailable when the server failed (Reconnect, then retry).
+  Status Commit(const std::vector<PartitionCommit>& commits);
+
+  // Opens a new connection, for after the server went away. Fence tokens stay valid.
+  Status Reconnect();
+
+ private:
+  ResultsSink(ConnectionOptions options, Connection conn)
+      : options_(std::move(options)), conn_(std::move(conn)) {}
+  // Creates this session's staging tables (temporary, emptied at every commit).
+  Status Prepare();
+  Status CommitInTransaction(const std::vector<PartitionCommit>& commits);
+
+  ConnectionOptions options_;
+  Connection conn_;
+};
+
+}  // namespace clickstream::pg
