@@ -1,5 +1,6 @@
 #include "engine/active_users.h"
 
+#include <algorithm>
 #include <bit>
 
 #include "engine/window.h"
@@ -30,7 +31,7 @@ void ActiveUsers::Add(EventTime t, UserActivity* user) {
   const uint32_t window_mask = (1u << steps_per_window_) - 1;
   for (int64_t s = step - steps_per_window_ + 1; s <= step; ++s) {
     if ((user->bits >> (s - user->base)) & window_mask) continue;
-    Window& window = windows_[s];
+    Window& window = At(s);
     ++window.count;
     window.dirty = true;
   }
@@ -43,23 +44,43 @@ EventTime ActiveUsers::Expiry(const UserActivity& user) const {
   return StepStart(last_step) + window_;
 }
 
+ActiveUsers::Window& ActiveUsers::At(int64_t step) {
+  if (windows_.empty()) first_step_ = step;
+  while (step < first_step_) {
+    windows_.emplace_front();
+    --first_step_;
+  }
+  const auto index = static_cast<size_t>(step - first_step_);
+  if (index >= windows_.size()) windows_.resize(index + 1);
+  return windows_[index];
+}
+
+size_t ActiveUsers::open_windows() const {
+  return static_cast<size_t>(std::count_if(windows_.begin(), windows_.end(), [](const Window& w) { return w.count > 0; }));
+}
+
 void ActiveUsers::TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out) {
-  for (auto it = windows_.begin(); it != windows_.end();) {
-    const EventTime start = StepStart(it->first);
-    const EventTime end = start + window_;
-    const bool final = WindowIsFinal(end, w);
-    if (final || it->second.dirty) out->push_back({start, end, it->second.count, final});
-    it->second.dirty = false;
-    it = final ? windows_.erase(it) : std::next(it);
+  for (size_t i = 0; i < windows_.size(); ++i) {
+    Window& window = windows_[i];
+    const EventTime start = StepStart(first_step_ + static_cast<int64_t>(i));
+    const bool final = WindowIsFinal(start + window_, w);
+    if (window.count > 0 && (final || window.dirty)) out->push_back({start, start + window_, window.count, final});
+    window.dirty = false;
+  }
+  // Final windows form a prefix: their ends are below W, and ends grow with the step.
+  while (!windows_.empty() && WindowIsFinal(StepStart(first_step_) + window_, w)) {
+    windows_.pop_front();
+    ++first_step_;
   }
 }
 
 void ActiveUsers::Save(SnapshotWriter* out) const {
-  out->Put(static_cast<uint32_t>(windows_.size()));
-  for (const auto& [step, window] : windows_) {
-    out->Put(step);
-    out->Put(window.count);
-    out->Put(static_cast<uint8_t>(window.dirty));
+  out->Put(static_cast<uint32_t>(open_windows()));
+  for (size_t i = 0; i < windows_.size(); ++i) {
+    if (windows_[i].count == 0) continue;
+    out->Put(first_step_ + static_cast<int64_t>(i));
+    out->Put(windows_[i].count);
+    out->Put(static_cast<uint8_t>(windows_[i].dirty));
   }
 }
 
@@ -67,6 +88,7 @@ Status ActiveUsers::Load(SnapshotReader* in) {
   windows_.clear();
   uint32_t n = 0;
   RETURN_NOT_OK(in->GetCount(&n, 17));
+  int64_t previous = 0;
   for (uint32_t i = 0; i < n; ++i) {
     int64_t step = 0;
     Window window;
@@ -74,8 +96,13 @@ Status ActiveUsers::Load(SnapshotReader* in) {
     RETURN_NOT_OK(in->Get(&step));
     RETURN_NOT_OK(in->Get(&window.count));
     RETURN_NOT_OK(in->Get(&dirty));
+    // Ascending and close together, as Save writes them; anything else would make At() allocate wildly.
+    if (window.count <= 0 || (i > 0 && (step <= previous || step - previous > 1024))) {
+      return SnapshotReader::Corrupt("bad active users window");
+    }
+    previous = step;
     window.dirty = dirty != 0;
-    windows_[step] = window;
+    At(step) = window;
   }
   return Status::OK();
 }

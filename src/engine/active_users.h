@@ -9,7 +9,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <vector>
 
 #include "common/status.h"
@@ -42,7 +42,7 @@ class ActiveUsers {
   // and frees the final windows.
   void TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out);
 
-  size_t open_windows() const { return windows_.size(); }
+  size_t open_windows() const;
 
   void Save(SnapshotWriter* out) const;
   [[nodiscard]] Status Load(SnapshotReader* in);
@@ -51,16 +51,22 @@ class ActiveUsers {
 
  private:
   struct Window {
-    int64_t count = 0;
+    int64_t count = 0;  // 0: no event yet, the window does not exist
     bool dirty = false;
   };
+
+  // The window whose first step is `step`, extending the range as needed.
+  Window& At(int64_t step);
 
   EventTime StepStart(int64_t step) const { return EventTime::FromMicros(step * slide_.micros()); }
 
   Duration window_;
   Duration slide_;
   int64_t steps_per_window_;
-  std::map<int64_t, Window> windows_;  // by first step; only windows not yet final
+  // Windows by first step, from first_step_ on: a dense range, since open windows span only the allowed
+  // lateness plus one window. Final windows leave from the front.
+  std::deque<Window> windows_;
+  int64_t first_step_ = 0;
 };
 
 }  // namespace clickstream

@@ -2,7 +2,6 @@
 
 #include <functional>
 #include <queue>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -10,7 +9,7 @@
 #include "engine/page_view_counts.h"
 #include "engine/sessions.h"
 #include "engine/snapshot.h"
-#include "engine/string_hash.h"
+#include "engine/user_index.h"
 #include "engine/watermark.h"
 
 namespace clickstream {
@@ -20,7 +19,7 @@ constexpr uint32_t kSnapshotMagic = 0x434b4c43;  // "CLKC"
 constexpr uint32_t kSnapshotVersion = 1;
 
 struct User {
-  const std::string* id = nullptr;  // the key in State::index
+  std::string id;  // empty for a free slot
   UserActivity activity;
   UserSessions sessions;
   // Due time of this user's live entry in the due queue; Min() if none. Entries with another time are stale.
@@ -52,8 +51,9 @@ struct PartitionEngine::State {
         active_users(o.active_users_window, o.active_users_slide) {}
 
   uint32_t FindOrCreate(std::string_view user_id) {
-    auto it = index.find(user_id);
-    if (it != index.end()) return it->second;
+    const uint32_t hash = UserIndex::Hash(user_id);
+    const uint32_t found = index.Find(user_id, hash, [this](uint32_t slot) -> std::string_view { return users[slot].id; });
+    if (found != UserIndex::kNotFound) return found;
     uint32_t slot;
     if (free_slots.empty()) {
       slot = static_cast<uint32_t>(users.size());
@@ -62,13 +62,13 @@ struct PartitionEngine::State {
       slot = free_slots.back();
       free_slots.pop_back();
     }
-    it = index.emplace(std::string(user_id), slot).first;
-    users[slot].id = &it->first;
+    users[slot].id = user_id;
+    index.Insert(hash, slot);
     return slot;
   }
 
   void Free(uint32_t slot) {
-    index.erase(index.find(*users[slot].id));
+    index.Erase(UserIndex::Hash(users[slot].id), slot);
     users[slot] = User{};
     free_slots.push_back(slot);
   }
@@ -79,21 +79,22 @@ struct PartitionEngine::State {
     dirty.push_back(slot);
   }
 
-  // Queues the user for the next watermark at which it has work, unless an earlier entry is queued.
+  // Queues the user for the next watermark at which it has work (a session may become final, or the user
+  // may be freed), unless an earlier entry is queued.
   void Schedule(uint32_t slot) {
     User& u = users[slot];
     const Watermark w = watermark.watermark();
     EventTime next = u.sessions.NextDue(w, options.session_gap);
-    const EventTime expiry = active_users.Expiry(u.activity);
-    if (expiry > w.time() && (next == EventTime::Min() || expiry < next)) next = expiry;
+    // A user without sessions stays until the last window holding one of its events is final.
+    if (u.sessions.empty() && active_users.Expiry(u.activity) > w.time()) next = active_users.Expiry(u.activity);
     if (next == EventTime::Min()) return;
     if (u.queued_due != EventTime::Min() && u.queued_due <= next) return;
     u.queued_due = next;
     due.emplace(next.micros(), slot);
   }
 
-  // Visits every user with work at the current watermark: freezes its old events (bounding its state) and
-  // marks it for TakeChanges.
+  // Visits every user with work at the current watermark and marks it for TakeChanges if a session became
+  // final or the user can be freed.
   void ProcessDue() {
     const Watermark w = watermark.watermark();
     while (!due.empty() && due.top().first <= w.time().micros()) {
@@ -104,7 +105,7 @@ struct PartitionEngine::State {
       if (u.queued_due != when) continue;
       u.queued_due = EventTime::Min();
       u.sessions.Advance(w, options.session_gap);
-      MarkDirty(slot);
+      if (u.sessions.HasFinal(w, options.session_gap) || u.sessions.empty()) MarkDirty(slot);
       Schedule(slot);
     }
   }
@@ -113,7 +114,7 @@ struct PartitionEngine::State {
   WatermarkTracker watermark;
   PageViewCounts page_views;
   ActiveUsers active_users;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
+  UserIndex index;
   std::vector<User> users;  // by slot
   std::vector<uint32_t> free_slots;
   std::vector<uint32_t> dirty;  // slots to visit in TakeChanges, in first-touch order
@@ -121,6 +122,7 @@ struct PartitionEngine::State {
   std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due;
   std::vector<LateEvent> late;
   size_t open_sessions = 0;
+  UserSessions::Scratch scratch;
 };
 
 PartitionEngine::PartitionEngine(EngineOptions options) : state_(std::make_unique<State>(options)) {}
@@ -140,7 +142,7 @@ Admission PartitionEngine::Add(const Event& event) {
   const uint32_t slot = s.FindOrCreate(event.user_id);
   User& u = s.users[slot];
   s.active_users.Add(t, &u.activity);
-  u.sessions.Add(t, event.event_type);
+  u.sessions.Add(t, event.event_type, s.watermark.watermark(), s.options.session_gap);
   s.MarkDirty(slot);
   s.Schedule(slot);
   if (s.watermark.Accept(t)) s.ProcessDue();
@@ -159,7 +161,7 @@ void PartitionEngine::TakeChanges(Changes* out) {
     User& u = s.users[slot];
     u.dirty = false;
     s.open_sessions -= u.sessions.open_sessions();
-    u.sessions.TakeChanges(*u.id, w, s.options.session_gap, out);
+    u.sessions.TakeChanges(u.id, w, s.options.session_gap, &s.scratch, out);
     s.open_sessions += u.sessions.open_sessions();
     if (u.sessions.empty() && s.active_users.Expiry(u.activity) <= w.time()) {
       s.Free(slot);
@@ -189,12 +191,12 @@ std::string PartitionEngine::SaveState() const {
   std::vector<uint32_t> position(s.users.size());
   uint32_t n_users = 0;
   for (uint32_t slot = 0; slot < s.users.size(); ++slot) {
-    if (s.users[slot].id != nullptr) position[slot] = n_users++;
+    if (!s.users[slot].id.empty()) position[slot] = n_users++;
   }
   out.Put(n_users);
   for (const User& u : s.users) {
-    if (u.id == nullptr) continue;
-    out.Put(*u.id);
+    if (u.id.empty()) continue;
+    out.Put(u.id);
     ActiveUsers::SaveUser(u.activity, &out);
     u.sessions.Save(&out);
   }
@@ -239,8 +241,9 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
   for (uint32_t i = 0; i < n_users; ++i) {
     std::string id;
     RETURN_NOT_OK(in.Get(&id));
-    if (s.index.contains(id)) return SnapshotReader::Corrupt("duplicate user");
+    if (id.empty()) return SnapshotReader::Corrupt("empty user_id");
     const uint32_t slot = s.FindOrCreate(id);
+    if (slot != i) return SnapshotReader::Corrupt("duplicate user");
     User& u = s.users[slot];
     RETURN_NOT_OK(ActiveUsers::LoadUser(&in, &u.activity));
     RETURN_NOT_OK(u.sessions.Load(&in));

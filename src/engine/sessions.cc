@@ -92,7 +92,8 @@ Status LoadOptional(SnapshotReader* in, std::optional<Summary>* s) {
 
 }  // namespace
 
-void UserSessions::Add(EventTime t, EventType type) {
+void UserSessions::Add(EventTime t, EventType type, Watermark w, Duration gap) {
+  Advance(w, gap);
   const TimedType event{t, type};
   // Usually appends: events mostly arrive in order.
   auto pos = std::upper_bound(tail_.begin(), tail_.end(), event, [](const TimedType& a, const TimedType& b) {
@@ -126,17 +127,28 @@ EventTime UserSessions::NextDue(Watermark w, Duration gap) const {
   auto consider = [&](EventTime t) {
     if (t > w.time() && (due == EventTime::Min() || t < due)) due = t;
   };
-  if (!tail_.empty()) consider(tail_.front().time + Duration::Micros(1));  // frozen once W > time
+  // A session_end makes its session final once W passes it; a session without one times out G after its
+  // last event, which for the sessions in the tail is no earlier than G after the tail's first event.
+  for (const TimedType& e : tail_) {
+    if (e.type == EventType::kSessionEnd) consider(e.time + Duration::Micros(1));
+  }
+  if (!tail_.empty()) consider(tail_.front().time + gap);
   if (head_) consider(head_->end + gap);
   for (const Summary& s : settled_) consider(s.end + gap);
   return due;
 }
 
-void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration gap, Changes* out) {
+bool UserSessions::HasFinal(Watermark w, Duration gap) const {
+  return std::any_of(settled_.begin(), settled_.end(), [&](const Summary& s) { return IsFinal(s, w, gap); });
+}
+
+void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration gap, Scratch* scratch,
+                               Changes* out) {
   Advance(w, gap);
 
   // The user's sessions that are not final yet, or final and not reported final yet.
-  std::vector<Summary> current = settled_;
+  std::vector<Summary>& current = scratch->current;
+  current.assign(settled_.begin(), settled_.end());
   const size_t n_settled = current.size();
   std::optional<Summary> open = head_;
   auto close = [&current](const Summary& s) {
@@ -157,8 +169,9 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
   if (open) close(*open);
 
   bool changed = false;
-  std::vector<Summary> still_open;
-  std::vector<Summary> still_settled;
+  std::vector<Summary>& still_open = scratch->still_open;
+  still_open.clear();
+  size_t n_still_settled = 0;
   size_t r = 0;
   auto remove_reported_before = [&](EventTime start) {
     for (; r < reported_.size() && reported_[r].start < start; ++r) {
@@ -182,12 +195,12 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
       if (!latest_final_ || latest_final_->start < s.start) latest_final_ = s;
     } else {
       still_open.push_back(s);
-      if (i < n_settled) still_settled.push_back(s);
+      if (i < n_settled) settled_[n_still_settled++] = s;
     }
   }
   remove_reported_before(EventTime::FromMicros(std::numeric_limits<int64_t>::max()));
-  reported_ = std::move(still_open);
-  settled_ = std::move(still_settled);
+  reported_.assign(still_open.begin(), still_open.end());
+  settled_.resize(n_still_settled);
 
   if (!changed) return;
   if (!reported_.empty() && (!latest_final_ || latest_final_->start < reported_.back().start)) {

@@ -40,29 +40,6 @@ namespace clickstream {
 
 class UserSessions {
  public:
-  // Adds an accepted event. REQUIRES: t >= the watermark of the last Advance.
-  void Add(EventTime t, EventType type);
-
-  // Folds the events before `w` into summaries. REQUIRES: w never decreases between calls.
-  void Advance(Watermark w, Duration gap);
-
-  // The smallest watermark above `w` at which Advance or TakeChanges has work for this user (freezing an
-  // event, a session timing out); EventTime::Min() if none.
-  EventTime NextDue(Watermark w, Duration gap) const;
-
-  // Appends to `out` the history rows of this user changed since the previous call (upserts, final rows,
-  // removed keys) and, if any changed, the user's latest session; then frees the final sessions.
-  // Calls Advance(w, gap) first.
-  void TakeChanges(std::string_view user_id, Watermark w, Duration gap, Changes* out);
-
-  // True when nothing is left: no event, no open session, nothing reported that may still change.
-  bool empty() const;
-  // Sessions reported and not final, as of the last TakeChanges.
-  size_t open_sessions() const { return reported_.size(); }
-
-  void Save(SnapshotWriter* out) const;
-  [[nodiscard]] Status Load(SnapshotReader* in);
-
   // A session's summary: all the rules need of its events.
   struct Summary {
     EventTime start;
@@ -73,6 +50,38 @@ class UserSessions {
 
     bool operator==(const Summary&) const = default;
   };
+
+  // Adds an accepted event, first folding the events before `w` into summaries (Advance).
+  // REQUIRES: t >= w; w never decreases between calls.
+  void Add(EventTime t, EventType type, Watermark w, Duration gap);
+
+  // Folds the events before `w` into summaries. REQUIRES: w never decreases between calls.
+  void Advance(Watermark w, Duration gap);
+
+  // The smallest watermark above `w` at which a session of this user may become final (a session_end
+  // passed, or a gap of G since a session's last event); EventTime::Min() if none. Early is allowed: the
+  // engine then merely looks at the user once more.
+  EventTime NextDue(Watermark w, Duration gap) const;
+
+  // True if TakeChanges at `w` would report a session final. REQUIRES: Advance(w, gap) was called.
+  bool HasFinal(Watermark w, Duration gap) const;
+
+  // Reusable buffers for TakeChanges, so that it does not allocate per user.
+  struct Scratch;
+
+  // Appends to `out` the history rows of this user changed since the previous call (upserts, final rows,
+  // removed keys) and, if any changed, the user's latest session; then frees the final sessions.
+  // Calls Advance(w, gap) first.
+  void TakeChanges(std::string_view user_id, Watermark w, Duration gap, Scratch* scratch, Changes* out);
+
+  // True when nothing is left: no event, no open session, nothing reported that may still change.
+  bool empty() const;
+  // Sessions reported and not final, as of the last TakeChanges.
+  size_t open_sessions() const { return reported_.size(); }
+
+  void Save(SnapshotWriter* out) const;
+  [[nodiscard]] Status Load(SnapshotReader* in);
+
 
  private:
   struct TimedType {
@@ -85,6 +94,11 @@ class UserSessions {
   std::vector<Summary> settled_;             // closed by frozen boundaries, not yet final, by start
   std::vector<Summary> reported_;            // non-final sessions as last reported, by start
   std::optional<Summary> latest_final_;      // the latest session already reported final
+};
+
+struct UserSessions::Scratch {
+  std::vector<Summary> current;
+  std::vector<Summary> still_open;
 };
 
 }  // namespace clickstream
