@@ -50,6 +50,12 @@ TEST(EventParser, IgnoresUnknownFieldsAndFieldOrder) {
   EXPECT_EQ(outcome.event().event_time, *ParseRfc3339("2026-03-01T09:00:00.500000Z"));
 }
 
+TEST(EventParser, NumbersOutOfDoubleRangeInUnknownFieldsAreValidJson) {
+  EventParser parser;
+  EXPECT_TRUE(parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("n": )" + std::string(400, '4') + ", ")).ok());
+  EXPECT_TRUE(parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("n": 1e999, )")).ok());
+}
+
 TEST(EventParser, UnescapesKeys) {
   EventParser parser;
   const ParseOutcome outcome = parser.Parse(Record(kTime, kUser, kUrl, kType).replace(2, 10, R"(event\u005ftime)"));

@@ -64,12 +64,14 @@ Status LoadSummary(SnapshotReader* in, Summary* s) {
 
 constexpr size_t kSummaryBytes = 33;
 
-void SaveSummaries(const std::vector<Summary>& v, SnapshotWriter* out) {
+template <typename Summaries>
+void SaveSummaries(const Summaries& v, SnapshotWriter* out) {
   out->Put(static_cast<uint32_t>(v.size()));
   for (const Summary& s : v) SaveSummary(s, out);
 }
 
-Status LoadSummaries(SnapshotReader* in, std::vector<Summary>* v) {
+template <typename Summaries>
+Status LoadSummaries(SnapshotReader* in, Summaries* v) {
   uint32_t n = 0;
   RETURN_NOT_OK(in->GetCount(&n, kSummaryBytes));
   v->resize(n);
@@ -199,7 +201,7 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
     }
   }
   remove_reported_before(EventTime::FromMicros(std::numeric_limits<int64_t>::max()));
-  reported_.assign(still_open.begin(), still_open.end());
+  reported_.assign(still_open.data(), still_open.data() + still_open.size());
   settled_.resize(n_still_settled);
 
   if (!changed) return;

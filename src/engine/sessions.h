@@ -34,6 +34,7 @@
 #include "common/types.h"
 #include "engine/changes.h"
 #include "engine/event.h"
+#include "engine/small_vector.h"
 #include "engine/snapshot.h"
 
 namespace clickstream {
@@ -89,11 +90,12 @@ class UserSessions {
     EventType type;
   };
 
-  std::vector<TimedType> tail_;              // events at or after W, in (time, rank) order
-  std::optional<Summary> head_;              // the session of the last frozen event, frozen part only
-  std::vector<Summary> settled_;             // closed by frozen boundaries, not yet final, by start
-  std::vector<Summary> reported_;            // non-final sessions as last reported, by start
-  std::optional<Summary> latest_final_;      // the latest session already reported final
+  // Typical users have a few events within the allowed lateness and one session open: those stay inline.
+  SmallVector<TimedType, 3> tail_;       // events at or after W, in (time, rank) order
+  std::optional<Summary> head_;          // the session of the last frozen event, frozen part only
+  std::vector<Summary> settled_;         // closed by frozen boundaries, not yet final, by start
+  SmallVector<Summary, 1> reported_;     // non-final sessions as last reported, by start
+  std::optional<Summary> latest_final_;  // the latest session already reported final
 };
 
 struct UserSessions::Scratch {
