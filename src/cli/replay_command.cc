@@ -15,10 +15,12 @@ void RegisterReplayCommand(CLI::App& app) {
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
-      "replay", "Run the engine over a JSON Lines file as one partition, in file order, and write the result "
-                "tables as JSON Lines files");
+      "replay",
+      "Run the engine over a JSON Lines file as one partition, in file order, and write the result "
+      "tables as JSON Lines files");
   cmd->add_option("--input", flags->input, "JSON Lines file of events, or - for standard input")->required();
-  cmd->add_option("--output", flags->output, "Directory for the result files (created if missing)")->required();
+  cmd->add_option("--output", flags->output, "Directory for the result files (created if missing)")
+      ->required();
   cmd->callback([flags] {
     const Result<ReplaySummary> summary = ReplayFile(flags->input, flags->output);
     if (!summary.ok()) {

@@ -56,7 +56,8 @@ ActiveUsers::Window& ActiveUsers::At(int64_t step) {
 }
 
 size_t ActiveUsers::open_windows() const {
-  return static_cast<size_t>(std::count_if(windows_.begin(), windows_.end(), [](const Window& w) { return w.count > 0; }));
+  return static_cast<size_t>(
+      std::count_if(windows_.begin(), windows_.end(), [](const Window& w) { return w.count > 0; }));
 }
 
 void ActiveUsers::TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out) {
@@ -64,7 +65,8 @@ void ActiveUsers::TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out) {
     Window& window = windows_[i];
     const EventTime start = StepStart(first_step_ + static_cast<int64_t>(i));
     const bool final = WindowIsFinal(start + window_, w);
-    if (window.count > 0 && (final || window.dirty)) out->push_back({start, start + window_, window.count, final});
+    if (window.count > 0 && (final || window.dirty))
+      out->push_back({start, start + window_, window.count, final});
     window.dirty = false;
   }
   // Final windows form a prefix: their ends are below W, and ends grow with the step.

@@ -73,7 +73,8 @@ void BM_ParseAndEngine(benchmark::State& state) {
     state.counters["tracked_users"] = static_cast<double>(engine.tracked_users());
   }
   state.SetItemsProcessed(state.iterations() * kRecords);
-  state.counters["late_fraction"] = static_cast<double>(late) / static_cast<double>(state.iterations() * kRecords);
+  state.counters["late_fraction"] =
+      static_cast<double>(late) / static_cast<double>(state.iterations() * kRecords);
 }
 BENCHMARK(BM_ParseAndEngine)->Unit(benchmark::kMillisecond);
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <random>
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/rfc3339.h"
@@ -31,7 +31,9 @@ struct Model {
   std::vector<LateEvent> late;
   EventTime max_time = EventTime::Min();
 
-  Watermark W() const { return max_time == EventTime::Min() ? Watermark::None() : Watermark(max_time - kLateness); }
+  Watermark W() const {
+    return max_time == EventTime::Min() ? Watermark::None() : Watermark(max_time - kLateness);
+  }
 
   void Add(const Event& e) {
     if (e.event_time < W().time()) {
@@ -57,7 +59,8 @@ struct Model {
       by_user[e.user_id].push_back(e);
     }
     for (const auto& [key, count] : views) {
-      all.page_view_counts.push_back({key.first, key.first + kMinute, key.second, count, w.time() >= key.first + kMinute});
+      all.page_view_counts.push_back(
+          {key.first, key.first + kMinute, key.second, count, w.time() >= key.first + kMinute});
     }
     for (const auto& [start, set] : users) {
       const EventTime end = start + Duration::Minutes(5);
@@ -69,7 +72,8 @@ struct Model {
       });
       std::vector<std::vector<Event>> sessions;
       for (size_t i = 0; i < events.size(); ++i) {
-        const bool new_session = sessions.empty() || events[i].event_time - events[i - 1].event_time >= kGap ||
+        const bool new_session = sessions.empty() ||
+                                 events[i].event_time - events[i - 1].event_time >= kGap ||
                                  events[i].event_type == EventType::kSessionStart ||
                                  events[i - 1].event_type == EventType::kSessionEnd;
         if (new_session) sessions.emplace_back();
@@ -77,10 +81,12 @@ struct Model {
       }
       std::map<EventTime, SessionRow> by_start;  // later sessions with the same start replace earlier ones
       for (const auto& s : sessions) {
-        SessionRow row{user, s.front().event_time, s.back().event_time, static_cast<int64_t>(s.size()), 0, false};
+        SessionRow row{user, s.front().event_time, s.back().event_time, static_cast<int64_t>(s.size()), 0,
+                       false};
         for (const Event& e : s) row.page_view_count += e.event_type == EventType::kPageView;
         const bool has_end = s.back().event_type == EventType::kSessionEnd;
-        row.is_final = (has_end && w.time() > row.session_end_time) || w.time() >= row.session_end_time + kGap;
+        row.is_final =
+            (has_end && w.time() > row.session_end_time) || w.time() >= row.session_end_time + kGap;
         by_start[row.session_start_time] = row;
       }
       for (const auto& [start, row] : by_start) all.sessions.push_back(row);
@@ -175,7 +181,8 @@ void ExpectSameTables(const ResultTable& got, const ResultTable& want) {
   EXPECT_EQ(got.page_view_counts().size(), want.page_view_counts().size());
   for (const auto& [key, row] : want.page_view_counts()) {
     auto it = got.page_view_counts().find(key);
-    ASSERT_NE(it, got.page_view_counts().end()) << "missing page view row " << FormatRfc3339(key.first) << " " << key.second;
+    ASSERT_NE(it, got.page_view_counts().end())
+        << "missing page view row " << FormatRfc3339(key.first) << " " << key.second;
     EXPECT_EQ(it->second, row) << FormatRfc3339(key.first) << " " << key.second;
   }
   EXPECT_EQ(got.active_users().size(), want.active_users().size());
@@ -187,11 +194,13 @@ void ExpectSameTables(const ResultTable& got, const ResultTable& want) {
   EXPECT_EQ(got.sessions().size(), want.sessions().size());
   for (const auto& [key, row] : want.sessions()) {
     auto it = got.sessions().find(key);
-    ASSERT_NE(it, got.sessions().end()) << "missing session " << key.user_id << " " << FormatRfc3339(key.session_start_time);
+    ASSERT_NE(it, got.sessions().end())
+        << "missing session " << key.user_id << " " << FormatRfc3339(key.session_start_time);
     EXPECT_EQ(it->second, row) << key.user_id << " " << FormatRfc3339(key.session_start_time);
   }
   for (const auto& [key, row] : got.sessions()) {
-    EXPECT_TRUE(want.sessions().contains(key)) << "extra session " << key.user_id << " " << FormatRfc3339(key.session_start_time);
+    EXPECT_TRUE(want.sessions().contains(key))
+        << "extra session " << key.user_id << " " << FormatRfc3339(key.session_start_time);
   }
   EXPECT_EQ(got.user_sessions().size(), want.user_sessions().size());
   for (const auto& [user, row] : want.user_sessions()) {
@@ -199,7 +208,8 @@ void ExpectSameTables(const ResultTable& got, const ResultTable& want) {
     ASSERT_NE(it, got.user_sessions().end()) << "missing user_sessions row " << user;
     // user_sessions has no is_final column.
     EXPECT_EQ(std::tie(it->second.session_start_time, it->second.session_end_time),
-              std::tie(row.session_start_time, row.session_end_time)) << user;
+              std::tie(row.session_start_time, row.session_end_time))
+        << user;
   }
   EXPECT_EQ(got.late_events(), want.late_events());
 }
@@ -231,8 +241,9 @@ void RunAgainstModel(const std::vector<Event>& events, uint32_t seed, bool resto
       table.Apply(changes);
       ExpectSameTables(table, model.Tables());
       if (testing::Test::HasFailure()) {
-        ADD_FAILURE() << "after event " << i << " (" << FormatRfc3339(events[i].event_time) << " " << events[i].user_id
-                      << " " << EventTypeName(events[i].event_type) << "), W " << FormatRfc3339(model.W().time());
+        ADD_FAILURE() << "after event " << i << " (" << FormatRfc3339(events[i].event_time) << " "
+                      << events[i].user_id << " " << EventTypeName(events[i].event_type) << "), W "
+                      << FormatRfc3339(model.W().time());
         return;
       }
       // Memory: only users with an event in the last gap + active window are tracked.

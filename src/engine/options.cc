@@ -14,7 +14,8 @@ Status EngineOptions::Validate() const {
   const int64_t slide = active_users_slide.micros();
   const int64_t lateness_steps = (allowed_lateness.micros() + slide - 1) / slide;
   if (lateness_steps + active_users_window.micros() / slide > 14) {
-    return Status::InvalidArgument("active users window and allowed lateness span too many slides (at most 14)");
+    return Status::InvalidArgument(
+        "active users window and allowed lateness span too many slides (at most 14)");
   }
   return Status::OK();
 }

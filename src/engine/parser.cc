@@ -14,8 +14,8 @@ namespace ondemand = simdjson::ondemand;
 namespace {
 
 constexpr std::array<std::string_view, 10> kReasonNames = {
-    "invalid_json",     "not_an_object",      "invalid_utf8",       "missing_field",      "duplicate_field",
-    "wrong_type",       "empty_field",        "field_too_long",     "invalid_event_time", "unknown_event_type",
+    "invalid_json", "not_an_object", "invalid_utf8",   "missing_field",      "duplicate_field",
+    "wrong_type",   "empty_field",   "field_too_long", "invalid_event_time", "unknown_event_type",
 };
 
 enum Field : uint8_t { kEventTime, kUserId, kPageUrl, kEventType, kFieldCount, kUnknown = kFieldCount };

@@ -21,16 +21,16 @@
 namespace clickstream {
 
 enum class RejectReason : uint8_t {
-  kInvalidJson,        // not JSON, or trailing content after the object
-  kNotAnObject,        // valid JSON but not an object (array, string, number, ...)
-  kInvalidUtf8,        // bytes that are not UTF-8, anywhere in the record
-  kMissingField,       // one of the four fields is absent
-  kDuplicateField,     // one of the four fields appears twice
-  kWrongType,          // one of the four fields is not a string
-  kEmptyField,         // user_id, page_url (or event_time/event_type) is ""
-  kFieldTooLong,       // user_id over 256 bytes or page_url over 2048 bytes
-  kInvalidEventTime,   // event_time is not RFC 3339 with an offset
-  kUnknownEventType,   // event_type is not one of the four names
+  kInvalidJson,       // not JSON, or trailing content after the object
+  kNotAnObject,       // valid JSON but not an object (array, string, number, ...)
+  kInvalidUtf8,       // bytes that are not UTF-8, anywhere in the record
+  kMissingField,      // one of the four fields is absent
+  kDuplicateField,    // one of the four fields appears twice
+  kWrongType,         // one of the four fields is not a string
+  kEmptyField,        // user_id, page_url (or event_time/event_type) is ""
+  kFieldTooLong,      // user_id over 256 bytes or page_url over 2048 bytes
+  kInvalidEventTime,  // event_time is not RFC 3339 with an offset
+  kUnknownEventType,  // event_type is not one of the four names
 };
 
 // Stable snake_case code, e.g. "invalid_utf8": used in DLQ headers, metrics and rejected.jsonl.
@@ -47,7 +47,7 @@ struct Rejection {
 // Either the accepted Event or the Rejection.
 class ParseOutcome {
  public:
-  ParseOutcome(Event event) : value_(std::move(event)) {}            // NOLINT(google-explicit-constructor)
+  ParseOutcome(Event event) : value_(std::move(event)) {}              // NOLINT(google-explicit-constructor)
   ParseOutcome(Rejection rejection) : value_(std::move(rejection)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<Event>(value_); }

@@ -9,7 +9,8 @@
 namespace clickstream {
 namespace {
 
-std::string Record(std::string_view time, std::string_view user, std::string_view url, std::string_view type) {
+std::string Record(std::string_view time, std::string_view user, std::string_view url,
+                   std::string_view type) {
   return std::string(R"({"event_time": )") + std::string(time) + R"(, "user_id": )" + std::string(user) +
          R"(, "page_url": )" + std::string(url) + R"(, "event_type": )" + std::string(type) + "}";
 }
@@ -52,19 +53,23 @@ TEST(EventParser, IgnoresUnknownFieldsAndFieldOrder) {
 
 TEST(EventParser, NumbersOutOfDoubleRangeInUnknownFieldsAreValidJson) {
   EventParser parser;
-  EXPECT_TRUE(parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("n": )" + std::string(400, '4') + ", ")).ok());
+  EXPECT_TRUE(
+      parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("n": )" + std::string(400, '4') + ", "))
+          .ok());
   EXPECT_TRUE(parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("n": 1e999, )")).ok());
 }
 
 TEST(EventParser, UnescapesKeys) {
   EventParser parser;
-  const ParseOutcome outcome = parser.Parse(Record(kTime, kUser, kUrl, kType).replace(2, 10, R"(event\u005ftime)"));
+  const ParseOutcome outcome =
+      parser.Parse(Record(kTime, kUser, kUrl, kType).replace(2, 10, R"(event\u005ftime)"));
   ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
 }
 
 TEST(EventParser, LengthLimitsAreInclusive) {
   EventParser parser;
-  EXPECT_TRUE(parser.Parse(Record(kTime, Quoted(std::string(256, 'u')), Quoted(std::string(2048, 'p')), kType)).ok());
+  EXPECT_TRUE(
+      parser.Parse(Record(kTime, Quoted(std::string(256, 'u')), Quoted(std::string(2048, 'p')), kType)).ok());
   // Multi-byte characters count in bytes: 128 two-byte characters are 256 bytes.
   std::string two_byte;
   for (int i = 0; i < 128; ++i) two_byte += "\xc3\xa9";
@@ -76,7 +81,8 @@ TEST(EventParser, FractionDigitsZeroToNine) {
   EventParser parser;
   const EventTime base = *ParseRfc3339("2026-03-01T10:00:00Z");
   std::string fraction;
-  const int64_t expected_micros[] = {0, 100000, 120000, 123000, 123400, 123450, 123456, 123456, 123456, 123456};
+  const int64_t expected_micros[] = {0,      100000, 120000, 123000, 123400,
+                                     123450, 123456, 123456, 123456, 123456};
   for (int digits = 0; digits <= 9; ++digits) {
     const std::string time = "2026-03-01T10:00:00" + (digits ? "." + fraction : "") + "Z";
     const ParseOutcome outcome = parser.Parse(Record(Quoted(time), kUser, kUrl, kType));
@@ -88,7 +94,8 @@ TEST(EventParser, FractionDigitsZeroToNine) {
 
 TEST(EventParser, OffsetsNormaliseToUtc) {
   EventParser parser;
-  for (const char* time : {"2026-03-01T15:30:00+05:30", "2026-03-01T02:00:00-08:00", "2026-03-01T10:00:00z"}) {
+  for (const char* time :
+       {"2026-03-01T15:30:00+05:30", "2026-03-01T02:00:00-08:00", "2026-03-01T10:00:00z"}) {
     const ParseOutcome outcome = parser.Parse(Record(Quoted(time), kUser, kUrl, kType));
     ASSERT_TRUE(outcome.ok()) << time;
     EXPECT_EQ(FormatRfc3339(outcome.event().event_time), "2026-03-01T10:00:00.000000Z") << time;
@@ -109,9 +116,12 @@ std::vector<RejectCase> RejectCases() {
       {"trailing_content", Record(kTime, kUser, kUrl, kType) + " x", RejectReason::kInvalidJson},
       {"two_objects", Record(kTime, kUser, kUrl, kType) + Record(kTime, kUser, kUrl, kType),
        RejectReason::kInvalidJson},
-      {"bad_unknown_value", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": tru, )"), RejectReason::kInvalidJson},
-      {"bad_unknown_number", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": 01, )"), RejectReason::kInvalidJson},
-      {"bad_nested", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": [1,,2], )"), RejectReason::kInvalidJson},
+      {"bad_unknown_value", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": tru, )"),
+       RejectReason::kInvalidJson},
+      {"bad_unknown_number", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": 01, )"),
+       RejectReason::kInvalidJson},
+      {"bad_nested", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": [1,,2], )"),
+       RejectReason::kInvalidJson},
       {"bad_escape", Record(kTime, Quoted(R"(a\q)"), kUrl, kType), RejectReason::kInvalidJson},
       {"lone_surrogate", Record(kTime, Quoted(R"(\ud800)"), kUrl, kType), RejectReason::kInvalidJson},
       {"array", "[1, 2]", RejectReason::kNotAnObject},
@@ -137,15 +147,20 @@ std::vector<RejectCase> RejectCases() {
       {"event_type_array", Record(kTime, kUser, kUrl, "[\"click\"]"), RejectReason::kWrongType},
       {"empty_user_id", Record(kTime, Quoted(""), kUrl, kType), RejectReason::kEmptyField},
       {"empty_page_url", Record(kTime, kUser, Quoted(""), kType), RejectReason::kEmptyField},
-      {"user_id_257_bytes", Record(kTime, Quoted(std::string(257, 'u')), kUrl, kType), RejectReason::kFieldTooLong},
+      {"user_id_257_bytes", Record(kTime, Quoted(std::string(257, 'u')), kUrl, kType),
+       RejectReason::kFieldTooLong},
       {"page_url_2049_bytes", Record(kTime, kUser, Quoted(std::string(2049, 'p')), kType),
        RejectReason::kFieldTooLong},
       {"ten_fraction_digits", Record(Quoted("2026-03-01T10:00:00.1234567890Z"), kUser, kUrl, kType),
        RejectReason::kInvalidEventTime},
-      {"empty_fraction", Record(Quoted("2026-03-01T10:00:00.Z"), kUser, kUrl, kType), RejectReason::kInvalidEventTime},
-      {"february_30", Record(Quoted("2026-02-30T10:00:00Z"), kUser, kUrl, kType), RejectReason::kInvalidEventTime},
-      {"hour_25", Record(Quoted("2026-03-01T25:00:00Z"), kUser, kUrl, kType), RejectReason::kInvalidEventTime},
-      {"no_offset", Record(Quoted("2026-03-01T10:00:00"), kUser, kUrl, kType), RejectReason::kInvalidEventTime},
+      {"empty_fraction", Record(Quoted("2026-03-01T10:00:00.Z"), kUser, kUrl, kType),
+       RejectReason::kInvalidEventTime},
+      {"february_30", Record(Quoted("2026-02-30T10:00:00Z"), kUser, kUrl, kType),
+       RejectReason::kInvalidEventTime},
+      {"hour_25", Record(Quoted("2026-03-01T25:00:00Z"), kUser, kUrl, kType),
+       RejectReason::kInvalidEventTime},
+      {"no_offset", Record(Quoted("2026-03-01T10:00:00"), kUser, kUrl, kType),
+       RejectReason::kInvalidEventTime},
       {"offset_without_colon", Record(Quoted("2026-03-01T10:00:00+0530"), kUser, kUrl, kType),
        RejectReason::kInvalidEventTime},
       {"date_only", Record(Quoted("2026-03-01"), kUser, kUrl, kType), RejectReason::kInvalidEventTime},

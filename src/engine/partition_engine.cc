@@ -52,7 +52,8 @@ struct PartitionEngine::State {
 
   uint32_t FindOrCreate(std::string_view user_id) {
     const uint32_t hash = UserIndex::Hash(user_id);
-    const uint32_t found = index.Find(user_id, hash, [this](uint32_t slot) -> std::string_view { return users[slot].id; });
+    const uint32_t found =
+        index.Find(user_id, hash, [this](uint32_t slot) -> std::string_view { return users[slot].id; });
     if (found != UserIndex::kNotFound) return found;
     uint32_t slot;
     if (free_slots.empty()) {
@@ -86,7 +87,8 @@ struct PartitionEngine::State {
     const Watermark w = watermark.watermark();
     EventTime next = u.sessions.NextDue(w, options.session_gap);
     // A user without sessions stays until the last window holding one of its events is final.
-    if (u.sessions.empty() && active_users.Expiry(u.activity) > w.time()) next = active_users.Expiry(u.activity);
+    if (u.sessions.empty() && active_users.Expiry(u.activity) > w.time())
+      next = active_users.Expiry(u.activity);
     if (next == EventTime::Min()) return;
     if (u.queued_due != EventTime::Min() && u.queued_due <= next) return;
     u.queued_due = next;
@@ -218,8 +220,9 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
   RETURN_NOT_OK(in.Get(&version));
   if (magic != kSnapshotMagic) return SnapshotReader::Corrupt("not an engine snapshot");
   if (version != kSnapshotVersion) {
-    return Status::InvalidData("engine snapshot version " + std::to_string(version) + " is not supported (expected " +
-                               std::to_string(kSnapshotVersion) + "): rebuild state by replaying the partition");
+    return Status::InvalidData("engine snapshot version " + std::to_string(version) +
+                               " is not supported (expected " + std::to_string(kSnapshotVersion) +
+                               "): rebuild state by replaying the partition");
   }
   EngineOptions saved;
   for (Duration* d : {&saved.allowed_lateness, &saved.session_gap, &saved.page_view_window,

@@ -157,7 +157,8 @@ TEST(PartitionEngine, ShuffleWithinTheBoundGivesTheSameResults) {
     h.Take();
     return h.table;
   };
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.event_time < b.event_time; });
+  std::sort(events.begin(), events.end(),
+            [](const Event& a, const Event& b) { return a.event_time < b.event_time; });
   const ResultTable in_order = run(events);
   for (int round = 0; round < 3; ++round) {
     // Arrival key = time + jitter in [0, 2 min]: any event that arrives earlier is at most 2 min later.
@@ -165,7 +166,8 @@ TEST(PartitionEngine, ShuffleWithinTheBoundGivesTheSameResults) {
     for (const Event& e : events) {
       keyed.emplace_back(e.event_time + Duration::Micros(static_cast<int64_t>(rng() % 120'000'001)), e);
     }
-    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Event> shuffled;
     for (auto& [key, e] : keyed) shuffled.push_back(e);
     ASSERT_NE(shuffled, events);
@@ -178,13 +180,16 @@ TEST(PartitionEngine, RestoreRejectsBadSnapshots) {
   (void)h.Add(Ev("10:00", "page_view"));
   const std::string snapshot = h.engine.SaveState();
   EXPECT_TRUE(PartitionEngine::Restore(snapshot, EngineOptions{}).ok());
-  EXPECT_EQ(PartitionEngine::Restore(snapshot.substr(0, snapshot.size() - 1), EngineOptions{}).status().code(),
+  EXPECT_EQ(
+      PartitionEngine::Restore(snapshot.substr(0, snapshot.size() - 1), EngineOptions{}).status().code(),
+      StatusCode::kInvalidData);
+  EXPECT_EQ(PartitionEngine::Restore(snapshot + "x", EngineOptions{}).status().code(),
             StatusCode::kInvalidData);
-  EXPECT_EQ(PartitionEngine::Restore(snapshot + "x", EngineOptions{}).status().code(), StatusCode::kInvalidData);
   EXPECT_EQ(PartitionEngine::Restore("garbage", EngineOptions{}).status().code(), StatusCode::kInvalidData);
   std::string other_version = snapshot;
   other_version[4] = 9;
-  EXPECT_EQ(PartitionEngine::Restore(other_version, EngineOptions{}).status().code(), StatusCode::kInvalidData);
+  EXPECT_EQ(PartitionEngine::Restore(other_version, EngineOptions{}).status().code(),
+            StatusCode::kInvalidData);
   EngineOptions other;
   other.session_gap = Duration::Minutes(30);
   EXPECT_EQ(PartitionEngine::Restore(snapshot, other).status().code(), StatusCode::kInvalidArgument);

@@ -31,7 +31,11 @@ std::string ToValidUtf8(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const auto lead = static_cast<unsigned char>(s[i]);
-    const size_t n = lead < 0x80 ? 1 : lead >> 5 == 0x6 ? 2 : lead >> 4 == 0xe ? 3 : lead >> 3 == 0x1e ? 4 : 0;
+    const size_t n = lead < 0x80         ? 1
+                     : lead >> 5 == 0x6  ? 2
+                     : lead >> 4 == 0xe  ? 3
+                     : lead >> 3 == 0x1e ? 4
+                                         : 0;
     if (n != 0 && i + n <= s.size() && simdjson::validate_utf8(s.data() + i, n)) {
       out.append(s.substr(i, n));
       i += n;
@@ -79,21 +83,23 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create output directory " + dir.string() + ": " + ec.message());
-  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[0], table.page_view_counts(), [](const auto& entry, JsonWriter& w) {
-    const PageViewCountRow& row = entry.second;
-    w.Field("window_start", row.window_start);
-    w.Field("window_end", row.window_end);
-    w.Field("page_url", row.page_url);
-    w.Field("view_count", row.view_count);
-    w.Field("is_final", row.is_final);
-  }));
-  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[1], table.active_users(), [](const auto& entry, JsonWriter& w) {
-    const ActiveUsersRow& row = entry.second;
-    w.Field("window_start", row.window_start);
-    w.Field("window_end", row.window_end);
-    w.Field("active_user_count", row.active_user_count);
-    w.Field("is_final", row.is_final);
-  }));
+  RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[0], table.page_view_counts(), [](const auto& entry, JsonWriter& w) {
+        const PageViewCountRow& row = entry.second;
+        w.Field("window_start", row.window_start);
+        w.Field("window_end", row.window_end);
+        w.Field("page_url", row.page_url);
+        w.Field("view_count", row.view_count);
+        w.Field("is_final", row.is_final);
+      }));
+  RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[1], table.active_users(), [](const auto& entry, JsonWriter& w) {
+        const ActiveUsersRow& row = entry.second;
+        w.Field("window_start", row.window_start);
+        w.Field("window_end", row.window_end);
+        w.Field("active_user_count", row.active_user_count);
+        w.Field("is_final", row.is_final);
+      }));
   RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[2], table.sessions(), [](const auto& entry, JsonWriter& w) {
     WriteSessionTimes(entry.second, w);
     w.Field("event_count", entry.second.event_count);
@@ -102,10 +108,11 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
   }));
   RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[3], table.user_sessions(),
                                [](const auto& entry, JsonWriter& w) { WriteSessionTimes(entry.second, w); }));
-  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[4], table.late_events(), [](const LateEvent& e, JsonWriter& w) {
-    WriteEventFields(e.event, &w);
-    w.Field("lateness_seconds", Seconds(e.lateness));
-  }));
+  RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[4], table.late_events(), [](const LateEvent& e, JsonWriter& w) {
+        WriteEventFields(e.event, &w);
+        w.Field("lateness_seconds", Seconds(e.lateness));
+      }));
   return WriteJsonLines(dir / kReplayFiles[5], rejected, [](const Rejected& r, JsonWriter& w) {
     w.Field("reason", RejectReasonName(r.reason));
     w.Field("raw", r.reason == RejectReason::kInvalidUtf8 ? ToValidUtf8(r.raw) : r.raw);
@@ -116,9 +123,10 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
 
 std::string ReplaySummary::ToString() const {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%lld records: %lld accepted, %lld late, %lld rejected in %.3f s (%.0f events/s)",
-                static_cast<long long>(records()), static_cast<long long>(accepted), static_cast<long long>(late),
-                static_cast<long long>(rejected), elapsed_seconds, records_per_second());
+  std::snprintf(
+      buf, sizeof buf, "%lld records: %lld accepted, %lld late, %lld rejected in %.3f s (%.0f events/s)",
+      static_cast<long long>(records()), static_cast<long long>(accepted), static_cast<long long>(late),
+      static_cast<long long>(rejected), elapsed_seconds, records_per_second());
   return buf;
 }
 

@@ -51,29 +51,35 @@ TEST_F(ReplayTest, WritesEveryTableSorted) {
   EXPECT_EQ(summary->rejected, 2);
   EXPECT_NE(summary->ToString().find("6 records: 3 accepted, 1 late, 2 rejected"), std::string::npos);
 
-  EXPECT_EQ(Read("page_view_counts.jsonl"),
-            R"({"window_start":"2026-03-01T10:00:00.000000Z","window_end":"2026-03-01T10:01:00.000000Z","page_url":"/a","view_count":1,"is_final":true}
+  EXPECT_EQ(
+      Read("page_view_counts.jsonl"),
+      R"({"window_start":"2026-03-01T10:00:00.000000Z","window_end":"2026-03-01T10:01:00.000000Z","page_url":"/a","view_count":1,"is_final":true}
 {"window_start":"2026-03-01T10:00:00.000000Z","window_end":"2026-03-01T10:01:00.000000Z","page_url":"/b","view_count":1,"is_final":true}
 )");
   const std::string active = Read("active_users.jsonl");
   EXPECT_EQ(std::count(active.begin(), active.end(), '\n'), 10);
-  EXPECT_EQ(active.substr(0, active.find('\n') + 1),
-            R"({"window_start":"2026-03-01T09:56:00.000000Z","window_end":"2026-03-01T10:01:00.000000Z","active_user_count":2,"is_final":true}
+  EXPECT_EQ(
+      active.substr(0, active.find('\n') + 1),
+      R"({"window_start":"2026-03-01T09:56:00.000000Z","window_end":"2026-03-01T10:01:00.000000Z","active_user_count":2,"is_final":true}
 )");
-  EXPECT_EQ(Read("sessions.jsonl"),
-            R"({"user_id":"u1","session_start_time":"2026-03-01T10:00:30.500000Z","session_end_time":"2026-03-01T10:05:00.000000Z","session_duration_seconds":269.5,"event_count":2,"page_view_count":1,"is_final":false}
+  EXPECT_EQ(
+      Read("sessions.jsonl"),
+      R"({"user_id":"u1","session_start_time":"2026-03-01T10:00:30.500000Z","session_end_time":"2026-03-01T10:05:00.000000Z","session_duration_seconds":269.5,"event_count":2,"page_view_count":1,"is_final":false}
 {"user_id":"u2","session_start_time":"2026-03-01T10:00:00.000000Z","session_end_time":"2026-03-01T10:00:00.000000Z","session_duration_seconds":0,"event_count":1,"page_view_count":1,"is_final":false}
 )");
-  EXPECT_EQ(Read("user_sessions.jsonl"),
-            R"({"user_id":"u1","session_start_time":"2026-03-01T10:00:30.500000Z","session_end_time":"2026-03-01T10:05:00.000000Z","session_duration_seconds":269.5}
+  EXPECT_EQ(
+      Read("user_sessions.jsonl"),
+      R"({"user_id":"u1","session_start_time":"2026-03-01T10:00:30.500000Z","session_end_time":"2026-03-01T10:05:00.000000Z","session_duration_seconds":269.5}
 {"user_id":"u2","session_start_time":"2026-03-01T10:00:00.000000Z","session_end_time":"2026-03-01T10:00:00.000000Z","session_duration_seconds":0}
 )");
-  EXPECT_EQ(Read("late_events.jsonl"),
-            R"({"event_time":"2026-03-01T10:01:00.000000Z","user_id":"u3","page_url":"/a","event_type":"click","lateness_seconds":120}
+  EXPECT_EQ(
+      Read("late_events.jsonl"),
+      R"({"event_time":"2026-03-01T10:01:00.000000Z","user_id":"u3","page_url":"/a","event_type":"click","lateness_seconds":120}
 )");
   EXPECT_EQ(Read("rejected.jsonl"),
             "{\"reason\":\"invalid_json\",\"raw\":\"not json\"}\n"
-            "{\"reason\":\"invalid_utf8\",\"raw\":\"{\\\"event_time\\\": \\\"2026-03-01T10:04:00Z\\\", \\\"user_id\\\": "
+            "{\"reason\":\"invalid_utf8\",\"raw\":\"{\\\"event_time\\\": \\\"2026-03-01T10:04:00Z\\\", "
+            "\\\"user_id\\\": "
             "\\\"u\xef\xbf\xbd\\\", \\\"page_url\\\": \\\"/a\\\", \\\"event_type\\\": \\\"click\\\"}\"}\n");
 }
 

@@ -20,7 +20,8 @@ int Rank(EventType type) {
 }
 
 bool Boundary(const Summary& current, EventTime t, EventType type, Duration gap) {
-  return t - current.end >= gap || type == EventType::kSessionStart || current.last_type == EventType::kSessionEnd;
+  return t - current.end >= gap || type == EventType::kSessionStart ||
+         current.last_type == EventType::kSessionEnd;
 }
 
 Summary Start(EventTime t, EventType type) { return {t, t, 1, type == EventType::kPageView ? 1 : 0, type}; }

@@ -83,7 +83,6 @@ class UserSessions {
   void Save(SnapshotWriter* out) const;
   [[nodiscard]] Status Load(SnapshotReader* in);
 
-
  private:
   struct TimedType {
     EventTime time;

@@ -12,7 +12,9 @@ const Duration kGap = Duration::Minutes(15);
 
 class SessionsTest : public testing::Test {
  protected:
-  void Add(std::string_view hh_mm, std::string_view type) { user.Add(At(hh_mm), *EventTypeFromName(type), w_, kGap); }
+  void Add(std::string_view hh_mm, std::string_view type) {
+    user.Add(At(hh_mm), *EventTypeFromName(type), w_, kGap);
+  }
   void Advance(Watermark w) {
     w_ = w;
     user.Advance(w, kGap);
@@ -30,8 +32,9 @@ class SessionsTest : public testing::Test {
     std::vector<std::string> out;
     for (const auto& [key, row] : table.sessions()) {
       out.push_back(FormatRfc3339(row.session_start_time).substr(11, 5) + "-" +
-                    FormatRfc3339(row.session_end_time).substr(11, 5) + "/" + std::to_string(row.event_count) + "/" +
-                    std::to_string(row.page_view_count) + (row.is_final ? "F" : ""));
+                    FormatRfc3339(row.session_end_time).substr(11, 5) + "/" +
+                    std::to_string(row.event_count) + "/" + std::to_string(row.page_view_count) +
+                    (row.is_final ? "F" : ""));
     }
     return out;
   }
@@ -47,8 +50,12 @@ class SessionsTest : public testing::Test {
 using Strings = std::vector<std::string>;
 
 TEST_F(SessionsTest, SpecExample) {
-  for (auto [t, type] : {std::pair{"10:00", "page_view"}, {"10:05", "click"}, {"10:30", "page_view"},
-                         {"10:31", "session_end"}, {"10:31", "session_start"}, {"10:32", "click"}}) {
+  for (auto [t, type] : {std::pair{"10:00", "page_view"},
+                         {"10:05", "click"},
+                         {"10:30", "page_view"},
+                         {"10:31", "session_end"},
+                         {"10:31", "session_start"},
+                         {"10:32", "click"}}) {
     Add(t, type);
   }
   Take(kNone);
@@ -65,7 +72,8 @@ TEST_F(SessionsTest, GapOfExactlyGStartsANewSession) {
 }
 
 TEST_F(SessionsTest, EqualTimestampsOrderedByRank) {
-  // All at 10:00: page_view, click (rank 0) < session_end (1) < session_start (2), whatever the arrival order.
+  // All at 10:00: page_view, click (rank 0) < session_end (1) < session_start (2), whatever the arrival
+  // order.
   Add("10:00", "session_start");
   Add("10:00", "session_end");
   Add("10:00", "click");

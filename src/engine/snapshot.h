@@ -22,9 +22,10 @@ class SnapshotWriter {
   explicit SnapshotWriter(std::string* out) : out_(out) {}
 
   template <typename Int>
-    requires std::is_integral_v<Int>
+  requires std::is_integral_v<Int>
   void Put(Int v) {
-    for (size_t i = 0; i < sizeof(Int); ++i) out_->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+    for (size_t i = 0; i < sizeof(Int); ++i)
+      out_->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
   }
   void Put(EventTime t) { Put(t.micros()); }
   void Put(Duration d) { Put(d.micros()); }
@@ -43,11 +44,12 @@ class SnapshotReader {
   explicit SnapshotReader(std::string_view in) : in_(in) {}
 
   template <typename Int>
-    requires std::is_integral_v<Int>
+  requires std::is_integral_v<Int>
   [[nodiscard]] Status Get(Int* v) {
     if (in_.size() < sizeof(Int)) return Truncated();
     uint64_t u = 0;
-    for (size_t i = 0; i < sizeof(Int); ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
+    for (size_t i = 0; i < sizeof(Int); ++i)
+      u |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
     *v = static_cast<Int>(u);
     in_.remove_prefix(sizeof(Int));
     return Status::OK();

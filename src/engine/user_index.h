@@ -18,7 +18,9 @@ class UserIndex {
  public:
   static constexpr uint32_t kNotFound = UINT32_MAX;
 
-  static uint32_t Hash(std::string_view key) { return static_cast<uint32_t>(std::hash<std::string_view>()(key)); }
+  static uint32_t Hash(std::string_view key) {
+    return static_cast<uint32_t>(std::hash<std::string_view>()(key));
+  }
 
   // The slot of `key`, or kNotFound. `hash` is Hash(key).
   template <typename KeyOf>

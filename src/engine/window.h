@@ -11,7 +11,8 @@ namespace clickstream {
 // floor(a / b) for b > 0.
 constexpr int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); }
 
-// Start of the window of length `size` (aligned to the epoch) that contains t: windows are [start, start+size).
+// Start of the window of length `size` (aligned to the epoch) that contains t: windows are [start,
+// start+size).
 constexpr EventTime WindowStart(EventTime t, Duration size) {
   return EventTime::FromMicros(FloorDiv(t.micros(), size.micros()) * size.micros());
 }
