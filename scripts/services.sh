@@ -7,6 +7,7 @@
 #   scripts/services.sh status   say what runs where
 #   scripts/services.sh env      print the connection settings as KEY=VALUE lines
 #   scripts/services.sh reset    stop both and delete their data and settings (tests start from scratch)
+#   scripts/services.sh kafka-stop|kafka-start|pg-stop|pg-start   one service alone (fault tests)
 #
 # Settings (environment):
 #   CLICKSTREAM_STATE_DIR  where data, logs and pid files live        (default: .run in the checkout)
@@ -108,7 +109,7 @@ pg_start() {
       "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
     as_pg "$PG_BIN/psql" -q -h "$dir" -p "$PG_PORT" -U "$DB_USER" -d postgres -c "CREATE DATABASE \"$DB_NAME\""
   fi
-  PGPASSWORD=$DB_PASSWORD psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
     -f "$ROOT/sql/init-db.sql" >/dev/null
   log "postgres ready on 127.0.0.1:$PG_PORT (database $DB_NAME, schema applied)"
 }
@@ -239,6 +240,10 @@ case "$cmd" in
       echo "postgres: stopped"
     fi
     ;;
+  kafka-stop) load_settings; kafka_stop ;;
+  kafka-start) load_settings; kafka_start ;;
+  pg-stop) load_settings; pg_stop ;;
+  pg-start) load_settings; pg_start ;;
   reset)
     if [ -f "$SETTINGS" ]; then
       load_settings
@@ -253,7 +258,7 @@ case "$cmd" in
     cat "$SETTINGS"
     ;;
   *)
-    echo "usage: scripts/services.sh start|stop|status|env|reset" >&2
+    echo "usage: scripts/services.sh start|stop|status|env|reset|kafka-stop|kafka-start|pg-stop|pg-start" >&2
     exit 2
     ;;
 esac

@@ -28,7 +28,7 @@ Produced ProduceAndCheck(int n, const std::string& extra_flags) {
   const EventTime start = WallClockNow();
   const CommandResult run = RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " +
                                        Services().bootstrap_servers + " --topic " + topic + " --num-events " +
-                                       std::to_string(n) + " --rate 0 " + extra_flags);
+                                       std::to_string(n) + " --interval 0 " + extra_flags);
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("produced " + std::to_string(n) + " events"), std::string::npos) << run.output;
 

@@ -1,10 +1,15 @@
 #include "test_services.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 namespace clickstream::testing {
@@ -47,6 +52,8 @@ const TestServices& Services() {
 
 std::string ClickstreamBinary() { return CLICKSTREAM_BINARY; }
 
+std::string SourceDir() { return CLICKSTREAM_SOURCE_DIR; }
+
 CommandResult RunCommand(const std::string& command_line) {
   CommandResult result;
   FILE* pipe = popen((command_line + " 2>&1").c_str(), "r");
@@ -81,11 +88,65 @@ std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected
   while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
     if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
-    out.push_back({msg->partition(), msg->offset(), msg->key() ? *msg->key() : std::string(),
-                   std::string(static_cast<const char*>(msg->payload()), msg->len())});
+    ConsumedRecord r{msg->partition(), msg->offset(), msg->key() ? *msg->key() : std::string(),
+                     std::string(static_cast<const char*>(msg->payload()), msg->len()), {}};
+    if (RdKafka::Headers* h = msg->headers()) {
+      for (const auto& header : h->get_all()) {
+        r.headers[header.key()] = std::string(static_cast<const char*>(header.value()), header.value_size());
+      }
+    }
+    out.push_back(std::move(r));
   }
   consumer->close();
   return out;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                           const std::string& log_path) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    for (const auto& kv : env) putenv(strdup(kv.c_str()));
+    FILE* log = std::fopen(log_path.c_str(), "a");
+    if (log != nullptr) {
+      dup2(fileno(log), 1);
+      dup2(fileno(log), 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (running()) {
+    Signal(SIGKILL);
+    Wait(10);
+  }
+}
+
+void ChildProcess::Signal(int sig) {
+  if (pid_ > 0 && !exited_) kill(pid_, sig);
+}
+
+bool ChildProcess::running() {
+  if (pid_ <= 0 || exited_) return false;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+  return !exited_;
+}
+
+int ChildProcess::Wait(int timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!exited_) return -1;
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+}
+
+int ServicesScript(const std::string& args) {
+  return RunCommand("bash " + SourceDir() + "/scripts/services.sh " + args).exit_code;
 }
 
 }  // namespace clickstream::testing

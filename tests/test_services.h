@@ -23,6 +23,8 @@ const TestServices& Services();
 
 // Path of the built `clickstream` binary.
 std::string ClickstreamBinary();
+// The checkout's root directory.
+std::string SourceDir();
 
 struct CommandResult {
   int exit_code = -1;
@@ -39,10 +41,31 @@ struct ConsumedRecord {
   int64_t offset = 0;
   std::string key;
   std::string value;
+  std::map<std::string, std::string> headers;
 };
 // Reads every partition of `topic` from the beginning until `expected` records arrived or
 // `timeout_s` passed. `read_committed` sets isolation.level (transactional producers).
 std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected, int timeout_s,
                                        bool read_committed = false);
+
+// A child process (the pipeline under test) with its output in a log file.
+class ChildProcess {
+ public:
+  // Starts `argv` with `env` added to this process's environment.
+  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log_path);
+  ~ChildProcess();
+  void Signal(int sig);
+  // Waits up to `timeout_s` for the exit; returns the exit code, or -1 if it did not exit or was killed.
+  int Wait(int timeout_s);
+  bool running();
+
+ private:
+  int pid_ = -1;
+  int status_ = 0;
+  bool exited_ = false;
+};
+
+// Runs scripts/services.sh with `args` against the test services (e.g. "pg-stop").
+int ServicesScript(const std::string& args);
 
 }  // namespace clickstream::testing

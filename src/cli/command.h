@@ -14,6 +14,16 @@ inline constexpr int kExitUnavailable = 3;  // a server (Kafka, PostgreSQL) cann
 inline constexpr int kExitData = 4;         // input or output files cannot be read or written
 inline constexpr int kExitInternal = 70;    // a bug: please report it
 
+// Where the local broker of scripts/services.sh listens.
+inline constexpr const char* kDefaultBootstrapServers = "127.0.0.1:19092";
+
+// The --bootstrap-servers flag every Kafka subcommand shares, with KAFKA_BOOTSTRAP_SERVERS as fallback.
+inline CLI::Option* AddBootstrapServersFlag(CLI::App* cmd, std::string* value) {
+  return cmd->add_option("--bootstrap-servers", *value, "Kafka brokers, host:port[,...]")
+      ->envname("KAFKA_BOOTSTRAP_SERVERS")
+      ->capture_default_str();
+}
+
 void RegisterProduceCommand(CLI::App& app);
 void RegisterTopicsCommand(CLI::App& app);
 void RegisterRunCommand(CLI::App& app);

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   clickstream::cli::RegisterProduceCommand(app);
   clickstream::cli::RegisterTopicsCommand(app);
   clickstream::cli::RegisterTailCommand(app);
+  clickstream::cli::RegisterReplayCommand(app);
+  clickstream::cli::RegisterRunCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -19,7 +19,7 @@ namespace clickstream::cli {
 namespace {
 
 struct ProduceFlags {
-  std::string bootstrap_servers = "127.0.0.1:19092";
+  std::string bootstrap_servers = kDefaultBootstrapServers;
   std::string topic = "user_activity";
   int64_t num_events = 0;
   double interval_s = 0.1;
@@ -143,9 +143,7 @@ void Produce(const ProduceFlags& flags) {
 void RegisterProduceCommand(CLI::App& app) {
   auto flags = std::make_shared<ProduceFlags>();
   CLI::App* cmd = app.add_subcommand("produce", "Generate website activity events into Kafka");
-  cmd->add_option("--bootstrap-servers", flags->bootstrap_servers, "Kafka brokers, host:port[,...]")
-      ->envname("KAFKA_BOOTSTRAP_SERVERS")
-      ->capture_default_str();
+  AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
   cmd->add_option("--topic", flags->topic, "Topic to write to")->envname("KAFKA_TOPIC")->capture_default_str();
   cmd->add_option("--num-events", flags->num_events, "Events to produce; 0 = until Ctrl-C")
       ->check(CLI::NonNegativeNumber)

@@ -14,7 +14,7 @@ namespace clickstream::cli {
 namespace {
 
 struct TailFlags {
-  std::string bootstrap_servers = "127.0.0.1:19092";
+  std::string bootstrap_servers = kDefaultBootstrapServers;
   std::string topic = "enriched_activity";
   bool from_beginning = false;
   int64_t max_records = 0;
@@ -65,9 +65,7 @@ void Tail(const TailFlags& f) {
 void RegisterTailCommand(CLI::App& app) {
   auto f = std::make_shared<TailFlags>();
   CLI::App* cmd = app.add_subcommand("tail", "Print a topic's committed records as they arrive");
-  cmd->add_option("--bootstrap-servers", f->bootstrap_servers, "Kafka brokers, host:port[,...]")
-      ->envname("KAFKA_BOOTSTRAP_SERVERS")
-      ->capture_default_str();
+  AddBootstrapServersFlag(cmd, &f->bootstrap_servers);
   cmd->add_option("--topic", f->topic, "Topic to read")->capture_default_str();
   cmd->add_flag("--from-beginning", f->from_beginning, "Start at the oldest record instead of new ones");
   cmd->add_option("--max", f->max_records, "Stop after this many records; 0 = until Ctrl-C")

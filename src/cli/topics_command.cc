@@ -10,7 +10,7 @@ namespace clickstream::cli {
 namespace {
 
 struct TopicsFlags {
-  std::string bootstrap_servers = "127.0.0.1:19092";
+  std::string bootstrap_servers = kDefaultBootstrapServers;
   std::string input_topic = "user_activity";
   std::string enriched_topic = "enriched_activity";
   std::string dlq_topic = "user_activity_dlq";
@@ -35,9 +35,7 @@ void CreateTopics(const TopicsFlags& f) {
 void RegisterTopicsCommand(CLI::App& app) {
   auto flags = std::make_shared<TopicsFlags>();
   CLI::App* cmd = app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
-  cmd->add_option("--bootstrap-servers", flags->bootstrap_servers, "Kafka brokers, host:port[,...]")
-      ->envname("KAFKA_BOOTSTRAP_SERVERS")
-      ->capture_default_str();
+  AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -19,13 +19,14 @@ Status FromTxnError(RdKafka::Error* error, std::string_view what) {
 
 Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(const ConfigPairs& base,
                                                                             const std::string& transactional_id,
-                                                                            int timeout_ms) {
+                                                                            int timeout_ms, RdKafka::EventCb* events) {
   ConfigPairs pairs = base;
   pairs.emplace_back("transactional.id", transactional_id);
   pairs.emplace_back("enable.idempotence", "true");
   pairs.emplace_back("transaction.timeout.ms", "60000");
   ASSIGN_OR_RETURN(auto conf, MakeConf(pairs));
   std::string err;
+  if (events != nullptr) conf->set("event_cb", events, err);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
   if (!producer) return Status::InvalidArgument("kafka: create producer " + transactional_id + ": " + err);
   RETURN_NOT_OK(FromTxnError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));

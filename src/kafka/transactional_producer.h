@@ -28,8 +28,9 @@ class TransactionalProducer {
  public:
   // Creates the producer, fences older instances with the same transactional id, and begins a
   // transaction. Waits at most `timeout_ms` for the broker.
+  // `events` (not owned, may be null) receives client-level errors; it must outlive the producer.
   static Result<std::unique_ptr<TransactionalProducer>> Start(const ConfigPairs& base, const std::string& transactional_id,
-                                                              int timeout_ms);
+                                                              int timeout_ms, RdKafka::EventCb* events);
   ~TransactionalProducer();
 
   // Queues one record in the open transaction. Blocks (serving delivery reports) while the local queue is full.

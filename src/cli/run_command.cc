@@ -1,0 +1,87 @@
+// `clickstream run`: the streaming service (src/service/pipeline.h).
+#include <cstdio>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/stop_signal.h"
+#include "service/pipeline.h"
+
+namespace clickstream::cli {
+namespace {
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument: return kExitUsage;
+    case StatusCode::kUnavailable: return kExitUnavailable;
+    case StatusCode::kIoError:
+    case StatusCode::kInvalidData: return kExitData;
+    default: return kExitInternal;
+  }
+}
+
+void RunPipeline(const PipelineOptions& options) {
+  InstallStopHandlers();
+  PipelineProbe probe;
+  auto pipeline = Pipeline::Start(options, &probe);
+  Status status = pipeline.ok() ? (*pipeline)->Run(&StopRequested) : pipeline.status();
+  if (!status.ok()) {
+    std::fprintf(stderr, "clickstream run: %s\n", status.message().c_str());
+    throw CLI::RuntimeError(ExitCodeFor(status));
+  }
+}
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app) {
+  auto o = std::make_shared<PipelineOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
+  AddBootstrapServersFlag(cmd, &o->bootstrap_servers);
+  cmd->add_option("--group-id", o->group_id, "Consumer group; processes with one group id split the partitions")
+      ->envname("KAFKA_GROUP_ID")
+      ->capture_default_str();
+  cmd->add_option("--instance-id", o->instance_id,
+                  "Static group membership id: a restarted process gets its partitions back at once")
+      ->envname("KAFKA_GROUP_INSTANCE_ID");
+  cmd->add_option("--session-timeout-ms", o->session_timeout_ms,
+                  "Milliseconds after which a crashed member's partitions move to others")
+      ->envname("KAFKA_SESSION_TIMEOUT_MS")
+      ->check(CLI::Range(6000, 300000))
+      ->capture_default_str();
+  cmd->add_option("--topic", o->input_topic, "Input topic")->envname("KAFKA_TOPIC")->capture_default_str();
+  cmd->add_option("--enriched-topic", o->enriched_topic, "Output topic of enriched events")
+      ->envname("KAFKA_ENRICHED_TOPIC")
+      ->capture_default_str();
+  cmd->add_option("--dlq-topic", o->dlq_topic, "Dead-letter topic for rejected records")
+      ->envname("KAFKA_DLQ_TOPIC")
+      ->capture_default_str();
+  cmd->add_option("--commit-interval-ms", o->commit_interval_ms, "Milliseconds between commits")
+      ->envname("COMMIT_INTERVAL_MS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--status-interval", o->status_interval_s, "Seconds between status lines; 0 = none")
+      ->envname("STATUS_INTERVAL")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--lake-dir", o->lake_dir, "Root directory of the Parquet lake")
+      ->envname("LAKE_DIR")
+      ->capture_default_str();
+  cmd->add_option("--lake-roll-bytes", o->lake_roll_bytes, "Buffered bytes per partition before a lake file is written")
+      ->envname("LAKE_ROLL_BYTES")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--lake-roll-age", o->lake_roll_age_s, "Seconds before a partition's buffered rows are written")
+      ->envname("LAKE_ROLL_AGE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--db-host", o->db.host, "PostgreSQL host")->envname("DB_HOST")->capture_default_str();
+  cmd->add_option("--db-port", o->db.port, "PostgreSQL port")
+      ->envname("DB_PORT")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  cmd->add_option("--db-user", o->db.user, "PostgreSQL role")->envname("DB_USER")->capture_default_str();
+  cmd->add_option("--db-password", o->db.password, "PostgreSQL password")->envname("DB_PASSWORD");
+  cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")->envname("DB_NAME")->capture_default_str();
+  cmd->callback([o] { RunPipeline(*o); });
+}
+
+}  // namespace clickstream::cli

@@ -1,0 +1,20 @@
+#include "kafka/error_reporter.h"
+
+#include <cstdio>
+
+namespace clickstream::kafka {
+
+void ErrorReporter::event_cb(RdKafka::Event& event) {
+  if (event.type() != RdKafka::Event::EVENT_ERROR) return;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, inserted] = last_report_.try_emplace(static_cast<int>(event.err()), now);
+    if (!inserted && now - it->second < std::chrono::seconds(5)) return;
+    it->second = now;
+  }
+  std::fprintf(stderr, "%s: kafka: %s (%s); retrying\n", prefix_.c_str(), RdKafka::err2str(event.err()).c_str(),
+               event.str().c_str());
+}
+
+}  // namespace clickstream::kafka

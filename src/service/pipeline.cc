@@ -1,0 +1,447 @@
+#include "service/pipeline.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/json_writer.h"
+#include "engine/partition_engine.h"
+#include "format/event_json.h"
+#include "kafka/client_config.h"
+#include "kafka/error_reporter.h"
+#include "kafka/kafka_status.h"
+#include "kafka/transactional_producer.h"
+#include "lake/lake_writer.h"
+#include "postgres/results_sink.h"
+
+namespace clickstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+EventTime WallClockNow() {
+  return EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+void Log(const char* fmt, const std::string& a, const std::string& b = "") {
+  std::fprintf(stderr, fmt, a.c_str(), b.c_str());
+  std::fputc('\n', stderr);
+}
+
+// Everything the process holds for one assigned input partition.
+struct PartitionState {
+  PartitionState(Partition p, int64_t fence_token, const EngineOptions& options)
+      : partition(p), fence(fence_token), engine(options) {}
+
+  Partition partition;
+  int64_t fence = 0;
+  PartitionEngine engine;
+  std::unique_ptr<kafka::TransactionalProducer> producer;
+  Offset next;              // next offset to process
+  Offset results_from;      // offsets below this are already in PostgreSQL (C at claim time)
+  Offset kafka_from;        // offsets below this are already in the enriched topic / DLQ (E at claim time)
+  Offset kafka_committed;   // the offset last committed with the Kafka transaction
+  Offset db_committed;      // the offset last committed to PostgreSQL
+  std::vector<pg::LateEventRecord> late;
+  Changes changes;
+  bool replaying = false;   // re-reading offsets whose results PostgreSQL already holds
+  bool broken = false;      // a Kafka transaction failed: recover from durable state
+};
+
+}  // namespace
+
+class Pipeline::Impl : public RdKafka::RebalanceCb {
+ public:
+  Impl(const PipelineOptions& options, PipelineProbe* probe) : options_(options), probe_(probe) {}
+
+  Status Connect();
+  Status Run(bool (*stop)());
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override;
+
+ private:
+  Status Claim(Partition p, std::unique_ptr<PartitionState>* out);
+  void Handle(RdKafka::Message& msg);
+  Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now);
+  // Commits every partition; with `final_seal`, writes every lake buffer too (graceful stop).
+  Status CommitAll(bool final_seal);
+  Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits);
+  void RecoverBroken();
+  void PrintStatus();
+
+  PipelineOptions options_;
+  PipelineProbe* probe_;
+  kafka::ErrorReporter kafka_errors_{"run"};
+  kafka::ConfigPairs producer_config_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<pg::ResultsSink> sink_;
+  std::unique_ptr<LakeWriter> lake_;
+  std::map<int32_t, std::unique_ptr<PartitionState>> partitions_;
+  EventParser parser_;
+  std::string scratch_;
+  Status rebalance_error_;
+  Clock::time_point last_commit_ = Clock::now();
+  Clock::time_point last_status_ = Clock::now();
+  int64_t consumed_at_last_status_ = 0;
+};
+
+Status Pipeline::Impl::Connect() {
+  RETURN_NOT_OK(options_.engine.Validate());
+  if (options_.commit_interval_ms <= 0) {
+    return Status::InvalidArgument("--commit-interval-ms (COMMIT_INTERVAL_MS) must be positive");
+  }
+  ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
+  sink_ = std::make_unique<pg::ResultsSink>(std::move(sink));
+
+  LakeOptions lake_options;
+  lake_options.root = options_.lake_dir;
+  lake_options.writer_id = "w" + std::to_string(::getpid());
+  lake_options.roll_bytes = options_.lake_roll_bytes;
+  lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
+  ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
+
+  producer_config_ = {{"bootstrap.servers", options_.bootstrap_servers},
+                      {"linger.ms", "5"},
+                      {"batch.num.messages", "10000"},
+                      {"compression.type", "lz4"},
+                      {"log_level", "0"}};
+  ASSIGN_OR_RETURN(auto conf, kafka::MakeConf({
+                                  {"bootstrap.servers", options_.bootstrap_servers},
+                                  {"group.id", options_.group_id},
+                                  {"enable.auto.commit", "false"},
+                                  {"enable.auto.offset.store", "false"},
+                                  {"auto.offset.reset", "earliest"},
+                                  // Eager rebalancing: librdkafka 2.0.2's cooperative mode has known bugs.
+                                  {"partition.assignment.strategy", "range"},
+                                  {"isolation.level", "read_committed"},
+                                  {"fetch.wait.max.ms", "10"},
+                                  // A crashed member's partitions move on after this long.
+                                  {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
+                                  {"log_level", "0"},
+                              }));
+  std::string err;
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(&kafka_errors_), err);
+  if (!options_.instance_id.empty() && conf->set("group.instance.id", options_.instance_id, err) != RdKafka::Conf::CONF_OK) {
+    return Status::InvalidArgument("--instance-id: " + err);
+  }
+  conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
+  RETURN_NOT_OK(kafka::CheckReachable(consumer_.get(), options_.bootstrap_servers, 10000));
+  return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}), "subscribe to " + options_.input_topic);
+}
+
+Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
+  ASSIGN_OR_RETURN(pg::PartitionClaim claim, sink_->Claim(p));
+  std::vector<Batch> batches;
+  for (const auto& text : claim.lake_batches) {
+    ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
+    batches.push_back(std::move(b));
+  }
+  RETURN_NOT_OK(lake_->Recover(p, batches));
+
+  auto ps = std::make_unique<PartitionState>(p, claim.fence, options_.engine);
+  if (claim.snapshot) {
+    ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
+    ps->next = claim.snapshot->first;
+  }
+  ps->results_from = claim.next_offset.value_or(Offset(0));
+  ps->db_committed = ps->results_from;
+  ps->replaying = ps->next < ps->results_from;
+
+  // Starting the producer fences an older owner's producer and aborts its open transaction, after
+  // which the group offset is the exact progress of the enriched topic.
+  ASSIGN_OR_RETURN(ps->producer,
+                   kafka::TransactionalProducer::Start(
+                       producer_config_,
+                       options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
+                       options_.timeout_ms, &kafka_errors_));
+  std::vector<RdKafka::TopicPartition*> tp = {RdKafka::TopicPartition::create(options_.input_topic, p.id())};
+  const RdKafka::ErrorCode code = consumer_->committed(tp, options_.timeout_ms);
+  const int64_t committed = tp[0]->offset();
+  RdKafka::TopicPartition::destroy(tp);
+  RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
+  ps->kafka_from = Offset(committed >= 0 ? committed : 0);
+  ps->kafka_committed = ps->kafka_from;
+  std::fprintf(stderr,
+               "run: partition %d claimed (fence %lld): replay from offset %lld, results from %lld, enriched from %lld\n",
+               p.id(), static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()),
+               static_cast<long long>(ps->results_from.value()), static_cast<long long>(ps->kafka_from.value()));
+  *out = std::move(ps);
+  return Status::OK();
+}
+
+void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                                  std::vector<RdKafka::TopicPartition*>& partitions) {
+  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    for (auto* tp : partitions) {
+      std::unique_ptr<PartitionState> ps;
+      Status st = Claim(Partition(tp->partition()), &ps);
+      // A server that went away during the claim: wait for it rather than lose the assignment.
+      for (int attempt = 1; !st.ok() && st.code() == StatusCode::kUnavailable && attempt <= 30; ++attempt) {
+        Log("run: claiming partition failed, retrying: %s%s", st.message());
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        st = Claim(Partition(tp->partition()), &ps);
+      }
+      if (!st.ok()) {
+        rebalance_error_ = st;
+        tp->set_offset(RdKafka::Topic::OFFSET_END);
+        continue;
+      }
+      tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
+      partitions_[tp->partition()] = std::move(ps);
+    }
+    consumer->assign(partitions);
+  } else {
+    // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
+    const Status st = CommitAll(/*final_seal=*/false);
+    if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
+    for (auto* tp : partitions) {
+      lake_->Discard(Partition(tp->partition()));
+      partitions_.erase(tp->partition());
+    }
+    consumer->unassign();
+  }
+}
+
+Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now) {
+  const Offset offset(msg.offset());
+  const bool write_kafka = offset >= ps.kafka_from;
+  const bool write_results = offset >= ps.results_from;
+  const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
+  ParseOutcome outcome = parser_.Parse(value);
+  if (!outcome.ok()) {
+    const Rejection& r = outcome.rejection();
+    probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
+    if (!write_kafka) return Status::OK();
+    const std::string_view key = msg.key_pointer() ? std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len()) : "";
+    return ps.producer->Send(options_.dlq_topic, key, value,
+                             {{"reason", std::string(RejectReasonName(r.reason))},
+                              {"detail", r.detail},
+                              {"source_topic", options_.input_topic},
+                              {"source_partition", std::to_string(ps.partition.id())},
+                              {"source_offset", std::to_string(offset.value())}});
+  }
+  const Event& event = outcome.event();
+  if (msg.key() == nullptr || *msg.key() != event.user_id) probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
+  const Watermark before = ps.engine.watermark();
+  const Admission admission = ps.engine.Add(event);
+  (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
+  if (admission.late && write_results) {
+    ps.late.push_back({offset, LateEvent{event, admission.lateness}, before});
+  }
+  RETURN_NOT_OK(lake_->Append(ps.partition, offset, LakeRow::Of(event, admission.late, now)));
+  if (!write_kafka) return Status::OK();
+  scratch_.clear();
+  JsonWriter w(&scratch_);
+  w.Begin();
+  WriteEventFields(event, &w);
+  w.Field("processing_time", now);
+  w.Field("is_late", admission.late);
+  w.End();
+  return ps.producer->Send(options_.enriched_topic, event.user_id, scratch_);
+}
+
+void Pipeline::Impl::Handle(RdKafka::Message& msg) {
+  auto it = partitions_.find(msg.partition());
+  if (it == partitions_.end() || it->second->broken) return;
+  PartitionState& ps = *it->second;
+  const Offset offset(msg.offset());
+  if (offset < ps.next) return;  // already processed (re-delivery after a seek)
+  probe_->consumed.fetch_add(1, std::memory_order_relaxed);
+  if (ps.replaying && offset >= ps.results_from) {
+    // Replay reached what PostgreSQL does not hold yet: the results so far are already written.
+    ps.engine.TakeChanges(&ps.changes);
+    ps.changes.clear();
+    ps.replaying = false;
+  }
+  const Status st = HandleRecord(ps, msg, WallClockNow());
+  if (!st.ok()) {
+    Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
+    ps.broken = true;
+    return;
+  }
+  ps.next = offset.Next();
+}
+
+Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits) {
+  auto backoff = std::chrono::milliseconds(250);
+  for (int attempt = 1;; ++attempt) {
+    const Status st = sink_->Commit(commits);
+    if (st.ok() || st.code() == StatusCode::kFenced) return st;
+    probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    Log("run: PostgreSQL commit failed (retrying in %s ms): %s", std::to_string(backoff.count()), st.message());
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    const Status reconnected = sink_->Reconnect();
+    if (!reconnected.ok()) Log("run: %s%s", reconnected.message());
+  }
+}
+
+Status Pipeline::Impl::CommitAll(bool final_seal) {
+  const auto started = Clock::now();
+  const EventTime now = WallClockNow();
+  std::vector<pg::PartitionCommit> commits;
+  std::vector<std::optional<Batch>> batches;
+  // The group's current generation and member id: the broker refuses offsets from an older generation.
+  std::unique_ptr<RdKafka::ConsumerGroupMetadata> group_metadata(consumer_->groupMetadata());
+  int64_t kafka_micros = 0;
+  for (auto& [id, psp] : partitions_) {
+    PartitionState& ps = *psp;
+    if (ps.broken || ps.replaying) continue;
+    if (ps.next > ps.kafka_committed) {
+      const auto kafka_started = Clock::now();
+      const Status st = ps.producer->CommitWithOffset(options_.input_topic, ps.partition, ps.next,
+                                                      group_metadata.get(), options_.timeout_ms);
+      if (!st.ok()) {
+        Log("run: %s%s", st.message());
+        ps.broken = true;
+        continue;
+      }
+      ps.kafka_committed = ps.next;
+      kafka_micros += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - kafka_started).count();
+    }
+    ps.engine.TakeChanges(&ps.changes);
+    std::optional<Batch> batch;
+    std::optional<std::string> snapshot;
+    if (final_seal || lake_->ShouldSeal(ps.partition, now)) {
+      ASSIGN_OR_RETURN(batch, lake_->Seal(ps.partition));
+      snapshot = ps.engine.SaveState();
+    }
+    if (ps.next == ps.db_committed && ps.changes.empty() && ps.late.empty() && !snapshot) continue;
+    commits.push_back(pg::PartitionCommit{ps.partition, ps.fence, ps.next, ps.engine.watermark(), &ps.changes,
+                                          std::move(ps.late),
+                                          batch ? std::optional<std::string>(batch->Serialize()) : std::nullopt,
+                                          std::move(snapshot)});
+    ps.late.clear();
+    batches.push_back(std::move(batch));
+  }
+  probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
+  if (!commits.empty()) {
+    const auto db_started = Clock::now();
+    const Status st = CommitToDatabase(commits);
+    probe_->last_db_commit_micros.store(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count(),
+        std::memory_order_relaxed);
+    if (st.code() == StatusCode::kFenced) {
+      // Another process owns a partition now; it replays from the last durable point.
+      Log("run: %s%s", st.message());
+      for (const auto& c : commits) partitions_.at(c.partition.id())->broken = true;
+    } else {
+      RETURN_NOT_OK(st);
+      for (size_t i = 0; i < commits.size(); ++i) {
+        partitions_.at(commits[i].partition.id())->db_committed = commits[i].next_offset;
+        if (batches[i]) {
+          RETURN_NOT_OK(lake_->Publish(*batches[i]));
+          probe_->lake_files.fetch_add(static_cast<int64_t>(batches[i]->files.size()), std::memory_order_relaxed);
+        }
+      }
+      probe_->commits.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  probe_->last_commit_micros.store(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(), std::memory_order_relaxed);
+  last_commit_ = Clock::now();
+  return Status::OK();
+}
+
+// A partition whose Kafka transaction failed, or that was fenced, restarts from its durable state by
+// claiming it again and seeking to the replay point.
+void Pipeline::Impl::RecoverBroken() {
+  for (auto& [id, psp] : partitions_) {
+    if (!psp->broken) continue;
+    const Partition p = psp->partition;
+    lake_->Discard(p);
+    psp.reset();
+    std::unique_ptr<PartitionState> fresh;
+    const Status st = Claim(p, &fresh);
+    if (!st.ok()) {
+      Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
+      psp = std::make_unique<PartitionState>(p, 0, options_.engine);
+      psp->broken = true;
+      continue;
+    }
+    std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
+        options_.input_topic, p.id(), fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
+    const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      Log("run: seek failed on partition %s: %s", std::to_string(p.id()), RdKafka::err2str(code));
+      fresh->broken = true;
+    }
+    psp = std::move(fresh);
+  }
+}
+
+void Pipeline::Impl::PrintStatus() {
+  const auto now = Clock::now();
+  const double secs = std::chrono::duration<double>(now - last_status_).count();
+  const int64_t consumed = probe_->consumed.load();
+  if (consumed == consumed_at_last_status_ && secs < 30) return;  // idle: a line every 30 s is enough
+  int64_t lag = 0;
+  std::string parts;
+  for (const auto& [id, ps] : partitions_) {
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0) {
+      lag += std::max<int64_t>(0, high - ps->next.value());
+    }
+    parts += (parts.empty() ? "" : ",") + std::to_string(id);
+  }
+  std::fprintf(stderr,
+               "run: partitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
+               "last commit %.0f ms ago (took %.1f ms: kafka %.1f, postgres %.1f)\n",
+               parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
+               static_cast<long long>(probe_->accepted.load()), static_cast<long long>(probe_->late.load()),
+               static_cast<long long>(probe_->rejected_total()), static_cast<long long>(lag),
+               std::chrono::duration<double, std::milli>(now - last_commit_).count(),
+               probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
+               probe_->last_db_commit_micros.load() / 1000.0);
+  consumed_at_last_status_ = consumed;
+  last_status_ = now;
+}
+
+Status Pipeline::Impl::Run(bool (*stop)()) {
+  const auto commit_interval = std::chrono::milliseconds(options_.commit_interval_ms);
+  const auto status_interval = std::chrono::seconds(options_.status_interval_s);
+  while (!stop()) {
+    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(std::min(options_.commit_interval_ms, 100)));
+    if (!rebalance_error_.ok()) return rebalance_error_;
+    if (msg->err() == RdKafka::ERR_NO_ERROR) {
+      Handle(*msg);
+    } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
+      Log("run: kafka: %s%s", msg->errstr());
+    }
+    if (Clock::now() - last_commit_ >= commit_interval) {
+      RETURN_NOT_OK(CommitAll(/*final_seal=*/false));
+      RecoverBroken();
+    }
+    if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
+  }
+  std::fprintf(stderr, "run: stopping: final commit\n");
+  RETURN_NOT_OK(CommitAll(/*final_seal=*/true));
+  consumed_at_last_status_ = -1;  // always report the final figures
+  PrintStatus();
+  consumer_->close();
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, PipelineProbe* probe) {
+  auto impl = std::make_unique<Impl>(options, probe);
+  RETURN_NOT_OK(impl->Connect());
+  return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+}
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::~Pipeline() = default;
+
+Status Pipeline::Run(bool (*stop)()) { return impl_->Run(stop); }
+
+}  // namespace clickstream

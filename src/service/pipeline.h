@@ -1,0 +1,43 @@
+// The streaming service: Kafka in; PostgreSQL, the Parquet lake and the enriched topic out, exactly once.
+//
+// Each input partition assigned to this process gets an engine, a transactional producer (enriched
+// events and dead letters) and a fencing token in PostgreSQL. Every commit interval, per partition:
+//   1. the Kafka transaction is committed with the partition's consumer offset (enriched + DLQ records
+//      and the group offset become visible together: progress E);
+//   2. one PostgreSQL transaction writes the changed results of all partitions with each partition's
+//      offset (progress C), and, when a lake batch was sealed, the batch and an engine snapshot taken at
+//      the same offset (progress L = S);
+//   3. sealed lake files are renamed to their visible names.
+// So L <= C <= E always holds. On restart (or when a partition moves to another process) the partition
+// is claimed (fence + 1), the lake is recovered to exactly L, the engine is restored from the snapshot
+// at S = L, and the partition is re-read from S: each sink receives only offsets at or past its own
+// progress, so nothing is written twice and nothing is skipped.
+//
+// Thread safety: Run() drives everything on the calling thread; RequestStop() may be called from any
+// thread or a signal handler's flag poll.
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "service/pipeline_options.h"
+#include "service/pipeline_probe.h"
+
+namespace clickstream {
+
+class Pipeline {
+ public:
+  // Validates options and connects to Kafka and PostgreSQL; one-line errors name what to fix.
+  static Result<std::unique_ptr<Pipeline>> Start(const PipelineOptions& options, PipelineProbe* probe);
+  ~Pipeline();
+
+  // Consumes until `stop()` returns true, then commits what was processed and leaves the group.
+  Status Run(bool (*stop)());
+
+ private:
+  class Impl;
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clickstream

@@ -1,0 +1,49 @@
+// Settings of the streaming service (`clickstream run`). Every field has a flag and an environment
+// variable of the same meaning; see src/cli/run_command.cc.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/options.h"
+#include "postgres/connection.h"
+
+namespace clickstream {
+
+struct PipelineOptions {
+  // Kafka brokers, host:port[,...].
+  std::string bootstrap_servers = "127.0.0.1:19092";
+  // Consumer group: processes with the same group id split the input partitions between them.
+  std::string group_id = "clickstream";
+  // Static group membership (Kafka's group.instance.id): a process restarted with the same id gets its
+  // partitions back at once instead of after the session timeout. Unique per process; empty = dynamic.
+  std::string instance_id;
+  // A member that stops heartbeating (crash) loses its partitions after this long, in milliseconds.
+  int session_timeout_ms = 10000;
+  // Input topic of JSON events.
+  std::string input_topic = "user_activity";
+  // Every valid event plus processing_time and is_late, written transactionally.
+  std::string enriched_topic = "enriched_activity";
+  // Rejected records, unchanged, with the reason in headers.
+  std::string dlq_topic = "user_activity_dlq";
+
+  // How often results, offsets and the enriched topic are committed, in milliseconds. Results show up
+  // in PostgreSQL within about this long; shorter means more, smaller transactions.
+  int commit_interval_ms = 200;
+  // How often a status line is printed to stderr, in seconds; 0 disables it.
+  int status_interval_s = 5;
+  // How long to wait for Kafka or PostgreSQL at start and per retry, in milliseconds.
+  int timeout_ms = 30000;
+
+  // Root of the Parquet lake (event_date=YYYY-MM-DD/ folders are created below it).
+  std::string lake_dir = "lake";
+  // A partition's lake buffer is written as files once it holds this many bytes (uncompressed).
+  int64_t lake_roll_bytes = int64_t{16} << 20;
+  // ... or once its oldest row is this old, in seconds. Also bounds how much a restart re-reads.
+  int lake_roll_age_s = 300;
+
+  pg::ConnectionOptions db;
+  EngineOptions engine;
+};
+
+}  // namespace clickstream
