@@ -2,8 +2,11 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/stop_signal.h"
 
 int main(int argc, char** argv) {
+  // Before anything else, so that a stop request during start-up is never a hard kill.
+  clickstream::cli::InstallStopHandlers();
   CLI::App app{"clickstream: event-time analytics of website activity from Kafka", "clickstream"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "clickstream 0.1.0");

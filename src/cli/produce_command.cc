@@ -65,7 +65,6 @@ EventTime WallClockNow() {
 }
 
 void Produce(const ProduceFlags& flags) {
-  InstallStopHandlers();
   DeliveryCounter counter;
   auto conf = kafka::MakeConf({
       {"bootstrap.servers", flags.bootstrap_servers},

@@ -20,7 +20,6 @@ int ExitCodeFor(const Status& status) {
 }
 
 void RunPipeline(const PipelineOptions& options) {
-  InstallStopHandlers();
   PipelineProbe probe;
   auto pipeline = Pipeline::Start(options, &probe);
   Status status = pipeline.ok() ? (*pipeline)->Run(&StopRequested) : pipeline.status();

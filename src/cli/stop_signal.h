@@ -3,7 +3,8 @@
 
 namespace clickstream::cli {
 
-// Installs the handlers (idempotent). A second signal while stopping ends the process at once.
+// Installs the handlers; main() does so first thing. A second signal while stopping ends the process
+// at once.
 void InstallStopHandlers();
 // True once SIGINT or SIGTERM arrived.
 bool StopRequested();

@@ -26,7 +26,6 @@ struct TailFlags {
 }
 
 void Tail(const TailFlags& f) {
-  InstallStopHandlers();
   auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
                                {"group.id", "clickstream-tail"},
                                {"enable.auto.commit", "false"},
