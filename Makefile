@@ -23,6 +23,12 @@ run: build
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -j 2
 
+# End-to-end throughput and latency against the raw Kafka limit, on the local services (minutes).
+# BENCH_FLAGS passes options, e.g. BENCH_FLAGS="--events 500000 --latency-seconds 20".
+bench: build
+	@bash scripts/services.sh start
+	@set -a && source <(bash scripts/services.sh env) && set +a && $(BUILD_DIR)/bench/e2e_benchmark $(BENCH_FLAGS)
+
 services: build
 	@bash scripts/services.sh start
 

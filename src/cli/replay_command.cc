@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli/command.h"
-#include "engine/replay.h"
+#include "replay/replay.h"
 
 namespace clickstream::cli {
 

@@ -1,6 +1,6 @@
 #include "common/json_writer.h"
 
-#include <cstdio>
+#include <charconv>
 
 #include "common/rfc3339.h"
 
@@ -32,8 +32,9 @@ void AppendJsonString(std::string_view s, std::string* out) {
 void JsonWriter::Field(std::string_view name, double value) {
   Key(name);
   char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.17g", value);
-  out_->append(buf, static_cast<size_t>(n));
+  // The shortest text that reads back as the same double (193.456476, not 193.45647600000001).
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_->append(buf, ec == std::errc() ? static_cast<size_t>(end - buf) : 0);
 }
 
 void JsonWriter::Field(std::string_view name, EventTime value) {

@@ -17,5 +17,14 @@ TEST(JsonWriter, WritesFlatObjectWithEscapes) {
   EXPECT_EQ(out, R"({"s":"a\"b\\c\n\u0001","n":-5,"b":true,"t":"1970-01-01T00:00:00.000001Z"})");
 }
 
+TEST(JsonWriter, DoublesInShortestExactForm) {
+  std::string out;
+  JsonWriter w(&out);
+  w.Begin();
+  w.Field("d", 193.456476);
+  w.End();
+  EXPECT_EQ(out, R"({"d":193.456476})");
+}
+
 }  // namespace
 }  // namespace clickstream

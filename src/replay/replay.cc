@@ -1,4 +1,4 @@
-#include "engine/replay.h"
+#include "replay/replay.h"
 
 #include <simdjson.h>
 

@@ -1,0 +1,365 @@
+// End-to-end benchmark of `clickstream run` against the raw Kafka limit, measured in one run on the
+// local broker and server (`make bench`):
+//   1. preload a fresh 4-partition topic with N producer-like events (100k users, 2% late, 1% invalid);
+//   2. raw limit: a plain librdkafka consumer reads all N and does nothing else;
+//   3. the pipeline, all sinks on, drains the same N from a fresh group and fresh tables: events/s from
+//      its start to the moment PostgreSQL holds the last offset;
+//   4. latency: a producer sends at a fixed rate into another fresh topic while the pipeline runs; an
+//      event is visible when PostgreSQL's committed offset of its partition passes it (polled every
+//      few ms); p50/p99/max of send -> visible, and the pipeline's peak RSS.
+// Prints a table and, as the last line, one JSON object for comparing runs.
+#include <librdkafka/rdkafkacpp.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "format/event_json.h"
+#include "kafka/client_config.h"
+#include "kafka/topics.h"
+#include "postgres/connection.h"
+#include "producer/traffic.h"
+
+namespace clickstream::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  std::string bootstrap_servers = "127.0.0.1:19092";
+  pg::ConnectionOptions db;
+  std::string bench_db = "clickstream_bench";
+  std::string binary = "build/clickstream";
+  std::string schema = "sql/init-db.sql";
+  std::string work_dir = "build/bench";
+  int64_t events = 2'000'000;
+  int users = 100'000;
+  int latency_rate = 10'000;
+  int latency_seconds = 60;
+  int partitions = 4;
+};
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+void Check(const Status& st) {
+  if (!st.ok()) Die(st.message());
+}
+
+EventTime WallClockNow() {
+  return EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// Records each delivered record's partition/offset with the time it was handed to the producer.
+class SendTimes : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& m) override {
+    if (m.err() != RdKafka::ERR_NO_ERROR || m.msg_opaque() == nullptr) return;
+    const auto sent = Clock::time_point(Clock::duration(reinterpret_cast<intptr_t>(m.msg_opaque())));
+    std::lock_guard<std::mutex> lock(mu_);
+    by_partition_[m.partition()].emplace_back(m.offset(), sent);
+  }
+  std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::move(by_partition_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> by_partition_;
+};
+
+std::unique_ptr<RdKafka::Producer> MakeProducer(const Flags& f, RdKafka::DeliveryReportCb* dr) {
+  auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
+                               {"linger.ms", "2"},
+                               {"compression.type", "lz4"},
+                               {"queue.buffering.max.messages", "1000000"},
+                               {"log_level", "0"}});
+  Check(conf.status());
+  std::string err;
+  if (dr != nullptr) (*conf)->set("dr_cb", dr, err);
+  std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf->get(), err));
+  if (!p) Die(err);
+  return p;
+}
+
+// Producer-like traffic with 1% invalid records; `rate` 0 = as fast as possible.
+void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKafka::Producer* p) {
+  TrafficOptions options;
+  options.users = f.users;
+  TrafficGenerator gen(options);
+  std::string value;
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < n; ++i) {
+    if (rate > 0) {
+      const auto due = start + std::chrono::microseconds(i * 1'000'000 / rate);
+      if (due > Clock::now()) std::this_thread::sleep_until(due);
+    }
+    bool late = false;
+    const Event& e = gen.Next(WallClockNow(), &late);
+    value.clear();
+    if (i % 100 == 99) {
+      value = R"({"event_time":"not a time","user_id":")" + e.user_id + R"(","page_url":"x","event_type":"click"})";
+    } else {
+      AppendEventJson(e, &value);
+    }
+    void* opaque = reinterpret_cast<void*>(static_cast<intptr_t>(Clock::now().time_since_epoch().count()));
+    while (p->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, value.data(),
+                      value.size(), e.user_id.data(), e.user_id.size(), 0, opaque) == RdKafka::ERR__QUEUE_FULL) {
+      p->poll(5);
+    }
+    p->poll(0);
+  }
+  while (p->outq_len() > 0) p->flush(1000);
+}
+
+// Reads every record of `topic` with a plain consumer; returns events/s.
+double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
+  auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
+                               {"group.id", "bench-raw-" + topic},
+                               {"enable.auto.commit", "false"},
+                               {"auto.offset.reset", "earliest"},
+                               {"log_level", "0"}});
+  Check(conf.status());
+  std::string err;
+  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
+  if (!c) Die(err);
+  c->subscribe({topic});
+  int64_t read = 0;
+  size_t bytes = 0;
+  Clock::time_point first;
+  while (read < n) {
+    std::unique_ptr<RdKafka::Message> m(c->consume(1000));
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    if (read == 0) first = Clock::now();
+    bytes += m->len();
+    ++read;
+  }
+  const double secs = Seconds(Clock::now() - first);
+  c->close();
+  return n / secs;
+}
+
+// `clickstream run` as a child process.
+class Pipeline {
+ public:
+  Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log) {
+    std::vector<std::string> args = {f.binary,       "run",          "--topic",          topic,
+                                     "--group-id",   "bench-" + topic, "--enriched-topic", topic + "-enriched",
+                                     "--dlq-topic",  topic + "-dlq", "--lake-dir",       lake,
+                                     "--bootstrap-servers", f.bootstrap_servers, "--db-host", f.db.host,
+                                     "--db-port",    std::to_string(f.db.port), "--db-user", f.db.user,
+                                     "--db-password", f.db.password, "--db-name", f.bench_db,
+                                     "--status-interval", "5"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) Die("cannot start " + f.binary);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  // Peak resident set size so far, in MiB.
+  double PeakRssMb() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return 0;
+  }
+  void Stop() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Sum of committed offsets in PostgreSQL, and each partition's.
+std::map<int32_t, int64_t> Progress(pg::Connection& db) {
+  std::map<int32_t, int64_t> out;
+  auto res = db.Query("SELECT kafka_partition, coalesce(next_offset, 0) FROM partition_progress");
+  if (!res.ok()) return out;
+  for (int i = 0; i < res->rows(); ++i) {
+    out[std::stoi(std::string(res->text(i, 0)))] = std::stoll(std::string(res->text(i, 1)));
+  }
+  return out;
+}
+
+int64_t Total(const std::map<int32_t, int64_t>& m) {
+  int64_t t = 0;
+  for (const auto& [p, o] : m) t += o;
+  return t;
+}
+
+pg::Connection OpenBenchDb(const Flags& f) {
+  auto admin = pg::Connection::Open(f.db);
+  if (!admin.ok()) Die(admin.status().message());
+  auto exists = admin->Query("SELECT 1 FROM pg_database WHERE datname = $1", {f.bench_db});
+  if (exists.ok() && exists->rows() == 0) Check(admin->Exec("CREATE DATABASE " + f.bench_db));
+  pg::ConnectionOptions o = f.db;
+  o.dbname = f.bench_db;
+  auto db = pg::Connection::Open(o);
+  if (!db.ok()) Die(db.status().message());
+  std::ifstream in(f.schema);
+  std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Check(db->Exec("SET client_min_messages = warning"));
+  Check(db->Exec(sql));
+  return std::move(*db);
+}
+
+void ResetTables(pg::Connection& db) {
+  Check(db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
+                "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$"));
+}
+
+double Percentile(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return v[i];
+}
+
+int Main(const Flags& f) {
+  const std::string stamp = std::to_string(::time(nullptr));
+  const std::string throughput_topic = "bench-" + stamp;
+  const std::string latency_topic = "bench-latency-" + stamp;
+  for (const auto& t : {throughput_topic, latency_topic}) {
+    Check(kafka::EnsureTopics(f.bootstrap_servers, {{t, f.partitions}, {t + "-enriched", f.partitions}, {t + "-dlq", 1}},
+                              30000));
+  }
+  std::filesystem::create_directories(f.work_dir);
+  pg::Connection db = OpenBenchDb(f);
+
+  std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events), throughput_topic.c_str());
+  std::fflush(stdout);
+  auto producer = MakeProducer(f, nullptr);
+  const auto preload_start = Clock::now();
+  Produce(f, throughput_topic, f.events, 0, producer.get());
+  const double preload_eps = f.events / Seconds(Clock::now() - preload_start);
+
+  const double raw_eps = RawConsume(f, throughput_topic, f.events);
+  std::printf("raw consumer: %.0f events/s\n", raw_eps);
+  std::fflush(stdout);
+
+  ResetTables(db);
+  std::filesystem::remove_all(f.work_dir + "/lake-throughput");
+  const auto start = Clock::now();
+  Pipeline pipeline(f, throughput_topic, f.work_dir + "/lake-throughput", f.work_dir + "/throughput.log");
+  while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const double pipeline_eps = f.events / Seconds(Clock::now() - start);
+  const double throughput_rss = pipeline.PeakRssMb();
+  pipeline.Stop();
+  std::printf("pipeline: %.0f events/s (log: %s/throughput.log)\n", pipeline_eps, f.work_dir.c_str());
+  std::fflush(stdout);
+
+  // Latency at a fixed rate.
+  ResetTables(db);
+  std::filesystem::remove_all(f.work_dir + "/lake-latency");
+  Pipeline latency_pipeline(f, latency_topic, f.work_dir + "/lake-latency", f.work_dir + "/latency.log");
+  while (Progress(db).size() < static_cast<size_t>(f.partitions)) {  // every partition claimed
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  SendTimes send_times;
+  auto timed_producer = MakeProducer(f, &send_times);
+  std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> visible;  // progress changes seen
+  std::atomic<bool> producing{true};
+  std::thread poller([&] {
+    std::map<int32_t, int64_t> last;
+    while (producing.load() || Total(last) < f.latency_rate * static_cast<int64_t>(f.latency_seconds)) {
+      for (const auto& [p, off] : Progress(db)) {
+        if (off != last[p]) {
+          visible[p].emplace_back(off, Clock::now());
+          last[p] = off;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  Produce(f, latency_topic, static_cast<int64_t>(f.latency_rate) * f.latency_seconds, f.latency_rate,
+          timed_producer.get());
+  producing = false;
+  poller.join();
+  const double latency_rss = latency_pipeline.PeakRssMb();
+  latency_pipeline.Stop();
+
+  std::vector<double> delays_ms;
+  for (auto& [p, sends] : send_times.Take()) {
+    const auto& seen = visible[p];
+    size_t j = 0;
+    std::sort(sends.begin(), sends.end());
+    for (const auto& [offset, sent] : sends) {
+      while (j < seen.size() && seen[j].first <= offset) ++j;
+      if (j == seen.size()) break;
+      delays_ms.push_back(std::chrono::duration<double, std::milli>(seen[j].second - sent).count());
+    }
+  }
+  const double p50 = Percentile(delays_ms, 0.50), p99 = Percentile(delays_ms, 0.99);
+  const double max = delays_ms.empty() ? 0 : *std::max_element(delays_ms.begin(), delays_ms.end());
+  const double peak_rss = std::max(throughput_rss, latency_rss);
+
+  std::printf("\n%-44s %14s\n", "measure", "value");
+  std::printf("%-44s %14lld\n", "events preloaded (4 partitions, 100k users)", static_cast<long long>(f.events));
+  std::printf("%-44s %14.0f\n", "producer preload, events/s", preload_eps);
+  std::printf("%-44s %14.0f\n", "raw librdkafka consumer, events/s", raw_eps);
+  std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
+  std::printf("%-44s %14.2f\n", "ratio pipeline / raw", pipeline_eps / raw_eps);
+  std::printf("%-44s %14d\n", "latency run: events/s sent", f.latency_rate);
+  std::printf("%-44s %14zu\n", "latency run: events measured", delays_ms.size());
+  std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p50, ms", p50);
+  std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p99, ms", p99);
+  std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL max, ms", max);
+  std::printf("%-44s %14.1f\n", "pipeline peak RSS, MiB", peak_rss);
+  std::printf("{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,"
+              "\"peak_rss_mb\":%.1f,\"events\":%lld,\"latency_rate\":%d}\n",
+              raw_eps, pipeline_eps, pipeline_eps / raw_eps, p50, p99, max, peak_rss, static_cast<long long>(f.events),
+              f.latency_rate);
+  return 0;
+}
+
+}  // namespace
+}  // namespace clickstream::bench
+
+int main(int argc, char** argv) {
+  clickstream::bench::Flags f;
+  CLI::App app{"End-to-end benchmark of clickstream run against a raw Kafka consumer"};
+  app.add_option("--bootstrap-servers", f.bootstrap_servers)->envname("KAFKA_BOOTSTRAP_SERVERS");
+  app.add_option("--db-host", f.db.host)->envname("DB_HOST");
+  app.add_option("--db-port", f.db.port)->envname("DB_PORT");
+  app.add_option("--db-user", f.db.user)->envname("DB_USER");
+  app.add_option("--db-password", f.db.password)->envname("DB_PASSWORD");
+  app.add_option("--bench-db", f.bench_db, "Database the benchmark creates and truncates");
+  app.add_option("--binary", f.binary);
+  app.add_option("--schema", f.schema);
+  app.add_option("--work-dir", f.work_dir);
+  app.add_option("--events", f.events, "Events preloaded for the throughput runs")->capture_default_str();
+  app.add_option("--users", f.users)->capture_default_str();
+  app.add_option("--latency-rate", f.latency_rate, "Events/s of the latency run")->capture_default_str();
+  app.add_option("--latency-seconds", f.latency_seconds)->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  return clickstream::bench::Main(f);
+}
