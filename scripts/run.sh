@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-build/clickstream produce --rate "$RATE" &
+build/clickstream produce --rate "$RATE" --status-interval 10 &
 pids+=($!)
 if build/clickstream --help | grep -q '^  run '; then
   build/clickstream run &

@@ -27,6 +27,7 @@ struct ProduceFlags {
   bool no_late_data = false;
   TrafficOptions traffic;
   int connect_timeout_s = 10;
+  double status_interval_s = 1;
 };
 
 // Counts delivery outcomes; librdkafka calls it from poll()/flush() on the producing thread.
@@ -122,12 +123,13 @@ void Produce(const ProduceFlags& flags) {
     ++produced;
     late += is_late;
     producer->poll(0);
-    if (SecondsSince(last_report) >= 1.0) {
+    if (flags.status_interval_s > 0 && SecondsSince(last_report) >= flags.status_interval_s) {
       last_report = std::chrono::steady_clock::now();
       report("");
     }
   }
-  while (producer->outq_len() > 0 && SecondsSince(last_report) < 60) producer->flush(1000);
+  const auto flush_start = std::chrono::steady_clock::now();
+  while (producer->outq_len() > 0 && SecondsSince(flush_start) < 30) producer->flush(1000);
   report("done: ");
   if (counter.failed() > 0 || producer->outq_len() > 0) {
     Fail(Status::Unavailable(std::to_string(counter.failed() + producer->outq_len()) +
@@ -161,6 +163,9 @@ void RegisterProduceCommand(CLI::App& app) {
   cmd->add_option("--seed", flags->traffic.seed, "Seed of the random traffic")->capture_default_str();
   cmd->add_option("--connect-timeout", flags->connect_timeout_s, "Seconds to wait for Kafka at start")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--status-interval", flags->status_interval_s, "Seconds between progress lines; 0 = none")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->callback([flags] { Produce(*flags); });
 }
