@@ -29,6 +29,11 @@ bench: build
 	@bash scripts/services.sh start
 	@set -a && source <(bash scripts/services.sh env) && set +a && $(BUILD_DIR)/bench/e2e_benchmark $(BENCH_FLAGS)
 
+# The parser under libFuzzer with AddressSanitizer (clang-14 is installed on first use).
+FUZZ_SECONDS ?= 180
+fuzz: deps
+	@bash fuzz/run.sh $(FUZZ_SECONDS)
+
 services: build
 	@bash scripts/services.sh start
 
