@@ -4,6 +4,9 @@
 #   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
 #   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka)
 # Each step is skipped when what it installs is already there.
+#
+# With --browser it installs only what the dashboard test needs (ctest's "browser" fixture runs it):
+# Debian's chromium and, from the npm registry, tests/dashboard's locked packages (playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.sh
@@ -13,21 +16,37 @@ mkdir -p "$DEPS"
 
 log() { printf '[install] %s\n' "$*"; }
 
+# Installs the Debian packages of "$@" that are missing.
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  log "apt: installing ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if [ "${1:-}" = "--browser" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  apt_install chromium
+  if [ ! -f tests/dashboard/node_modules/.package-lock.json ] ||
+     [ tests/dashboard/package-lock.json -nt tests/dashboard/node_modules/.package-lock.json ]; then
+    log "npm: tests/dashboard (playwright-core)"
+    npm ci --prefix tests/dashboard --no-audit --no-fund --loglevel=error
+  fi
+  log "browser test dependencies ready"
+  exit 0
+fi
+
 apt_packages=(
   build-essential cmake ninja-build pkg-config python3-venv
-  librdkafka-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  librdkafka-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
   postgresql postgresql-client openjdk-17-jre-headless maven
 )
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "apt: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install "${apt_packages[@]}"
 
 # Arrow/Parquet C++: Debian 12 ships none; the pyarrow wheel carries the shared libraries and headers.
 venv="$DEPS/venv"

@@ -27,10 +27,7 @@ namespace {
 
 using Rows = std::multiset<std::string>;
 
-struct Record {
-  std::string key;
-  std::string value;
-};
+using Record = KeyedRecord;
 
 // Many users, event times out of order within the 2-minute bound, late events, session markers and
 // invalid records of several kinds, keyed by user_id.
@@ -65,23 +62,6 @@ std::vector<Record> KnownStream(size_t n, uint64_t seed) {
     out.push_back({user, value});
   }
   return out;
-}
-
-void ProduceAll(const std::string& topic, const std::vector<Record>& records) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers}, {"linger.ms", "5"}, {"enable.idempotence", "true"}});
-  ASSERT_TRUE(conf.ok());
-  std::string err;
-  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
-  ASSERT_TRUE(producer) << err;
-  for (const auto& r : records) {
-    while (producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                             const_cast<char*>(r.value.data()), r.value.size(), r.key.data(), r.key.size(), 0,
-                             nullptr) == RdKafka::ERR__QUEUE_FULL) {
-      producer->poll(10);
-    }
-    producer->poll(0);
-  }
-  ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
 }
 
 std::string Ts(EventTime t) { return FormatRfc3339(t); }
@@ -198,7 +178,7 @@ class PipelineTest : public ::testing::Test {
         argv,
         std::vector<std::string>{"KAFKA_BOOTSTRAP_SERVERS=" + s.bootstrap_servers, "DB_HOST=" + s.pg.host,
                                  "DB_PORT=" + std::to_string(s.pg.port), "DB_USER=" + s.pg.user,
-                                 "DB_PASSWORD=" + s.pg.password, "DB_NAME=" + s.pg.dbname},
+                                 "DB_PASSWORD=" + s.pg.password, "DB_NAME=" + s.pg.dbname, "HTTP_PORT=0"},
         log_path());
   }
 

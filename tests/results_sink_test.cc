@@ -290,7 +290,7 @@ TEST_F(ResultsSinkTest, OpenWithoutTheSchemaSaysHowToCreateIt) {
   options.dbname = "results_sink_empty";
   const Status st = ResultsSink::Open(options).status();
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
-  EXPECT_NE(st.message().find("run sql/init-db.sql (make services)"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("-d results_sink_empty -f sql/init-db.sql"), std::string::npos) << st.message();
   EXPECT_EQ(st.message().find('\n'), std::string::npos);
   EXPECT_TRUE(conn_->Exec("DROP DATABASE results_sink_empty").ok());
 }

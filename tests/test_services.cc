@@ -1,5 +1,7 @@
 #include "test_services.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+
+#include "kafka/client_config.h"
 
 namespace clickstream::testing {
 namespace {
@@ -101,6 +105,23 @@ std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected
   }
   consumer->close();
   return out;
+}
+
+void ProduceAll(const std::string& topic, const std::vector<KeyedRecord>& records) {
+  auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers}, {"linger.ms", "5"}, {"enable.idempotence", "true"}});
+  ASSERT_TRUE(conf.ok());
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
+  ASSERT_TRUE(producer) << err;
+  for (const auto& r : records) {
+    while (producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(r.value.data()), r.value.size(), r.key.data(), r.key.size(), 0,
+                             nullptr) == RdKafka::ERR__QUEUE_FULL) {
+      producer->poll(10);
+    }
+    producer->poll(0);
+  }
+  ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,

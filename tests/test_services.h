@@ -48,6 +48,14 @@ struct ConsumedRecord {
 std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected, int timeout_s,
                                        bool read_committed = false);
 
+// A record to produce: key and value.
+struct KeyedRecord {
+  std::string key;
+  std::string value;
+};
+// Produces `records` to `topic` (partitioned by key, idempotent) and waits until all are acknowledged.
+void ProduceAll(const std::string& topic, const std::vector<KeyedRecord>& records);
+
 // A child process (the pipeline under test) with its output in a log file.
 class ChildProcess {
  public:

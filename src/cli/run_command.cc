@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signal.h"
+#include "service/http_server.h"
 #include "service/pipeline.h"
 
 namespace clickstream::cli {
@@ -12,17 +13,37 @@ namespace {
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument: return kExitUsage;
-    case StatusCode::kUnavailable: return kExitUnavailable;
+    case StatusCode::kUnavailable:
+    case StatusCode::kNotFound: return kExitUnavailable;  // e.g. the schema is not applied
     case StatusCode::kIoError:
     case StatusCode::kInvalidData: return kExitData;
     default: return kExitInternal;
   }
 }
 
-void RunPipeline(const PipelineOptions& options) {
+struct HttpFlags {
+  std::string address = "127.0.0.1";
+  int port = 18080;
+};
+
+void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
   PipelineProbe probe;
-  auto pipeline = Pipeline::Start(options, &probe);
-  Status status = pipeline.ok() ? (*pipeline)->Run(&StopRequested) : pipeline.status();
+  Status status;
+  std::unique_ptr<HttpServer> server;  // serves while the pipeline starts, runs and stops
+  if (http.port != 0) {
+    auto started = HttpServer::Start(
+        {http.address, http.port, options.commit_interval_ms, options.bootstrap_servers, options.db}, &probe);
+    if (started.ok()) {
+      server = std::move(*started);
+    } else {
+      status = started.status();
+    }
+  }
+  if (status.ok()) {
+    auto pipeline = Pipeline::Start(options, &probe);
+    status = pipeline.ok() ? (*pipeline)->Run(&StopRequested) : pipeline.status();
+  }
+  server.reset();
   if (!status.ok()) {
     std::fprintf(stderr, "clickstream run: %s\n", status.message().c_str());
     throw CLI::RuntimeError(ExitCodeFor(status));
@@ -33,6 +54,7 @@ void RunPipeline(const PipelineOptions& options) {
 
 void RegisterRunCommand(CLI::App& app) {
   auto o = std::make_shared<PipelineOptions>();
+  auto http = std::make_shared<HttpFlags>();
   CLI::App* cmd = app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
   AddBootstrapServersFlag(cmd, &o->bootstrap_servers);
   cmd->add_option("--group-id", o->group_id, "Consumer group; processes with one group id split the partitions")
@@ -80,7 +102,16 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--db-user", o->db.user, "PostgreSQL role")->envname("DB_USER")->capture_default_str();
   cmd->add_option("--db-password", o->db.password, "PostgreSQL password")->envname("DB_PASSWORD");
   cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")->envname("DB_NAME")->capture_default_str();
-  cmd->callback([o] { RunPipeline(*o); });
+  cmd->add_option("--http-port", http->port,
+                  "Port of /metrics, /healthz and the dashboard page (/); 0 = no HTTP server")
+      ->envname("HTTP_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--http-address", http->address,
+                  "Address the HTTP server listens on (loopback by default: it has no authentication)")
+      ->envname("HTTP_ADDRESS")
+      ->capture_default_str();
+  cmd->callback([o, http] { RunPipeline(*o, *http); });
 }
 
 }  // namespace clickstream::cli

@@ -120,8 +120,18 @@ Result<Connection> Connection::Open(const ConnectionOptions& o) {
 }
 
 Status Connection::ErrorStatus(std::string_view what) const {
-  return Status::Unavailable("postgres: " + std::string(what) + ": " +
-                             FirstLine(PQerrorMessage(conn_.get())));
+  // The statement's start, on one line: error messages are one line each.
+  std::string statement;
+  for (const char c : what) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (!space) {
+      statement.push_back(c);
+    } else if (!statement.empty() && statement.back() != ' ') {
+      statement.push_back(' ');
+    }
+  }
+  while (!statement.empty() && statement.back() == ' ') statement.pop_back();
+  return Status::Unavailable("postgres: " + statement + ": " + FirstLine(PQerrorMessage(conn_.get())));
 }
 
 Status Connection::Exec(const std::string& sql) {

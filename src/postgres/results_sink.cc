@@ -203,7 +203,9 @@ SELECT t FROM unnest(ARRAY['page_view_counts', 'active_users', 'user_sessions', 
 WHERE to_regclass(t) IS NULL)sql"));
   if (missing.rows() > 0) {
     return Status::NotFound("PostgreSQL database " + options.dbname + " has no table " +
-                            std::string(missing.text(0, 0)) + ": run sql/init-db.sql (make services)");
+                            std::string(missing.text(0, 0)) + ": apply the schema with `psql -h " + options.host +
+                            " -p " + std::to_string(options.port) + " -U " + options.user + " -d " +
+                            options.dbname + " -f sql/init-db.sql` (make services does it for the local server)");
   }
   ResultsSink sink(options, std::move(conn));
   RETURN_NOT_OK(sink.Prepare());

@@ -76,6 +76,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Status CommitAll(bool final_seal);
   Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits);
   void RecoverBroken();
+  // Copies where each partition stands into the probe (for /metrics and the dashboard).
+  void PublishGauges();
   void PrintStatus();
 
   PipelineOptions options_;
@@ -190,6 +192,11 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
       for (int attempt = 1; !st.ok() && st.code() == StatusCode::kUnavailable && attempt <= 30; ++attempt) {
         Log("run: claiming partition failed, retrying: %s%s", st.message());
         std::this_thread::sleep_for(std::chrono::seconds(1));
+        // The server may have restarted while the pipeline was idle: its connection is gone then.
+        if (st.message().rfind("postgres:", 0) == 0) {
+          const Status reconnected = sink_->Reconnect();
+          if (!reconnected.ok()) Log("run: %s%s", reconnected.message());
+        }
         st = Claim(Partition(tp->partition()), &ps);
       }
       if (!st.ok()) {
@@ -211,6 +218,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     }
     consumer->unassign();
   }
+  PublishGauges();
 }
 
 Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now) {
@@ -267,6 +275,8 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   const Status st = HandleRecord(ps, msg, WallClockNow());
   if (!st.ok()) {
     Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
+    (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors).fetch_add(1, std::memory_order_relaxed);
+    probe_->SetLastError(st.message());
     ps.broken = true;
     return;
   }
@@ -277,8 +287,10 @@ Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commit
   auto backoff = std::chrono::milliseconds(250);
   for (int attempt = 1;; ++attempt) {
     const Status st = sink_->Commit(commits);
+    probe_->postgres_retrying.store(!st.ok() && st.code() != StatusCode::kFenced, std::memory_order_relaxed);
     if (st.ok() || st.code() == StatusCode::kFenced) return st;
     probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    probe_->SetLastError("PostgreSQL commit failed: " + st.message());
     Log("run: PostgreSQL commit failed (retrying in %s ms): %s", std::to_string(backoff.count()), st.message());
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
@@ -304,6 +316,8 @@ Status Pipeline::Impl::CommitAll(bool final_seal) {
                                                       group_metadata.get(), options_.timeout_ms);
       if (!st.ok()) {
         Log("run: %s%s", st.message());
+        probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
+        probe_->SetLastError(st.message());
         ps.broken = true;
         continue;
       }
@@ -348,9 +362,12 @@ Status Pipeline::Impl::CommitAll(bool final_seal) {
       probe_->commits.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  probe_->last_commit_micros.store(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(), std::memory_order_relaxed);
+  const int64_t commit_micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+  probe_->last_commit_micros.store(commit_micros, std::memory_order_relaxed);
+  if (kafka_micros > 0 || !commits.empty()) probe_->ObserveCommit(commit_micros);
   last_commit_ = Clock::now();
+  probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
+  PublishGauges();
   return Status::OK();
 }
 
@@ -360,6 +377,7 @@ void Pipeline::Impl::RecoverBroken() {
   for (auto& [id, psp] : partitions_) {
     if (!psp->broken) continue;
     const Partition p = psp->partition;
+    probe_->recoveries.fetch_add(1, std::memory_order_relaxed);
     lake_->Discard(p);
     psp.reset();
     std::unique_ptr<PartitionState> fresh;
@@ -379,6 +397,24 @@ void Pipeline::Impl::RecoverBroken() {
     }
     psp = std::move(fresh);
   }
+}
+
+void Pipeline::Impl::PublishGauges() {
+  std::map<int32_t, PartitionGauges> gauges;
+  for (const auto& [id, ps] : partitions_) {
+    PartitionGauges& g = gauges[id];
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0) {
+      g.lag = std::max<int64_t>(0, high - ps->next.value());
+    }
+    const Watermark w = ps->engine.watermark();
+    g.has_watermark = w.is_set();
+    if (w.is_set()) g.watermark_micros = w.time().micros();
+    g.committed_offset = ps->db_committed.value();
+    g.open_windows = static_cast<int64_t>(ps->engine.open_windows());
+    g.open_sessions = static_cast<int64_t>(ps->engine.open_sessions());
+  }
+  probe_->SetPartitions(std::move(gauges));
 }
 
 void Pipeline::Impl::PrintStatus() {
@@ -411,6 +447,7 @@ void Pipeline::Impl::PrintStatus() {
 Status Pipeline::Impl::Run(bool (*stop)()) {
   const auto commit_interval = std::chrono::milliseconds(options_.commit_interval_ms);
   const auto status_interval = std::chrono::seconds(options_.status_interval_s);
+  probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
   while (!stop()) {
     std::unique_ptr<RdKafka::Message> msg(consumer_->consume(std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
@@ -425,6 +462,7 @@ Status Pipeline::Impl::Run(bool (*stop)()) {
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
   }
+  probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
   std::fprintf(stderr, "run: stopping: final commit\n");
   RETURN_NOT_OK(CommitAll(/*final_seal=*/true));
   consumed_at_last_status_ = -1;  // always report the final figures

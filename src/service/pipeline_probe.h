@@ -1,18 +1,37 @@
-// Counters of the streaming service, kept apart from the pipeline's logic so that the logic does not
-// depend on how they are exported (status line, /metrics). Updated by the pipeline thread only; read
-// by others through relaxed atomics, so a reader sees each value but not a consistent set.
+// Counters and gauges of the streaming service, kept apart from the pipeline's logic so that the logic
+// does not depend on how they are exported (status line, /metrics, /healthz, the dashboard). Updated
+// by the pipeline thread only; read by others through relaxed atomics, so a reader sees each value but
+// not a consistent set. The per-partition gauges are the exception: the pipeline thread replaces them
+// as a whole under a mutex at each commit, and readers copy them.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "engine/parser.h"
 
 namespace clickstream {
 
+// Where one assigned input partition stands, as of the pipeline's last commit pass.
+struct PartitionGauges {
+  int64_t lag = -1;               // records between the partition's end and the next one to process; -1: unknown
+  int64_t watermark_micros = 0;   // event-time watermark, microseconds since the epoch
+  bool has_watermark = false;     // false before the partition's first accepted event
+  int64_t committed_offset = 0;   // next offset, as last committed to PostgreSQL
+  int64_t open_windows = 0;       // page view and active user windows not final yet
+  int64_t open_sessions = 0;      // sessions not final yet
+};
+
 struct PipelineProbe {
   static constexpr size_t kReasons = static_cast<size_t>(RejectReason::kUnknownEventType) + 1;
+  // Upper bounds, in seconds, of the commit duration histogram's buckets (+Inf follows).
+  static constexpr std::array<double, 12> kCommitBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
+  enum class State : int { kStarting, kRunning, kStopping };
 
   std::atomic<int64_t> consumed{0};   // records read from the input topic (replays included)
   std::atomic<int64_t> accepted{0};   // valid and on time
@@ -20,17 +39,59 @@ struct PipelineProbe {
   std::atomic<int64_t> misrouted{0};  // record key differs from user_id
   std::array<std::atomic<int64_t>, kReasons> rejected{};  // by RejectReason
   std::atomic<int64_t> commits{0};
-  std::atomic<int64_t> commit_failures{0};
+  std::atomic<int64_t> commit_failures{0};  // PostgreSQL commits that failed and were retried
+  std::atomic<int64_t> kafka_errors{0};     // failed Kafka sends or transactions (the partition is recovered)
+  std::atomic<int64_t> lake_errors{0};      // failed lake writes (the partition is recovered)
+  std::atomic<int64_t> recoveries{0};       // partitions re-claimed from durable state after an error
   std::atomic<int64_t> last_commit_micros{0};  // duration of the last commit, all sinks
   std::atomic<int64_t> last_kafka_commit_micros{0};  // ... of which Kafka transactions
   std::atomic<int64_t> last_db_commit_micros{0};     // ... of which the PostgreSQL transaction
   std::atomic<int64_t> lake_files{0};
+
+  // Commits that wrote something, by duration: counts per bucket (not cumulative), sum and count.
+  std::array<std::atomic<int64_t>, kCommitBuckets.size() + 1> commit_buckets{};
+  std::atomic<int64_t> commit_seconds_sum_micros{0};
+
+  // Health: what /healthz decides on.
+  std::atomic<State> state{State::kStarting};
+  std::atomic<int64_t> last_commit_pass_unix_micros{0};  // wall clock at the end of the last commit pass that succeeded
+  std::atomic<bool> postgres_retrying{false};            // a PostgreSQL commit failed and is being retried
 
   int64_t rejected_total() const {
     int64_t n = 0;
     for (const auto& r : rejected) n += r.load(std::memory_order_relaxed);
     return n;
   }
+
+  void ObserveCommit(int64_t micros) {
+    size_t i = 0;
+    while (i < kCommitBuckets.size() && static_cast<double>(micros) > kCommitBuckets[i] * 1e6) ++i;
+    commit_buckets[i].fetch_add(1, std::memory_order_relaxed);
+    commit_seconds_sum_micros.fetch_add(micros, std::memory_order_relaxed);
+  }
+
+  void SetPartitions(std::map<int32_t, PartitionGauges> partitions) {
+    std::lock_guard<std::mutex> lock(mu_);
+    partitions_ = std::move(partitions);
+  }
+  std::map<int32_t, PartitionGauges> partitions() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return partitions_;
+  }
+  void SetLastError(std::string text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = std::move(text);
+  }
+  // The last error the pipeline met (a sink's), for /healthz; empty: none.
+  std::string last_error() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_error_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<int32_t, PartitionGauges> partitions_;
+  std::string last_error_;
 };
 
 }  // namespace clickstream

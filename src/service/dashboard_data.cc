@@ -1,0 +1,158 @@
+#include "service/dashboard_data.h"
+
+#include <cstdio>
+
+#include "common/json_writer.h"
+
+namespace clickstream {
+namespace {
+
+// Minutes of results the page shows, ending at the newest window (or now, whichever is earlier, so
+// that one event from the far future does not hide the present).
+constexpr const char* kMinutes = "30";
+
+constexpr const char* kPageViewsSql = R"sql(
+SELECT extract(epoch FROM window_start)::bigint, page_url, view_count
+FROM page_view_counts
+WHERE window_start > least((SELECT max(window_start) FROM page_view_counts), now()) - make_interval(mins => $1::int)
+ORDER BY window_start, page_url)sql";
+
+constexpr const char* kActiveUsersSql = R"sql(
+SELECT extract(epoch FROM window_start)::bigint, active_user_count, is_final
+FROM active_users
+WHERE window_start > least((SELECT max(window_start) FROM active_users), now()) - make_interval(mins => $1::int)
+ORDER BY window_start)sql";
+
+constexpr const char* kSessionsSql = R"sql(
+SELECT user_id, extract(epoch FROM session_start_time)::float8, extract(epoch FROM session_end_time)::float8,
+       session_duration_seconds, event_count, page_view_count, is_final
+FROM user_sessions
+ORDER BY session_end_time DESC
+LIMIT $1::int)sql";
+
+void Number(std::string* out, double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  *out += buf;
+}
+
+}  // namespace
+
+Status DashboardData::Connect() {
+  if (db_ && db_->healthy()) return Status::OK();
+  db_.reset();
+  pg::ConnectionOptions options = db_options_;
+  options.connect_timeout_s = 2;
+  ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options));
+  db_.emplace(std::move(conn));
+  return Status::OK();
+}
+
+Status DashboardData::Ping() {
+  Status st = Connect();
+  if (st.ok()) st = db_->Exec("SELECT 1");
+  if (!st.ok()) db_.reset();
+  return st;
+}
+
+Status DashboardData::AppendResults(std::string* out) {
+  RETURN_NOT_OK(Connect());
+  ASSIGN_OR_RETURN(pg::QueryResult views, db_->Query(kPageViewsSql, {kMinutes}));
+  ASSIGN_OR_RETURN(pg::QueryResult users, db_->Query(kActiveUsersSql, {kMinutes}));
+  ASSIGN_OR_RETURN(pg::QueryResult sessions, db_->Query(kSessionsSql, {"12"}));
+  *out += ",\"page_views\":[";
+  for (int i = 0; i < views.rows(); ++i) {
+    *out += i ? ",[" : "[";
+    *out += views.text(i, 0);
+    *out += ',';
+    AppendJsonString(views.text(i, 1), out);
+    *out += ',';
+    *out += views.text(i, 2);
+    *out += ']';
+  }
+  *out += "],\"active_users\":[";
+  for (int i = 0; i < users.rows(); ++i) {
+    *out += i ? ",[" : "[";
+    *out += users.text(i, 0);
+    *out += ',';
+    *out += users.text(i, 1);
+    *out += users.text(i, 2) == "t" ? ",true]" : ",false]";
+  }
+  *out += "],\"sessions\":[";
+  for (int i = 0; i < sessions.rows(); ++i) {
+    std::string row;
+    JsonWriter w(&row);
+    w.Begin();
+    w.Field("user_id", sessions.text(i, 0));
+    w.Field("start", std::stod(std::string(sessions.text(i, 1))));
+    w.Field("end", std::stod(std::string(sessions.text(i, 2))));
+    w.Field("duration_seconds", std::stod(std::string(sessions.text(i, 3))));
+    w.Field("events", static_cast<int64_t>(std::stoll(std::string(sessions.text(i, 4)))));
+    w.Field("page_views", static_cast<int64_t>(std::stoll(std::string(sessions.text(i, 5)))));
+    w.Field("active", sessions.text(i, 6) != "t");
+    w.End();
+    if (i) *out += ',';
+    *out += row;
+  }
+  *out += ']';
+  return Status::OK();
+}
+
+std::string DashboardData::SummaryJson(const PipelineProbe& p, int64_t now_unix_micros) {
+  std::string out = "{\"now\":";
+  Number(&out, static_cast<double>(now_unix_micros) / 1e6);
+  std::string pipeline;
+  JsonWriter w(&pipeline);
+  w.Begin();
+  w.Field("consumed", p.consumed.load(std::memory_order_relaxed));
+  w.Field("accepted", p.accepted.load(std::memory_order_relaxed));
+  w.Field("late", p.late.load(std::memory_order_relaxed));
+  w.Field("rejected", p.rejected_total());
+  w.Field("misrouted", p.misrouted.load(std::memory_order_relaxed));
+  w.Field("commits", p.commits.load(std::memory_order_relaxed));
+  w.Field("sink_errors", p.commit_failures.load(std::memory_order_relaxed) +
+                             p.kafka_errors.load(std::memory_order_relaxed) +
+                             p.lake_errors.load(std::memory_order_relaxed));
+  w.Field("last_commit_ms", static_cast<double>(p.last_commit_micros.load(std::memory_order_relaxed)) / 1e3);
+  w.End();
+  out += ",\"pipeline\":" + pipeline;
+  out += ",\"rejected_by_reason\":{";
+  bool first = true;
+  for (size_t i = 0; i < PipelineProbe::kReasons; ++i) {
+    const int64_t n = p.rejected[i].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(RejectReasonName(static_cast<RejectReason>(i)), &out);
+    out += ':' + std::to_string(n);
+  }
+  out += "},\"partitions\":[";
+  first = true;
+  for (const auto& [id, g] : p.partitions()) {
+    std::string row;
+    JsonWriter pw(&row);
+    pw.Begin();
+    pw.Field("partition", static_cast<int64_t>(id));
+    pw.Field("lag", g.lag);
+    if (g.has_watermark) pw.Field("watermark", static_cast<double>(g.watermark_micros) / 1e6);
+    pw.Field("committed_offset", g.committed_offset);
+    pw.Field("open_windows", g.open_windows);
+    pw.Field("open_sessions", g.open_sessions);
+    pw.End();
+    out += (first ? "" : ",") + row;
+    first = false;
+  }
+  out += ']';
+  const size_t before = out.size();
+  const Status st = AppendResults(&out);
+  if (!st.ok()) {
+    out.resize(before);
+    db_.reset();
+    out += ",\"page_views\":[],\"active_users\":[],\"sessions\":[],\"db_error\":";
+    AppendJsonString(st.message(), &out);
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace clickstream

@@ -1,0 +1,112 @@
+#include "service/http_server.h"
+
+#include <httplib.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <chrono>
+#include <thread>
+
+#include "kafka/client_config.h"
+#include "service/dashboard_data.h"
+#include "service/health.h"
+#include "service/metrics_text.h"
+
+namespace clickstream {
+
+// dashboard.html, embedded by CMake (cmake/embed_text.cmake writes dashboard_page.cc).
+extern const unsigned char kDashboardHtml[];
+extern const unsigned long kDashboardHtml_size;
+
+namespace {
+
+int64_t UnixMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const HttpOptions& o, const PipelineProbe* p) : options(o), probe(p), dashboard(o.db) {}
+
+  // Whether a Kafka broker answers a metadata request within 2 s, through a client of our own: the
+  // pipeline's consumer does not tell when an idle connection comes back.
+  Status PingKafka() {
+    if (!kafka) {
+      ASSIGN_OR_RETURN(auto conf, kafka::MakeConf({{"bootstrap.servers", options.bootstrap_servers}, {"log_level", "0"}}));
+      std::string err;
+      kafka.reset(RdKafka::Producer::create(conf.get(), err));
+      if (!kafka) return Status::Unavailable("kafka: " + err);
+    }
+    return kafka::CheckReachable(kafka.get(), options.bootstrap_servers, 2000);
+  }
+
+  HttpOptions options;
+  const PipelineProbe* probe;
+  DashboardData dashboard;
+  httplib::Server server;
+  std::unique_ptr<RdKafka::Producer> kafka;
+  std::thread thread;
+  int port = 0;
+};
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options, const PipelineProbe* probe) {
+  auto impl = std::make_unique<Impl>(options, probe);
+  httplib::Server& s = impl->server;
+  // One worker: requests are served in turn, and the dashboard's connection has a single user.
+  s.new_task_queue = [] { return new httplib::ThreadPool(1); };
+  // Short keep-alive, so one idle browser connection does not hold the only worker for long.
+  s.set_keep_alive_max_count(20);
+  s.set_keep_alive_timeout(1);
+  s.set_read_timeout(5, 0);
+  s.set_write_timeout(5, 0);
+  Impl* self = impl.get();
+  s.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
+    res.set_content(RenderMetrics(*self->probe, UnixMicros()), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  s.Get("/healthz", [self](const httplib::Request&, httplib::Response& res) {
+    Health h = CheckHealth(*self->probe, self->options.commit_interval_ms, UnixMicros());
+    if (h.ok) {
+      // An idle pipeline touches neither server: ask them directly.
+      const Status db = self->dashboard.Ping();
+      if (!db.ok()) h = {false, "PostgreSQL unreachable: " + db.message()};
+    }
+    if (h.ok) {
+      const Status kafka = self->PingKafka();
+      if (!kafka.ok()) h = {false, kafka.message()};
+    }
+    res.status = h.ok ? 200 : 503;
+    res.set_content(h.reason + "\n", "text/plain; charset=utf-8");
+  });
+  s.Get("/api/summary", [self](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(self->dashboard.SummaryJson(*self->probe, UnixMicros()), "application/json");
+  });
+  s.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(reinterpret_cast<const char*>(kDashboardHtml), kDashboardHtml_size, "text/html; charset=utf-8");
+  });
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) res.set_content("not found: try /, /metrics, /healthz or /api/summary\n", "text/plain");
+  });
+  if (!s.bind_to_port(options.address.c_str(), options.port)) {
+    return Status::InvalidArgument("cannot listen on " + options.address + ":" + std::to_string(options.port) +
+                                   " (in use, or not an address of this machine): set --http-port (HTTP_PORT) "
+                                   "to a free port, or 0 to turn HTTP off");
+  }
+  impl->port = options.port;
+  impl->thread = std::thread([self] { self->server.listen_after_bind(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  // stop() does nothing before the listening loop has started: give the thread a moment to get there.
+  for (int i = 0; i < 200 && !impl_->server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+}  // namespace clickstream

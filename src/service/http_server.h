@@ -1,0 +1,44 @@
+// The HTTP endpoints of `clickstream run`, on one loopback port (README "HTTP endpoints"):
+//   GET /metrics       Prometheus text format (service/metrics_text.h)
+//   GET /healthz       200 "ok" when connected and committing, else 503 with the reason (service/health.h)
+//   GET /              the live dashboard page, embedded in the binary
+//   GET /api/summary   the dashboard's data as JSON (service/dashboard_data.h)
+//
+// It only reads the pipeline's probe; the pipeline knows nothing of it. Requests are served one at a
+// time by a single worker thread (plus cpp-httplib's accepting thread), which alone uses the
+// dashboard's PostgreSQL connection and the Kafka client of the health check.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "postgres/connection.h"
+#include "service/pipeline_probe.h"
+
+namespace clickstream {
+
+struct HttpOptions {
+  std::string address = "127.0.0.1";
+  int port = 18080;
+  int commit_interval_ms = 200;  // the pipeline's, for /healthz
+  std::string bootstrap_servers;  // Kafka, asked for metadata by /healthz
+  pg::ConnectionOptions db;      // for the dashboard's queries and /healthz
+};
+
+class HttpServer {
+ public:
+  // Binds (a port in use is a one-line kInvalidArgument naming the fix) and starts serving.
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpOptions& options, const PipelineProbe* probe);
+  // Stops serving and joins the threads.
+  ~HttpServer();
+
+  int port() const;
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clickstream

@@ -1,0 +1,93 @@
+// The exposition format of /metrics and the decisions of /healthz, on a probe filled by hand.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "service/health.h"
+#include "service/metrics_text.h"
+
+namespace clickstream {
+namespace {
+
+constexpr int64_t kNow = 1'800'000'000'000'000;
+
+TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
+  PipelineProbe p;
+  p.consumed = 10;
+  p.accepted = 6;
+  p.late = 1;
+  p.rejected[static_cast<size_t>(RejectReason::kInvalidJson)] = 3;
+  p.ObserveCommit(3000);     // 3 ms
+  p.ObserveCommit(2000000);  // 2 s
+  p.last_commit_pass_unix_micros = kNow - 500'000;
+  p.SetPartitions({{0, {5, 1'700'000'000'000'000, true, 42, 3, 2}}, {3, {0, 0, false, 7, 1, 1}}});
+  const std::string text = RenderMetrics(p, kNow);
+
+  std::istringstream in(text);
+  std::string line, family;
+  std::set<std::string> helped, typed;
+  const std::regex sample(R"(([a-z_]+)(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? (-?[0-9.e+-]+|\+Inf))");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (line.rfind("# HELP ", 0) == 0) {
+      helped.insert(line.substr(7, line.find(' ', 7) - 7));
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+      typed.insert(family);
+      const std::string type = line.substr(line.rfind(' ') + 1);
+      EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << line;
+      if (type == "counter") {
+        EXPECT_TRUE(family.ends_with("_total")) << line;
+      }
+    } else {
+      ASSERT_TRUE(std::regex_match(line, m, sample)) << line;
+      EXPECT_EQ(m[1].str().rfind(family, 0), 0u) << "sample outside its family: " << line;
+    }
+  }
+  EXPECT_EQ(helped, typed);
+  for (const char* expected :
+       {"clickstream_events_consumed_total 10\n", "clickstream_events_accepted_total 6\n",
+        "clickstream_events_late_total 1\n", "clickstream_events_rejected_total{reason=\"invalid_json\"} 3\n",
+        "clickstream_events_rejected_total{reason=\"unknown_event_type\"} 0\n",
+        "clickstream_consumer_lag_records{partition=\"0\"} 5\n", "clickstream_watermark_seconds{partition=\"0\"} 1700000000\n",
+        "clickstream_committed_offset{partition=\"3\"} 7\n", "clickstream_open_windows 4\n", "clickstream_open_sessions 3\n",
+        "clickstream_commit_duration_seconds_bucket{le=\"0.001\"} 0\n",
+        "clickstream_commit_duration_seconds_bucket{le=\"0.005\"} 1\n",
+        "clickstream_commit_duration_seconds_bucket{le=\"1\"} 1\n",
+        "clickstream_commit_duration_seconds_bucket{le=\"2.5\"} 2\n",
+        "clickstream_commit_duration_seconds_bucket{le=\"+Inf\"} 2\n", "clickstream_commit_duration_seconds_sum 2.003\n",
+        "clickstream_commit_duration_seconds_count 2\n", "clickstream_sink_errors_total{sink=\"postgres\"} 0\n",
+        "clickstream_last_commit_age_seconds 0.5\n"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "in\n" << text;
+  }
+  // A partition without a watermark has no watermark sample.
+  EXPECT_EQ(text.find("clickstream_watermark_seconds{partition=\"3\"}"), std::string::npos);
+}
+
+TEST(Health, ReadyOnlyWhenRunningConnectedAndCommitting) {
+  PipelineProbe p;
+  EXPECT_FALSE(CheckHealth(p, 200, kNow).ok);
+  EXPECT_NE(CheckHealth(p, 200, kNow).reason.find("starting"), std::string::npos);
+  p.state = PipelineProbe::State::kRunning;
+  EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "no commit yet");
+  p.last_commit_pass_unix_micros = kNow - 1'000'000;
+  EXPECT_NE(CheckHealth(p, 200, kNow).reason.find("no input partitions"), std::string::npos);
+  p.SetPartitions({{0, {}}});
+  EXPECT_TRUE(CheckHealth(p, 200, kNow).ok);
+  // Stale commits: 5 intervals or 5 s, whichever is longer.
+  p.last_commit_pass_unix_micros = kNow - 6'000'000;
+  EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "no commit for 6 s");
+  EXPECT_TRUE(CheckHealth(p, 2000, kNow).ok);
+  p.last_commit_pass_unix_micros = kNow;
+  p.postgres_retrying = true;
+  p.SetLastError("PostgreSQL commit failed: server closed the connection");
+  EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "PostgreSQL commit failed: server closed the connection");
+  p.postgres_retrying = false;
+  p.state = PipelineProbe::State::kStopping;
+  EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "stopping");
+}
+
+}  // namespace
+}  // namespace clickstream
