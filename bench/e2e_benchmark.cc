@@ -172,7 +172,7 @@ class Pipeline {
                                      "--bootstrap-servers", f.bootstrap_servers, "--db-host", f.db.host,
                                      "--db-port",    std::to_string(f.db.port), "--db-user", f.db.user,
                                      "--db-password", f.db.password, "--db-name", f.bench_db,
-                                     "--status-interval", "5",
+                                     "--status-interval", "5", "--http-port", "0",
                                      "--commit-interval-ms", std::to_string(f.commit_interval_ms)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
