@@ -14,6 +14,31 @@ inline constexpr int kExitUnavailable = 3;  // a server (Kafka, PostgreSQL) cann
 inline constexpr int kExitData = 4;         // input or output files cannot be read or written
 inline constexpr int kExitInternal = 70;    // a bug: please report it
 
+// Flag validators whose messages a user can read ("must be greater than 0, got -1"); CLI11's own
+// PositiveNumber prints the whole range of double.
+inline CLI::Validator Positive() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          if (std::stod(value) > 0) return "";
+        } catch (const std::exception&) {
+        }
+        return "must be a number greater than 0, got '" + value + "'";
+      },
+      "> 0");
+}
+inline CLI::Validator NonNegative() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          if (std::stod(value) >= 0) return "";
+        } catch (const std::exception&) {
+        }
+        return "must be a number of 0 or more, got '" + value + "'";
+      },
+      ">= 0");
+}
+
 // Where the local broker of scripts/services.sh listens.
 inline constexpr const char* kDefaultBootstrapServers = "127.0.0.1:19092";
 

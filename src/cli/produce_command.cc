@@ -147,25 +147,25 @@ void RegisterProduceCommand(CLI::App& app) {
   AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
   cmd->add_option("--topic", flags->topic, "Topic to write to")->envname("KAFKA_TOPIC")->capture_default_str();
   cmd->add_option("--num-events", flags->num_events, "Events to produce; 0 = until Ctrl-C")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative())
       ->capture_default_str();
   cmd->add_option("--interval", flags->interval_s, "Seconds between events (ignored with --rate)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative())
       ->capture_default_str();
   cmd->add_option("--rate", flags->rate, "Events per second for load tests; overrides --interval")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative());
   cmd->add_option("--users", flags->traffic.users, "Distinct users user_1..user_N")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive())
       ->capture_default_str();
   cmd->add_flag("--no-late-data", flags->no_late_data, "Do not stamp every 50th event 5 minutes in the past");
   cmd->add_flag("--sessions", flags->traffic.sessions,
                 "Each user's events form sessions: session_start, views and clicks, session_end");
   cmd->add_option("--seed", flags->traffic.seed, "Seed of the random traffic")->capture_default_str();
   cmd->add_option("--connect-timeout", flags->connect_timeout_s, "Seconds to wait for Kafka at start")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive())
       ->capture_default_str();
   cmd->add_option("--status-interval", flags->status_interval_s, "Seconds between progress lines; 0 = none")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative())
       ->capture_default_str();
   cmd->callback([flags] { Produce(*flags); });
 }

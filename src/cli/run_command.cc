@@ -77,22 +77,22 @@ void RegisterRunCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--commit-interval-ms", o->commit_interval_ms, "Milliseconds between commits")
       ->envname("COMMIT_INTERVAL_MS")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive())
       ->capture_default_str();
   cmd->add_option("--status-interval", o->status_interval_s, "Seconds between status lines; 0 = none")
       ->envname("STATUS_INTERVAL")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative())
       ->capture_default_str();
   cmd->add_option("--lake-dir", o->lake_dir, "Root directory of the Parquet lake")
       ->envname("LAKE_DIR")
       ->capture_default_str();
   cmd->add_option("--lake-roll-bytes", o->lake_roll_bytes, "Buffered bytes per partition before a lake file is written")
       ->envname("LAKE_ROLL_BYTES")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive())
       ->capture_default_str();
   cmd->add_option("--lake-roll-age", o->lake_roll_age_s, "Seconds before a partition's buffered rows are written")
       ->envname("LAKE_ROLL_AGE")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive())
       ->capture_default_str();
   cmd->add_option("--db-host", o->db.host, "PostgreSQL host")->envname("DB_HOST")->capture_default_str();
   cmd->add_option("--db-port", o->db.port, "PostgreSQL port")

@@ -68,7 +68,7 @@ void RegisterTailCommand(CLI::App& app) {
   cmd->add_option("--topic", f->topic, "Topic to read")->capture_default_str();
   cmd->add_flag("--from-beginning", f->from_beginning, "Start at the oldest record instead of new ones");
   cmd->add_option("--max", f->max_records, "Stop after this many records; 0 = until Ctrl-C")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative());
   cmd->callback([f] { Tail(*f); });
 }
 

@@ -37,7 +37,7 @@ void RegisterTopicsCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
   AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
-      ->check(CLI::PositiveNumber)
+      ->check(Positive())
       ->capture_default_str();
   cmd->add_option("--timeout", flags->timeout_s, "Seconds to wait for the broker")->capture_default_str();
   cmd->callback([flags] { CreateTopics(*flags); });
