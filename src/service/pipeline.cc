@@ -72,6 +72,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
  private:
   Status Claim(Partition p, std::unique_ptr<PartitionState>* out);
   void Handle(RdKafka::Message& msg);
+  void EndReplay(PartitionState& ps);
   Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now);
   // Commits every partition; with `final_seal`, writes every lake buffer too (graceful stop).
   Status CommitAll(bool final_seal);
@@ -267,12 +268,8 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   const Offset offset(msg.offset());
   if (offset < ps.next) return;  // already processed (re-delivery after a seek)
   probe_->consumed.fetch_add(1, std::memory_order_relaxed);
-  if (ps.replaying && offset >= ps.results_from) {
-    // Replay reached what PostgreSQL does not hold yet: the results so far are already written.
-    ps.engine.TakeChanges(&ps.changes);
-    ps.changes.clear();
-    ps.replaying = false;
-  }
+  // A gap in the offsets may jump past the point where the re-read catches up.
+  if (offset >= ps.results_from) EndReplay(ps);
   const Status st = HandleRecord(ps, msg, WallClockNow());
   if (!st.ok()) {
     Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
@@ -282,6 +279,17 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
     return;
   }
   ps.next = offset.Next();
+  // Caught up exactly, perhaps at the end of the partition: commits (and the lake) resume now, not only
+  // when the next record arrives.
+  if (ps.next >= ps.results_from) EndReplay(ps);
+}
+
+// The re-read reached what PostgreSQL does not hold yet: the results so far are already written.
+void Pipeline::Impl::EndReplay(PartitionState& ps) {
+  if (!ps.replaying) return;
+  ps.engine.TakeChanges(&ps.changes);
+  ps.changes.clear();
+  ps.replaying = false;
 }
 
 Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits) {
