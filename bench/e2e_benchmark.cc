@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/wall_clock.h"
 #include "format/event_json.h"
 #include "kafka/client_config.h"
 #include "kafka/topics.h"
@@ -64,12 +65,6 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 void Check(const Status& st) {
   if (!st.ok()) Die(st.message());
-}
-
-EventTime WallClockNow() {
-  return EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
 }
 
 // Records each delivered record's partition/offset with the time it was handed to the producer.

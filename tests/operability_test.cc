@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/wall_clock.h"
 #include "engine/parser.h"
 #include "format/event_json.h"
 #include "kafka/client_config.h"
@@ -46,10 +47,7 @@ using Record = KeyedRecord;
 // user, and invalid records of four kinds.
 std::vector<Record> Stream(size_t valid) {
   std::mt19937_64 rng(11);
-  EventTime clock = EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count()) -
-                    Duration::Minutes(20);
+  EventTime clock = WallClockNow() - Duration::Minutes(20);
   const char* pages[] = {"https://example.com/home", "https://example.com/products", "https://example.com/cart"};
   std::vector<Record> out;
   for (size_t i = 0; i < valid; ++i) {

@@ -3,18 +3,13 @@
 
 #include <chrono>
 
+#include "common/wall_clock.h"
 #include "engine/parser.h"
 #include "kafka/topics.h"
 #include "test_services.h"
 
 namespace clickstream::testing {
 namespace {
-
-EventTime WallClockNow() {
-  return EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 struct Produced {
   size_t count = 0;

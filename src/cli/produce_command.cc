@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signal.h"
+#include "common/wall_clock.h"
 #include "format/event_json.h"
 #include "kafka/client_config.h"
 #include "kafka/kafka_status.h"
@@ -52,12 +53,6 @@ class DeliveryCounter : public RdKafka::DeliveryReportCb {
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-EventTime WallClockNow() {
-  return EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
 }
 
 [[noreturn]] void Fail(const Status& status, int exit_code) {

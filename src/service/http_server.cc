@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/wall_clock.h"
 #include "kafka/client_config.h"
 #include "service/dashboard_data.h"
 #include "service/health.h"
@@ -19,10 +20,7 @@ extern const unsigned long kDashboardHtml_size;
 
 namespace {
 
-int64_t UnixMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t UnixMicros() { return WallClockNow().micros(); }
 
 }  // namespace
 

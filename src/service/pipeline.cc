@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
+#include "common/wall_clock.h"
 #include "engine/partition_engine.h"
 #include "format/event_json.h"
 #include "kafka/client_config.h"
@@ -25,12 +26,6 @@ namespace clickstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-EventTime WallClockNow() {
-  return EventTime::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 void Log(const char* fmt, const std::string& a, const std::string& b = "") {
   std::fprintf(stderr, fmt, a.c_str(), b.c_str());
