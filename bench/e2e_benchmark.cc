@@ -7,6 +7,7 @@
 //   4. latency: a producer sends at a fixed rate into another fresh topic while the pipeline runs; an
 //      event is visible when PostgreSQL's committed offset of its partition passes it (polled every
 //      few ms); p50/p99/max of send -> visible, and the pipeline's peak RSS.
+//      Every measured delay goes to <work-dir>/latency.csv.
 // Prints a table and, as the last line, one JSON object for comparing runs.
 #include <librdkafka/rdkafkacpp.h>
 #include <fcntl.h>
@@ -253,27 +254,31 @@ int Main(const Flags& f) {
   std::filesystem::create_directories(f.work_dir);
   pg::Connection db = OpenBenchDb(f);
 
-  std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events), throughput_topic.c_str());
-  std::fflush(stdout);
-  auto producer = MakeProducer(f, nullptr);
-  const auto preload_start = Clock::now();
-  Produce(f, throughput_topic, f.events, 0, producer.get());
-  const double preload_eps = f.events / Seconds(Clock::now() - preload_start);
+  // Throughput; --events 0 skips it (to look at latency alone).
+  double preload_eps = 0, raw_eps = 0, pipeline_eps = 0, throughput_rss = 0;
+  if (f.events > 0) {
+    std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events), throughput_topic.c_str());
+    std::fflush(stdout);
+    auto producer = MakeProducer(f, nullptr);
+    const auto preload_start = Clock::now();
+    Produce(f, throughput_topic, f.events, 0, producer.get());
+    preload_eps = f.events / Seconds(Clock::now() - preload_start);
 
-  const double raw_eps = RawConsume(f, throughput_topic, f.events);
-  std::printf("raw consumer: %.0f events/s\n", raw_eps);
-  std::fflush(stdout);
+    raw_eps = RawConsume(f, throughput_topic, f.events);
+    std::printf("raw consumer: %.0f events/s\n", raw_eps);
+    std::fflush(stdout);
 
-  ResetTables(db);
-  std::filesystem::remove_all(f.work_dir + "/lake-throughput");
-  const auto start = Clock::now();
-  Pipeline pipeline(f, throughput_topic, f.work_dir + "/lake-throughput", f.work_dir + "/throughput.log");
-  while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const double pipeline_eps = f.events / Seconds(Clock::now() - start);
-  const double throughput_rss = pipeline.PeakRssMb();
-  pipeline.Stop();
-  std::printf("pipeline: %.0f events/s (log: %s/throughput.log)\n", pipeline_eps, f.work_dir.c_str());
-  std::fflush(stdout);
+    ResetTables(db);
+    std::filesystem::remove_all(f.work_dir + "/lake-throughput");
+    const auto start = Clock::now();
+    Pipeline pipeline(f, throughput_topic, f.work_dir + "/lake-throughput", f.work_dir + "/throughput.log");
+    while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pipeline_eps = f.events / Seconds(Clock::now() - start);
+    throughput_rss = pipeline.PeakRssMb();
+    pipeline.Stop();
+    std::printf("pipeline: %.0f events/s (log: %s/throughput.log)\n", pipeline_eps, f.work_dir.c_str());
+    std::fflush(stdout);
+  }
 
   // Latency at a fixed rate.
   ResetTables(db);
@@ -309,6 +314,9 @@ int Main(const Flags& f) {
   latency_pipeline.Stop();
 
   std::vector<double> delays_ms;
+  // Each measured event's send time (seconds into the measured period) and delay, for plotting spikes.
+  std::ofstream series(f.work_dir + "/latency.csv");
+  series << "partition,offset,sent_s,delay_ms\n";
   for (auto& [p, sends] : send_times.Take()) {
     const auto& seen = visible[p];
     size_t j = 0;
@@ -318,6 +326,7 @@ int Main(const Flags& f) {
       if (j == seen.size()) break;
       if (sent < measured_from) continue;
       delays_ms.push_back(std::chrono::duration<double, std::milli>(seen[j].second - sent).count());
+      series << p << ',' << offset << ',' << Seconds(sent - measured_from) << ',' << delays_ms.back() << '\n';
     }
   }
   const double p50 = Percentile(delays_ms, 0.50), p99 = Percentile(delays_ms, 0.99);
@@ -329,7 +338,7 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.0f\n", "producer preload, events/s", preload_eps);
   std::printf("%-44s %14.0f\n", "raw librdkafka consumer, events/s", raw_eps);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
-  std::printf("%-44s %14.2f\n", "ratio pipeline / raw", pipeline_eps / raw_eps);
+  std::printf("%-44s %14.2f\n", "ratio pipeline / raw", (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0));
   std::printf("%-44s %14d\n", "latency run: events/s sent", f.latency_rate);
   std::printf("%-44s %14zu\n", "latency run: events measured", delays_ms.size());
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p50, ms", p50);
@@ -338,7 +347,7 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.1f\n", "pipeline peak RSS, MiB", peak_rss);
   std::printf("{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,"
               "\"peak_rss_mb\":%.1f,\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d}\n",
-              raw_eps, pipeline_eps, pipeline_eps / raw_eps, p50, p99, max, peak_rss, static_cast<long long>(f.events),
+              raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss, static_cast<long long>(f.events),
               f.latency_rate, f.commit_interval_ms);
   return 0;
 }

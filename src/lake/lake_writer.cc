@@ -99,11 +99,7 @@ Result<std::optional<Batch>> LakeWriter::Seal(Partition partition) {
   if (it == partitions_.end() || it->second->rows == 0) return std::optional<Batch>();
   PartitionState& s = *it->second;
   Batch batch{partition, s.first_offset, *s.last_offset, {}};
-  if (Status st = WriteBatch(s, batch); !st.ok()) {
-    // Best effort: a file left behind is hidden, and Recover deletes it.
-    for (const std::string& file : batch.files) (void)RemoveFile(options_.root + "/" + file);
-    return st;
-  }
+  RETURN_NOT_OK(WriteBatch(s.days, batch));
   s.days.clear();
   s.current = nullptr;
   s.rows = 0;
@@ -111,22 +107,50 @@ Result<std::optional<Batch>> LakeWriter::Seal(Partition partition) {
   return std::optional<Batch>(std::move(batch));
 }
 
-Status LakeWriter::WriteBatch(PartitionState& state, Batch& batch) {
-  for (auto& [day, rows] : state.days) {
-    const BatchFile file{FormatDate(EventTime::FromMicros(day * kMicrosPerDay)), batch.partition,
-                         batch.first_offset, batch.last_offset, options_.writer_id};
-    const std::string dir = options_.root + "/" + DateDirName(file.date);
-    RETURN_NOT_OK(MakeDirs(dir));
-    batch.files.push_back(HiddenPath(file));
-    ASSIGN_OR_RETURN(const std::shared_ptr<arrow::Table> table, rows.ToTable());
-    RETURN_NOT_OK(WriteParquetFile(options_.root + "/" + batch.files.back(), *table, options_));
-    // The caller records the batch next; its files' names must survive a crash too.
-    RETURN_NOT_OK(SyncDir(dir));
-  }
-  return Status::OK();
+std::optional<LakeWriter::TakenRows> LakeWriter::Take(Partition partition) {
+  const auto it = partitions_.find(partition);
+  if (it == partitions_.end() || it->second->rows == 0) return std::nullopt;
+  PartitionState& s = *it->second;
+  TakenRows taken(Batch{partition, s.first_offset, *s.last_offset, {}});
+  taken.days_ = std::move(s.days);
+  s.days.clear();
+  s.current = nullptr;
+  s.rows = 0;
+  s.bytes = 0;
+  return taken;
 }
 
-Status LakeWriter::Publish(const Batch& batch) {
+Result<Batch> LakeWriter::Write(TakenRows& rows) const {
+  Batch batch = rows.batch_;
+  RETURN_NOT_OK(WriteBatch(rows.days_, batch));
+  return batch;
+}
+
+Status LakeWriter::WriteBatch(std::map<int64_t, RowBuffer>& days, Batch& batch) const {
+  // Each file joins `batch` before it is created, so a failure can remove it.
+  const Status st = [&]() -> Status {
+    for (auto& [day, rows] : days) {
+      const BatchFile file{FormatDate(EventTime::FromMicros(day * kMicrosPerDay)), batch.partition,
+                           batch.first_offset, batch.last_offset, options_.writer_id};
+      const std::string dir = options_.root + "/" + DateDirName(file.date);
+      RETURN_NOT_OK(MakeDirs(dir));
+      batch.files.push_back(HiddenPath(file));
+      ASSIGN_OR_RETURN(const std::shared_ptr<arrow::Table> table, rows.ToTable());
+      RETURN_NOT_OK(WriteParquetFile(options_.root + "/" + batch.files.back(), *table, options_));
+      // The caller records the batch next; its files' names must survive a crash too.
+      RETURN_NOT_OK(SyncDir(dir));
+    }
+    return Status::OK();
+  }();
+  if (!st.ok()) {
+    // Best effort: a file left behind is hidden, and Recover deletes it.
+    for (const std::string& name : batch.files) (void)RemoveFile(options_.root + "/" + name);
+    batch.files.clear();
+  }
+  return st;
+}
+
+Status LakeWriter::Publish(const Batch& batch) const {
   for (const std::string& relative : batch.files) {
     const std::optional<BatchFile> file = ParseBatchFile(batch, relative);
     if (!file) {

@@ -20,10 +20,16 @@
 // between Seal and the commit, the same; between the commit and Publish, hidden files a recorded batch
 // names (Recover publishes them); during Publish, some files renamed (Publish is idempotent).
 //
-// Thread safety: none; one thread at a time. Partitions never share files, so each consumer thread
-// may own its own LakeWriter over the same root. The writer reads no clock: callers pass times in.
+// Sealing in the background: Take(partition) moves the buffer out without I/O; Write(rows) then writes
+// the hidden files. Write and Publish are const and touch only the options, so another thread may run
+// them while this one goes on appending, which keeps Parquet encoding and fsyncs off the consuming thread.
+//
+// Thread safety: the non-const calls are for one thread at a time; Write and Publish may run on other
+// threads concurrently with anything. Partitions never share files, so each consumer thread may own its
+// own LakeWriter over the same root. The writer reads no clock: callers pass times in.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -34,6 +40,7 @@
 #include "lake/lake_batch.h"
 #include "lake/lake_options.h"
 #include "lake/lake_row.h"
+#include "lake/row_buffer.h"
 
 namespace clickstream {
 
@@ -59,9 +66,18 @@ class LakeWriter {
   // so Seal can be retried (e.g. after freeing disk space).
   Result<std::optional<Batch>> Seal(Partition partition);
 
+  // Rows taken out of a partition's buffer, to be written by Write. Movable, opaque.
+  class TakenRows;
+  // Moves the partition's buffered rows out (no I/O) and empties its buffer; nullopt if nothing is
+  // buffered. Appends continue after the taken rows' offsets.
+  std::optional<TakenRows> Take(Partition partition);
+  // Writes taken rows to hidden files (durable on return), like Seal. On error, files it wrote are
+  // removed and `rows` stay intact, so Write can be retried.
+  Result<Batch> Write(TakenRows& rows) const;
+
   // Makes a sealed batch visible to readers, durably. Idempotent: files already visible are fine.
   // A file that is neither hidden nor visible is an error (the lake lost data a record claims).
-  Status Publish(const Batch& batch);
+  Status Publish(const Batch& batch) const;
 
   // Start-up after a crash or on taking over a partition: publishes `recorded` (batches of
   // `partition`) and deletes the partition's other hidden files. Drops anything buffered for it.
@@ -74,11 +90,22 @@ class LakeWriter {
   struct PartitionState;
   explicit LakeWriter(LakeOptions options);
 
-  // Writes the buffer's files, adding each to `batch` before it is created so a failure can remove it.
-  Status WriteBatch(PartitionState& state, Batch& batch);
+  // Writes `days` as the files of `batch`; on error removes the files it wrote.
+  Status WriteBatch(std::map<int64_t, RowBuffer>& days, Batch& batch) const;
 
   const LakeOptions options_;
   std::unordered_map<Partition, std::unique_ptr<PartitionState>> partitions_;
+};
+
+class LakeWriter::TakenRows {
+ public:
+  Partition partition() const { return batch_.partition; }
+
+ private:
+  friend class LakeWriter;
+  explicit TakenRows(Batch batch) : batch_(std::move(batch)) {}
+  Batch batch_;                          // offsets set, no files yet
+  std::map<int64_t, RowBuffer> days_;    // by UTC day
 };
 
 }  // namespace clickstream

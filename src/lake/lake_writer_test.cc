@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/rfc3339.h"
@@ -371,6 +372,34 @@ TEST_F(LakeWriterTest, FailedSealKeepsTheRowsForARetry) {
   EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(batch.files[0]))).size() +
                 ReadRows(VisiblePath(*ParseHiddenPath(batch.files[1]))).size(),
             3u);
+}
+
+TEST_F(LakeWriterTest, TakenRowsAreWrittenOnAnotherThreadWhileAppendsGoOn) {
+  auto writer = OpenWriter();
+  const std::vector<Input> first = {Row(0, 1, "2026-03-01T10:00:00Z"), Row(0, 2, "2026-03-02T10:00:00Z")};
+  for (const Input& in : first) Append(*writer, in);
+  std::optional<LakeWriter::TakenRows> taken = writer->Take(Partition(0));
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_FALSE(writer->Take(Partition(0)).has_value());  // the buffer is empty now
+
+  Result<Batch> written = Status::Internal("not run");
+  std::thread background([&] { written = writer->Write(*taken); });
+  const Input later = Row(0, 3, "2026-03-02T10:00:01Z");
+  Append(*writer, later);
+  EXPECT_FALSE(TryAppend(*writer, first[1]).ok());  // offsets still must grow past the taken rows
+  background.join();
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(written->first_offset, Offset(1));
+  EXPECT_EQ(written->last_offset, Offset(2));
+  ASSERT_TRUE(writer->Publish(*written).ok());
+  ASSERT_EQ(written->files.size(), 2u);
+  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(written->files[0]))), std::vector<ReadRow>{first[0].Expected()});
+  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(written->files[1]))), std::vector<ReadRow>{first[1].Expected()});
+
+  const Batch rest = Seal(*writer, Partition(0));
+  EXPECT_EQ(rest.first_offset, Offset(3));
+  ASSERT_TRUE(writer->Publish(rest).ok());
+  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(rest.files[0]))), std::vector<ReadRow>{later.Expected()});
 }
 
 TEST_F(LakeWriterTest, WritersWithDifferentIdsNeverShareAHiddenFile) {

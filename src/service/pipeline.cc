@@ -27,6 +27,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Consumption goes on while a commit is written, but not for longer than this: when PostgreSQL is slow
+// or away, the process stops reading instead of buffering without bound (and the open Kafka
+// transactions stay far from the broker's transaction timeout).
+constexpr auto kMaxCommitOverlap = std::chrono::seconds(2);
+
 void Log(const char* fmt, const std::string& a, const std::string& b = "") {
   std::fprintf(stderr, fmt, a.c_str(), b.c_str());
   std::fputc('\n', stderr);
@@ -47,9 +52,20 @@ struct PartitionState {
   Offset kafka_committed;   // the offset last committed with the Kafka transaction
   Offset db_committed;      // the offset last committed to PostgreSQL
   std::vector<pg::LateEventRecord> late;
-  Changes changes;
   bool replaying = false;   // re-reading offsets whose results PostgreSQL already holds
   bool broken = false;      // a Kafka transaction failed: recover from durable state
+};
+
+// A commit whose lake files and PostgreSQL transaction are written on a background thread while the
+// consuming thread goes on with the next records. It owns everything it writes; the consuming thread
+// leaves the sink alone until the commit is finished.
+struct PendingCommit {
+  Clock::time_point started;
+  std::vector<std::unique_ptr<Changes>> changes;            // what commits[i].changes point to
+  std::vector<std::optional<LakeWriter::TakenRows>> rows;   // per commit: lake rows sealed by it
+  std::vector<pg::PartitionCommit> commits;
+  std::vector<std::optional<Batch>> batches;                // per commit, filled by the background thread
+  std::future<Status> done;
 };
 
 }  // namespace
@@ -69,9 +85,18 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   void Handle(RdKafka::Message& msg);
   void EndReplay(PartitionState& ps);
   Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now);
-  // Commits every partition; with `final_seal`, writes every lake buffer too (graceful stop).
-  Status CommitAll(bool final_seal);
+  // Commits every partition's Kafka transaction, then hands its results to a background commit;
+  // with `final_seal`, every lake buffer is sealed too (graceful stop).
+  // REQUIRES: no commit pending.
+  Status StartCommit(bool final_seal);
+  // The background part of a commit: lake files, the PostgreSQL transaction, then publishing the files.
+  Status WriteCommit(PendingCommit& commit);
+  // Takes in the pending commit's outcome, if any: waits for it, or with `wait` false only if it is done.
+  Status FinishCommit(bool wait);
+  // StartCommit and wait for the outcome.
+  Status CommitNow(bool final_seal);
   Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits);
+  bool AnyBroken() const;
   void RecoverBroken();
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
   void PublishGauges();
@@ -88,6 +113,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   EventParser parser_;
   std::string scratch_;
   Status rebalance_error_;
+  std::optional<PendingCommit> pending_;
   Clock::time_point last_commit_ = Clock::now();
   Clock::time_point last_status_ = Clock::now();
   int64_t consumed_at_last_status_ = 0;
@@ -181,6 +207,8 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
 
 void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                                   std::vector<RdKafka::TopicPartition*>& partitions) {
+  // Claims and commits below use the PostgreSQL connection the background commit holds.
+  if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
       std::unique_ptr<PartitionState> ps;
@@ -207,7 +235,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     consumer->assign(partitions);
   } else {
     // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
-    const Status st = CommitAll(/*final_seal=*/false);
+    const Status st = CommitNow(/*final_seal=*/false);
     if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
     for (auto* tp : partitions) {
       lake_->Discard(Partition(tp->partition()));
@@ -282,8 +310,8 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
 // The re-read reached what PostgreSQL does not hold yet: the results so far are already written.
 void Pipeline::Impl::EndReplay(PartitionState& ps) {
   if (!ps.replaying) return;
-  ps.engine.TakeChanges(&ps.changes);
-  ps.changes.clear();
+  Changes written;
+  ps.engine.TakeChanges(&written);
   ps.replaying = false;
 }
 
@@ -303,16 +331,15 @@ Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commit
   }
 }
 
-Status Pipeline::Impl::CommitAll(bool final_seal) {
-  const auto started = Clock::now();
+Status Pipeline::Impl::StartCommit(bool final_seal) {
   const EventTime now = WallClockNow();
-  std::vector<pg::PartitionCommit> commits;
-  std::vector<std::optional<Batch>> batches;
+  PendingCommit commit;
+  commit.started = Clock::now();
+  last_commit_ = commit.started;
   // The group's current generation and member id: the broker refuses offsets from an older generation.
   std::unique_ptr<RdKafka::ConsumerGroupMetadata> group_metadata(consumer_->groupMetadata());
   // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
   // so a commit costs one broker round trip rather than one per partition.
-  const auto kafka_started = Clock::now();
   std::vector<std::pair<PartitionState*, std::future<Status>>> kafka_commits;
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
@@ -334,55 +361,103 @@ Status Pipeline::Impl::CommitAll(bool final_seal) {
     ps->kafka_committed = ps->next;
   }
   probe_->last_kafka_commit_micros.store(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - kafka_started).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count(),
       std::memory_order_relaxed);
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
     if (ps.broken || ps.replaying) continue;
-    ps.engine.TakeChanges(&ps.changes);
-    std::optional<Batch> batch;
+    auto changes = std::make_unique<Changes>();
+    ps.engine.TakeChanges(changes.get());
+    std::optional<LakeWriter::TakenRows> rows;
     std::optional<std::string> snapshot;
     if (final_seal || lake_->ShouldSeal(ps.partition, now)) {
-      ASSIGN_OR_RETURN(batch, lake_->Seal(ps.partition));
+      rows = lake_->Take(ps.partition);
       snapshot = ps.engine.SaveState();
     }
-    if (ps.next == ps.db_committed && ps.changes.empty() && ps.late.empty() && !snapshot) continue;
-    commits.push_back(pg::PartitionCommit{ps.partition, ps.fence, ps.next, ps.engine.watermark(), &ps.changes,
-                                          std::move(ps.late),
-                                          batch ? std::optional<std::string>(batch->Serialize()) : std::nullopt,
-                                          std::move(snapshot)});
+    if (ps.next == ps.db_committed && changes->empty() && ps.late.empty() && !snapshot) continue;
+    commit.commits.push_back(pg::PartitionCommit{ps.partition, ps.fence, ps.next, ps.engine.watermark(),
+                                                 changes.get(), std::move(ps.late), std::nullopt,
+                                                 std::move(snapshot)});
     ps.late.clear();
-    batches.push_back(std::move(batch));
+    commit.changes.push_back(std::move(changes));
+    commit.rows.push_back(std::move(rows));
   }
-  if (!commits.empty()) {
-    const auto db_started = Clock::now();
-    const Status st = CommitToDatabase(commits);
-    probe_->last_db_commit_micros.store(
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count(),
-        std::memory_order_relaxed);
-    if (st.code() == StatusCode::kFenced) {
-      // Another process owns a partition now; it replays from the last durable point.
-      Log("run: %s%s", st.message());
-      for (const auto& c : commits) partitions_.at(c.partition.id())->broken = true;
-    } else {
-      RETURN_NOT_OK(st);
-      for (size_t i = 0; i < commits.size(); ++i) {
-        partitions_.at(commits[i].partition.id())->db_committed = commits[i].next_offset;
-        if (batches[i]) {
-          RETURN_NOT_OK(lake_->Publish(*batches[i]));
-          probe_->lake_files.fetch_add(static_cast<int64_t>(batches[i]->files.size()), std::memory_order_relaxed);
-        }
-      }
-      probe_->commits.fetch_add(1, std::memory_order_relaxed);
+  probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
+  if (commit.commits.empty()) {
+    PublishGauges();
+    return Status::OK();
+  }
+  commit.batches.resize(commit.commits.size());
+  pending_ = std::move(commit);
+  pending_->done = std::async(std::launch::async, [this] { return WriteCommit(*pending_); });
+  return Status::OK();
+}
+
+Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
+  for (size_t i = 0; i < commit.commits.size(); ++i) {
+    if (!commit.rows[i]) continue;
+    Result<Batch> batch = lake_->Write(*commit.rows[i]);
+    if (!batch.ok()) {
+      probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
+      return batch.status();
+    }
+    commit.commits[i].lake_batch = batch->Serialize();
+    commit.batches[i] = std::move(*batch);
+  }
+  const auto db_started = Clock::now();
+  const Status st = CommitToDatabase(commit.commits);
+  probe_->last_db_commit_micros.store(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count(),
+      std::memory_order_relaxed);
+  RETURN_NOT_OK(st);
+  for (const auto& batch : commit.batches) {
+    if (batch) RETURN_NOT_OK(lake_->Publish(*batch));
+  }
+  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
+  probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
+  probe_->ObserveCommit(micros);
+  return Status::OK();
+}
+
+Status Pipeline::Impl::FinishCommit(bool wait) {
+  if (!pending_) return Status::OK();
+  if (!wait && pending_->done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return Status::OK();
+  const Status st = pending_->done.get();
+  PendingCommit commit = std::move(*pending_);
+  pending_.reset();
+  if (st.code() == StatusCode::kFenced) {
+    // Another process owns a partition now; it replays from the last durable point.
+    Log("run: %s%s", st.message());
+    for (const auto& c : commit.commits) {
+      if (auto it = partitions_.find(c.partition.id()); it != partitions_.end()) it->second->broken = true;
+    }
+    return Status::OK();
+  }
+  RETURN_NOT_OK(st);
+  for (size_t i = 0; i < commit.commits.size(); ++i) {
+    if (auto it = partitions_.find(commit.commits[i].partition.id());
+        it != partitions_.end() && it->second->fence == commit.commits[i].fence) {
+      it->second->db_committed = commit.commits[i].next_offset;
+    }
+    if (commit.batches[i]) {
+      probe_->lake_files.fetch_add(static_cast<int64_t>(commit.batches[i]->files.size()), std::memory_order_relaxed);
     }
   }
-  const int64_t commit_micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
-  probe_->last_commit_micros.store(commit_micros, std::memory_order_relaxed);
-  if (!kafka_commits.empty() || !commits.empty()) probe_->ObserveCommit(commit_micros);
-  last_commit_ = Clock::now();
-  probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
+  probe_->commits.fetch_add(1, std::memory_order_relaxed);
   PublishGauges();
   return Status::OK();
+}
+
+Status Pipeline::Impl::CommitNow(bool final_seal) {
+  RETURN_NOT_OK(StartCommit(final_seal));
+  return FinishCommit(/*wait=*/true);
+}
+
+bool Pipeline::Impl::AnyBroken() const {
+  for (const auto& [id, ps] : partitions_) {
+    if (ps->broken) return true;
+  }
+  return false;
 }
 
 // A partition whose Kafka transaction failed, or that was fenced, restarts from its durable state by
@@ -463,22 +538,28 @@ Status Pipeline::Impl::Run(bool (*stop)()) {
   const auto status_interval = std::chrono::seconds(options_.status_interval_s);
   probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
   while (!stop()) {
-    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(std::min(options_.commit_interval_ms, 100)));
+    // While a commit is being written, come back often to start the next one as soon as it is done.
+    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
       Log("run: kafka: %s%s", msg->errstr());
     }
-    if (Clock::now() - last_commit_ >= commit_interval) {
-      RETURN_NOT_OK(CommitAll(/*final_seal=*/false));
-      RecoverBroken();
+    RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
+    if (!pending_ && Clock::now() - last_commit_ >= commit_interval) {
+      RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
+      if (AnyBroken()) {
+        RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
+        RecoverBroken();
+      }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
   std::fprintf(stderr, "run: stopping: final commit\n");
-  RETURN_NOT_OK(CommitAll(/*final_seal=*/true));
+  RETURN_NOT_OK(FinishCommit(/*wait=*/true));
+  RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
   consumed_at_last_status_ = -1;  // always report the final figures
   PrintStatus();
   consumer_->close();
