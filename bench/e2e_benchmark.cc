@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -35,6 +38,7 @@
 #include "kafka/topics.h"
 #include "postgres/connection.h"
 #include "producer/traffic.h"
+#include "service/pipeline_options.h"
 
 namespace clickstream::bench {
 namespace {
@@ -53,7 +57,7 @@ struct Flags {
   int latency_rate = 10'000;
   int latency_seconds = 60;
   int partitions = 4;
-  int commit_interval_ms = 200;
+  int commit_interval_ms = PipelineOptions().commit_interval_ms;
   int warmup_seconds = 5;
 };
 
@@ -158,17 +162,33 @@ double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
   return n / secs;
 }
 
+// A TCP port nobody listens on right now.
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    Die("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 // `clickstream run` as a child process.
 class Pipeline {
  public:
-  Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log) {
+  Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log)
+      : http_port_(FreePort()) {
     std::vector<std::string> args = {f.binary,       "run",          "--topic",          topic,
                                      "--group-id",   "bench-" + topic, "--enriched-topic", topic + "-enriched",
                                      "--dlq-topic",  topic + "-dlq", "--lake-dir",       lake,
                                      "--bootstrap-servers", f.bootstrap_servers, "--db-host", f.db.host,
                                      "--db-port",    std::to_string(f.db.port), "--db-user", f.db.user,
                                      "--db-password", f.db.password, "--db-name", f.bench_db,
-                                     "--status-interval", "5", "--http-port", "0",
+                                     "--status-interval", "5", "--http-port", std::to_string(http_port_),
                                      "--commit-interval-ms", std::to_string(f.commit_interval_ms)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -188,6 +208,15 @@ class Pipeline {
     }
     return 0;
   }
+  // A counter or gauge from the pipeline's /metrics (0 if absent).
+  double Metric(const std::string& name) const {
+    httplib::Client client("127.0.0.1", http_port_);
+    const auto res = client.Get("/metrics");
+    if (!res || res->status != 200) return 0;
+    const std::string key = "\n" + name + " ";
+    const size_t at = res->body.find(key);
+    return at == std::string::npos ? 0 : std::stod(res->body.substr(at + key.size()));
+  }
   void Stop() {
     kill(pid_, SIGTERM);
     int status = 0;
@@ -195,6 +224,7 @@ class Pipeline {
   }
 
  private:
+  int http_port_;
   pid_t pid_ = -1;
 };
 
@@ -256,6 +286,7 @@ int Main(const Flags& f) {
 
   // Throughput; --events 0 skips it (to look at latency alone).
   double preload_eps = 0, raw_eps = 0, pipeline_eps = 0, throughput_rss = 0;
+  double run_seconds = 0, db_seconds = 0, kafka_seconds = 0, db_rows = 0;
   if (f.events > 0) {
     std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events), throughput_topic.c_str());
     std::fflush(stdout);
@@ -273,8 +304,13 @@ int Main(const Flags& f) {
     const auto start = Clock::now();
     Pipeline pipeline(f, throughput_topic, f.work_dir + "/lake-throughput", f.work_dir + "/throughput.log");
     while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    pipeline_eps = f.events / Seconds(Clock::now() - start);
+    run_seconds = Seconds(Clock::now() - start);
+    pipeline_eps = f.events / run_seconds;
     throughput_rss = pipeline.PeakRssMb();
+    // Where the pipeline's time went, from its own counters.
+    db_seconds = pipeline.Metric("clickstream_postgres_commit_seconds_total");
+    kafka_seconds = pipeline.Metric("clickstream_kafka_commit_seconds_total");
+    db_rows = pipeline.Metric("clickstream_postgres_rows_total");
     pipeline.Stop();
     std::printf("pipeline: %.0f events/s (log: %s/throughput.log)\n", pipeline_eps, f.work_dir.c_str());
     std::fflush(stdout);
@@ -339,6 +375,12 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.0f\n", "raw librdkafka consumer, events/s", raw_eps);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
   std::printf("%-44s %14.2f\n", "ratio pipeline / raw", (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0));
+  const double events = static_cast<double>(f.events);
+  std::printf("%-44s %14.0f\n", "  PostgreSQL transactions, % of the run", run_seconds > 0 ? 100 * db_seconds / run_seconds : 0);
+  std::printf("%-44s %14.2f\n", "  PostgreSQL rows written per event", events > 0 ? db_rows / events : 0);
+  std::printf("%-44s %14.0f\n", "  PostgreSQL rows/s while committing", db_seconds > 0 ? db_rows / db_seconds : 0);
+  std::printf("%-44s %14.0f\n", "  events/s if PostgreSQL were always busy", db_seconds > 0 ? events / db_seconds : 0);
+  std::printf("%-44s %14.0f\n", "  Kafka commits, % of the run", run_seconds > 0 ? 100 * kafka_seconds / run_seconds : 0);
   std::printf("%-44s %14d\n", "latency run: events/s sent", f.latency_rate);
   std::printf("%-44s %14zu\n", "latency run: events measured", delays_ms.size());
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p50, ms", p50);
@@ -346,8 +388,9 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL max, ms", max);
   std::printf("%-44s %14.1f\n", "pipeline peak RSS, MiB", peak_rss);
   std::printf("{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,"
-              "\"peak_rss_mb\":%.1f,\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d}\n",
-              raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss, static_cast<long long>(f.events),
+              "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d}\n",
+              raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss, run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
+              db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events),
               f.latency_rate, f.commit_interval_ms);
   return 0;
 }

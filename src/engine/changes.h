@@ -79,6 +79,11 @@ struct Changes {
   // Late events in arrival order; they changed nothing else.
   std::vector<LateEvent> late_events;
 
+  // Rows of the result tables (late events not counted).
+  size_t result_rows() const {
+    return page_view_counts.size() + active_users.size() + sessions.size() + removed_sessions.size() +
+           latest_sessions.size();
+  }
   bool empty() const {
     return page_view_counts.empty() && active_users.empty() && sessions.empty() && removed_sessions.empty() &&
            latest_sessions.empty() && late_events.empty();

@@ -126,6 +126,13 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
             "Partitions re-claimed and re-read from their last commit after a Kafka or lake error or fencing.",
             p.recoveries);
   w.Counter("clickstream_lake_files_total", "Parquet files published to the lake.", p.lake_files);
+  w.Family("clickstream_kafka_commit_seconds_total", "counter",
+           "Time spent committing Kafka transactions; consumption waits meanwhile.");
+  w.Sample("", static_cast<double>(p.kafka_commit_micros_total.load(std::memory_order_relaxed)) / 1e6);
+  w.Family("clickstream_postgres_commit_seconds_total", "counter",
+           "Time spent in PostgreSQL transactions (in the background, beside consumption).");
+  w.Sample("", static_cast<double>(p.db_commit_micros_total.load(std::memory_order_relaxed)) / 1e6);
+  w.Counter("clickstream_postgres_rows_total", "Result and late-event rows written to PostgreSQL.", p.db_rows_total);
   return out;
 }
 

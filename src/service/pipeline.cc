@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 // or away, the process stops reading instead of buffering without bound (and the open Kafka
 // transactions stay far from the broker's transaction timeout).
 constexpr auto kMaxCommitOverlap = std::chrono::seconds(2);
+// A commit slower than this is logged with where its time went.
+constexpr int64_t kSlowCommitMicros = 2'000'000;
 
 void Log(const char* fmt, const std::string& a, const std::string& b = "") {
   std::fprintf(stderr, fmt, a.c_str(), b.c_str());
@@ -136,6 +138,7 @@ Status Pipeline::Impl::Connect() {
 
   producer_config_ = {{"bootstrap.servers", options_.bootstrap_servers},
                       {"linger.ms", "5"},
+                      {"retry.backoff.ms", "10"},
                       {"batch.num.messages", "10000"},
                       {"compression.type", "lz4"},
                       {"log_level", "0"}};
@@ -149,6 +152,9 @@ Status Pipeline::Impl::Connect() {
                                   {"partition.assignment.strategy", "range"},
                                   {"isolation.level", "read_committed"},
                                   {"fetch.wait.max.ms", "10"},
+                                  // Prefetch a few MB per partition, not librdkafka's 64 MB / 100k records:
+                                  // enough to keep the engine fed, and it was the largest part of the RSS.
+                                  {"queued.max.messages.kbytes", "4096"},
                                   // A crashed member's partitions move on after this long.
                                   {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
                                   {"log_level", "0"},
@@ -360,9 +366,10 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     }
     ps->kafka_committed = ps->next;
   }
-  probe_->last_kafka_commit_micros.store(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count(),
-      std::memory_order_relaxed);
+  const int64_t kafka_micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
+  probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
+  if (!kafka_commits.empty()) probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
     if (ps.broken || ps.replaying) continue;
@@ -394,6 +401,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
 }
 
 Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
+  const auto lake_started = Clock::now();
   for (size_t i = 0; i < commit.commits.size(); ++i) {
     if (!commit.rows[i]) continue;
     Result<Batch> batch = lake_->Write(*commit.rows[i]);
@@ -406,16 +414,25 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   }
   const auto db_started = Clock::now();
   const Status st = CommitToDatabase(commit.commits);
-  probe_->last_db_commit_micros.store(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count(),
-      std::memory_order_relaxed);
+  const int64_t db_micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
+  probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
+  probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
   RETURN_NOT_OK(st);
+  for (const pg::PartitionCommit& c : commit.commits) {
+    probe_->db_rows_total.fetch_add(static_cast<int64_t>(c.late_events.size() + c.changes->result_rows()),
+                                    std::memory_order_relaxed);
+  }
   for (const auto& batch : commit.batches) {
     if (batch) RETURN_NOT_OK(lake_->Publish(*batch));
   }
   const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
   probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
   probe_->ObserveCommit(micros);
+  if (micros > kSlowCommitMicros) {
+    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f, lake files %.0f)\n", micros / 1e3,
+                 probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3,
+                 std::chrono::duration<double, std::milli>(db_started - lake_started).count());
+  }
   return Status::OK();
 }
 

@@ -8,13 +8,15 @@
 //      offset (progress C), and, when a lake batch was sealed, the batch and an engine snapshot taken at
 //      the same offset (progress L = S);
 //   3. sealed lake files are renamed to their visible names.
+// Steps 2 and 3 (and writing the sealed lake files) run on a background thread while the next records
+// are consumed; the next commit starts once they are done.
 // So L <= C <= E always holds. On restart (or when a partition moves to another process) the partition
 // is claimed (fence + 1), the lake is recovered to exactly L, the engine is restored from the snapshot
 // at S = L, and the partition is re-read from S: each sink receives only offsets at or past its own
 // progress, so nothing is written twice and nothing is skipped.
 //
-// Thread safety: Run() drives everything on the calling thread; RequestStop() may be called from any
-// thread or a signal handler's flag poll.
+// Thread safety: Run() drives everything from the calling thread (with helper threads of its own for
+// commits); `stop` is polled, so it may read a flag set by a signal handler or another thread.
 #pragma once
 
 #include <memory>

@@ -27,9 +27,12 @@ struct PipelineOptions {
   // Rejected records, unchanged, with the reason in headers.
   std::string dlq_topic = "user_activity_dlq";
 
-  // How often results, offsets and the enriched topic are committed, in milliseconds. Results show up
-  // in PostgreSQL within about this long; shorter means more, smaller transactions.
-  int commit_interval_ms = 200;
+  // How often results, offsets and the enriched topic are committed, in milliseconds: a commit starts
+  // this long after the previous one started, or when it finished if it took longer (so under load
+  // commits grow instead of queueing). Results show up in PostgreSQL about one commit duration plus
+  // this long after they arrive; shorter means more, smaller transactions (one Kafka transaction per
+  // partition each time).
+  int commit_interval_ms = 20;
   // How often a status line is printed to stderr, in seconds; 0 disables it.
   int status_interval_s = 5;
   // How long to wait for Kafka or PostgreSQL at start and per retry, in milliseconds.
@@ -37,8 +40,9 @@ struct PipelineOptions {
 
   // Root of the Parquet lake (event_date=YYYY-MM-DD/ folders are created below it).
   std::string lake_dir = "lake";
-  // A partition's lake buffer is written as files once it holds this many bytes (uncompressed).
-  int64_t lake_roll_bytes = int64_t{16} << 20;
+  // A partition's lake buffer is written as files once it holds this many bytes (uncompressed; about
+  // 90k events, a Parquet file of 2-3 MB). The buffers are most of the process's memory.
+  int64_t lake_roll_bytes = int64_t{8} << 20;
   // ... or once its oldest row is this old, in seconds. Also bounds how much a restart re-reads.
   int lake_roll_age_s = 300;
 

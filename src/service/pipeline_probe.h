@@ -47,6 +47,10 @@ struct PipelineProbe {
   std::atomic<int64_t> last_kafka_commit_micros{0};  // ... of which Kafka transactions
   std::atomic<int64_t> last_db_commit_micros{0};     // ... of which the PostgreSQL transaction
   std::atomic<int64_t> lake_files{0};
+  // Where commit time goes, summed over the run: what bounds throughput under load.
+  std::atomic<int64_t> kafka_commit_micros_total{0};  // committing Kafka transactions (consumption waits)
+  std::atomic<int64_t> db_commit_micros_total{0};     // PostgreSQL transactions, retries included
+  std::atomic<int64_t> db_rows_total{0};              // result and late-event rows written to PostgreSQL
 
   // Commits that wrote something, by duration: counts per bucket (not cumulative), sum and count.
   std::array<std::atomic<int64_t>, kCommitBuckets.size() + 1> commit_buckets{};
