@@ -9,17 +9,17 @@
 //      few ms); p50/p99/max of send -> visible, and the pipeline's peak RSS.
 //      Every measured delay goes to <work-dir>/latency.csv.
 // Prints a table and, as the last line, one JSON object for comparing runs.
-#include <librdkafka/rdkafkacpp.h>
 #include <fcntl.h>
+#include <httplib.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -121,13 +121,15 @@ void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKa
     const Event& e = gen.Next(WallClockNow(), &late);
     value.clear();
     if (i % 100 == 99) {
-      value = R"({"event_time":"not a time","user_id":")" + e.user_id + R"(","page_url":"x","event_type":"click"})";
+      value = R"({"event_time":"not a time","user_id":")" + e.user_id +
+              R"(","page_url":"x","event_type":"click"})";
     } else {
       AppendEventJson(e, &value);
     }
     void* opaque = reinterpret_cast<void*>(static_cast<intptr_t>(Clock::now().time_since_epoch().count()));
     while (p->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, value.data(),
-                      value.size(), e.user_id.data(), e.user_id.size(), 0, opaque) == RdKafka::ERR__QUEUE_FULL) {
+                      value.size(), e.user_id.data(), e.user_id.size(), 0,
+                      opaque) == RdKafka::ERR__QUEUE_FULL) {
       p->poll(5);
     }
     p->poll(0);
@@ -182,21 +184,44 @@ class Pipeline {
  public:
   Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log)
       : http_port_(FreePort()) {
-    std::vector<std::string> args = {f.binary,       "run",          "--topic",          topic,
-                                     "--group-id",   "bench-" + topic, "--enriched-topic", topic + "-enriched",
-                                     "--dlq-topic",  topic + "-dlq", "--lake-dir",       lake,
-                                     "--bootstrap-servers", f.bootstrap_servers, "--db-host", f.db.host,
-                                     "--db-port",    std::to_string(f.db.port), "--db-user", f.db.user,
-                                     "--db-password", f.db.password, "--db-name", f.bench_db,
-                                     "--status-interval", "5", "--http-port", std::to_string(http_port_),
-                                     "--commit-interval-ms", std::to_string(f.commit_interval_ms)};
+    std::vector<std::string> args = {f.binary,
+                                     "run",
+                                     "--topic",
+                                     topic,
+                                     "--group-id",
+                                     "bench-" + topic,
+                                     "--enriched-topic",
+                                     topic + "-enriched",
+                                     "--dlq-topic",
+                                     topic + "-dlq",
+                                     "--lake-dir",
+                                     lake,
+                                     "--bootstrap-servers",
+                                     f.bootstrap_servers,
+                                     "--db-host",
+                                     f.db.host,
+                                     "--db-port",
+                                     std::to_string(f.db.port),
+                                     "--db-user",
+                                     f.db.user,
+                                     "--db-password",
+                                     f.db.password,
+                                     "--db-name",
+                                     f.bench_db,
+                                     "--status-interval",
+                                     "5",
+                                     "--http-port",
+                                     std::to_string(http_port_),
+                                     "--commit-interval-ms",
+                                     std::to_string(f.commit_interval_ms)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) Die("cannot start " + f.binary);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0)
+      Die("cannot start " + f.binary);
     posix_spawn_file_actions_destroy(&actions);
   }
   // Peak resident set size so far, in MiB.
@@ -262,8 +287,9 @@ pg::Connection OpenBenchDb(const Flags& f) {
 }
 
 void ResetTables(pg::Connection& db) {
-  Check(db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
-                "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$"));
+  Check(
+      db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
+              "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$"));
 }
 
 double Percentile(std::vector<double>& v, double q) {
@@ -278,8 +304,8 @@ int Main(const Flags& f) {
   const std::string throughput_topic = "bench-" + stamp;
   const std::string latency_topic = "bench-latency-" + stamp;
   for (const auto& t : {throughput_topic, latency_topic}) {
-    Check(kafka::EnsureTopics(f.bootstrap_servers, {{t, f.partitions}, {t + "-enriched", f.partitions}, {t + "-dlq", 1}},
-                              30000));
+    Check(kafka::EnsureTopics(f.bootstrap_servers,
+                              {{t, f.partitions}, {t + "-enriched", f.partitions}, {t + "-dlq", 1}}, 30000));
   }
   std::filesystem::create_directories(f.work_dir);
   pg::Connection db = OpenBenchDb(f);
@@ -288,7 +314,8 @@ int Main(const Flags& f) {
   double preload_eps = 0, raw_eps = 0, pipeline_eps = 0, throughput_rss = 0;
   double run_seconds = 0, db_seconds = 0, kafka_seconds = 0, db_rows = 0;
   if (f.events > 0) {
-    std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events), throughput_topic.c_str());
+    std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events),
+                throughput_topic.c_str());
     std::fflush(stdout);
     auto producer = MakeProducer(f, nullptr);
     const auto preload_start = Clock::now();
@@ -370,28 +397,37 @@ int Main(const Flags& f) {
   const double peak_rss = std::max(throughput_rss, latency_rss);
 
   std::printf("\n%-44s %14s\n", "measure", "value");
-  std::printf("%-44s %14lld\n", "events preloaded (4 partitions, 100k users)", static_cast<long long>(f.events));
+  std::printf("%-44s %14lld\n", "events preloaded (4 partitions, 100k users)",
+              static_cast<long long>(f.events));
   std::printf("%-44s %14.0f\n", "producer preload, events/s", preload_eps);
   std::printf("%-44s %14.0f\n", "raw librdkafka consumer, events/s", raw_eps);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
   std::printf("%-44s %14.2f\n", "ratio pipeline / raw", (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0));
   const double events = static_cast<double>(f.events);
-  std::printf("%-44s %14.0f\n", "  PostgreSQL transactions, % of the run", run_seconds > 0 ? 100 * db_seconds / run_seconds : 0);
+  std::printf("%-44s %14.0f\n", "  PostgreSQL transactions, % of the run",
+              run_seconds > 0 ? 100 * db_seconds / run_seconds : 0);
   std::printf("%-44s %14.2f\n", "  PostgreSQL rows written per event", events > 0 ? db_rows / events : 0);
-  std::printf("%-44s %14.0f\n", "  PostgreSQL rows/s while committing", db_seconds > 0 ? db_rows / db_seconds : 0);
-  std::printf("%-44s %14.0f\n", "  events/s if PostgreSQL were always busy", db_seconds > 0 ? events / db_seconds : 0);
-  std::printf("%-44s %14.0f\n", "  Kafka commits, % of the run", run_seconds > 0 ? 100 * kafka_seconds / run_seconds : 0);
+  std::printf("%-44s %14.0f\n", "  PostgreSQL rows/s while committing",
+              db_seconds > 0 ? db_rows / db_seconds : 0);
+  std::printf("%-44s %14.0f\n", "  events/s if PostgreSQL were always busy",
+              db_seconds > 0 ? events / db_seconds : 0);
+  std::printf("%-44s %14.0f\n", "  Kafka commits, % of the run",
+              run_seconds > 0 ? 100 * kafka_seconds / run_seconds : 0);
   std::printf("%-44s %14d\n", "latency run: events/s sent", f.latency_rate);
   std::printf("%-44s %14zu\n", "latency run: events measured", delays_ms.size());
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p50, ms", p50);
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p99, ms", p99);
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL max, ms", max);
   std::printf("%-44s %14.1f\n", "pipeline peak RSS, MiB", peak_rss);
-  std::printf("{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,"
-              "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d}\n",
-              raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss, run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
-              db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events),
-              f.latency_rate, f.commit_interval_ms);
+  std::printf(
+      "{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%."
+      "1f,"
+      "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
+      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d}\n",
+      raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss,
+      run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
+      db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate,
+      f.commit_interval_ms);
   return 0;
 }
 
@@ -416,7 +452,8 @@ int main(int argc, char** argv) {
   app.add_option("--latency-seconds", f.latency_seconds)->capture_default_str();
   app.add_option("--warmup-seconds", f.warmup_seconds, "Seconds sent before latency is measured")
       ->capture_default_str();
-  app.add_option("--commit-interval-ms", f.commit_interval_ms, "Passed to clickstream run")->capture_default_str();
+  app.add_option("--commit-interval-ms", f.commit_interval_ms, "Passed to clickstream run")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return clickstream::bench::Main(f);
 }

@@ -104,8 +104,8 @@ class LakeWriter::TakenRows {
  private:
   friend class LakeWriter;
   explicit TakenRows(Batch batch) : batch_(std::move(batch)) {}
-  Batch batch_;                          // offsets set, no files yet
-  std::map<int64_t, RowBuffer> days_;    // by UTC day
+  Batch batch_;                        // offsets set, no files yet
+  std::map<int64_t, RowBuffer> days_;  // by UTC day
 };
 
 }  // namespace clickstream

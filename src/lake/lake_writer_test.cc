@@ -393,8 +393,10 @@ TEST_F(LakeWriterTest, TakenRowsAreWrittenOnAnotherThreadWhileAppendsGoOn) {
   EXPECT_EQ(written->last_offset, Offset(2));
   ASSERT_TRUE(writer->Publish(*written).ok());
   ASSERT_EQ(written->files.size(), 2u);
-  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(written->files[0]))), std::vector<ReadRow>{first[0].Expected()});
-  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(written->files[1]))), std::vector<ReadRow>{first[1].Expected()});
+  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(written->files[0]))),
+            std::vector<ReadRow>{first[0].Expected()});
+  EXPECT_EQ(ReadRows(VisiblePath(*ParseHiddenPath(written->files[1]))),
+            std::vector<ReadRow>{first[1].Expected()});
 
   const Batch rest = Seal(*writer, Partition(0));
   EXPECT_EQ(rest.first_offset, Offset(3));

@@ -30,20 +30,21 @@ ON CONFLICT (kafka_partition, md5(batch)) DO NOTHING)sql";
 // target table: far fewer round trips than a statement per row, and values are never part of SQL text.
 constexpr char kCreateStaging[] = R"sql(
 CREATE TEMP TABLE IF NOT EXISTS staged_page_view_counts (
-    window_start timestamptz, window_end timestamptz, page_url text, kafka_partition integer,
+    window_start timestamptz, window_end timestamptz, page_url text COLLATE "C", kafka_partition integer,
     view_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS staged_active_users (
     window_start timestamptz, window_end timestamptz, kafka_partition integer,
     active_user_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS staged_sessions (
-    user_id text, session_start_time timestamptz, session_end_time timestamptz,
+    user_id text COLLATE "C", session_start_time timestamptz, session_end_time timestamptz,
     event_count bigint, page_view_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS staged_latest_sessions (LIKE staged_sessions) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS staged_removed_sessions (
-    user_id text, session_start_time timestamptz) ON COMMIT DELETE ROWS;
+    user_id text COLLATE "C", session_start_time timestamptz) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS staged_late_events (
-    kafka_partition integer, kafka_offset bigint, event_time timestamptz, user_id text, page_url text,
-    event_type text, lateness_seconds double precision, watermark timestamptz) ON COMMIT DELETE ROWS;
+    kafka_partition integer, kafka_offset bigint, event_time timestamptz, user_id text COLLATE "C",
+    page_url text COLLATE "C", event_type text, lateness_seconds double precision, watermark timestamptz)
+    ON COMMIT DELETE ROWS;
 )sql";
 
 constexpr char kUpsertPageViewPartials[] = R"sql(
@@ -203,9 +204,10 @@ SELECT t FROM unnest(ARRAY['page_view_counts', 'active_users', 'user_sessions', 
 WHERE to_regclass(t) IS NULL)sql"));
   if (missing.rows() > 0) {
     return Status::NotFound("PostgreSQL database " + options.dbname + " has no table " +
-                            std::string(missing.text(0, 0)) + ": apply the schema with `psql -h " + options.host +
-                            " -p " + std::to_string(options.port) + " -U " + options.user + " -d " +
-                            options.dbname + " -f sql/init-db.sql` (make services does it for the local server)");
+                            std::string(missing.text(0, 0)) + ": apply the schema with `psql -h " +
+                            options.host + " -p " + std::to_string(options.port) + " -U " + options.user +
+                            " -d " + options.dbname +
+                            " -f sql/init-db.sql` (make services does it for the local server)");
   }
   ResultsSink sink(options, std::move(conn));
   RETURN_NOT_OK(sink.Prepare());

@@ -50,26 +50,29 @@ class Writer {
   std::string name_;
 };
 
-std::string Label(const char* key, const std::string& value) { return std::string(key) + "=\"" + value + "\""; }
+std::string Label(const char* key, const std::string& value) {
+  return std::string(key) + "=\"" + value + "\"";
+}
 
 }  // namespace
 
 std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
   std::string out;
   Writer w(&out);
-  w.Counter("clickstream_events_consumed_total", "Records read from the input topic, replays after a restart included.",
-            p.consumed);
-  w.Counter("clickstream_events_accepted_total", "Valid events on time (not older than their partition's watermark).",
-            p.accepted);
-  w.Counter("clickstream_events_late_total", "Valid events older than their partition's watermark: in no window or session.",
-            p.late);
+  w.Counter("clickstream_events_consumed_total",
+            "Records read from the input topic, replays after a restart included.", p.consumed);
+  w.Counter("clickstream_events_accepted_total",
+            "Valid events on time (not older than their partition's watermark).", p.accepted);
+  w.Counter("clickstream_events_late_total",
+            "Valid events older than their partition's watermark: in no window or session.", p.late);
   w.Family("clickstream_events_rejected_total", "counter",
            "Invalid records sent to the dead-letter topic, by reason.");
   for (size_t i = 0; i < PipelineProbe::kReasons; ++i) {
     w.Sample(Label("reason", std::string(RejectReasonName(static_cast<RejectReason>(i)))),
              p.rejected[i].load(std::memory_order_relaxed));
   }
-  w.Counter("clickstream_events_misrouted_total", "Valid events whose record key is not their user_id.", p.misrouted);
+  w.Counter("clickstream_events_misrouted_total", "Valid events whose record key is not their user_id.",
+            p.misrouted);
 
   const auto partitions = p.partitions();
   w.Family("clickstream_partitions_assigned", "gauge", "Input partitions this process owns.");
@@ -79,10 +82,12 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
   for (const auto& [id, g] : partitions) {
     if (g.lag >= 0) w.Sample(Label("partition", std::to_string(id)), g.lag);
   }
-  w.Family("clickstream_watermark_seconds", "gauge",
-           "Event-time watermark of the partition (largest event time minus 2 minutes), seconds since the epoch.");
+  w.Family(
+      "clickstream_watermark_seconds", "gauge",
+      "Event-time watermark of the partition (largest event time minus 2 minutes), seconds since the epoch.");
   for (const auto& [id, g] : partitions) {
-    if (g.has_watermark) w.Sample(Label("partition", std::to_string(id)), static_cast<double>(g.watermark_micros) / 1e6);
+    if (g.has_watermark)
+      w.Sample(Label("partition", std::to_string(id)), static_cast<double>(g.watermark_micros) / 1e6);
   }
   w.Family("clickstream_committed_offset", "gauge",
            "Next input offset of the partition committed to PostgreSQL with its results.");
@@ -96,7 +101,8 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
   w.Sample("", sessions);
 
   w.Family("clickstream_commit_duration_seconds", "histogram",
-           "Duration of commits that wrote something: Kafka transactions, the PostgreSQL transaction, lake files.");
+           "Duration of commits that wrote something: Kafka transactions, the PostgreSQL transaction, lake "
+           "files.");
   int64_t cumulative = 0;
   for (size_t i = 0; i < p.commit_buckets.size(); ++i) {
     cumulative += p.commit_buckets[i].load(std::memory_order_relaxed);
@@ -108,23 +114,28 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
     }
     w.Sample(Label("le", le), cumulative, "_bucket");
   }
-  w.Sample("", static_cast<double>(p.commit_seconds_sum_micros.load(std::memory_order_relaxed)) / 1e6, "_sum");
+  w.Sample("", static_cast<double>(p.commit_seconds_sum_micros.load(std::memory_order_relaxed)) / 1e6,
+           "_sum");
   w.Sample("", cumulative, "_count");
   w.Counter("clickstream_commits_total", "Commit passes that wrote to PostgreSQL.", p.commits);
   const int64_t last_commit = p.last_commit_pass_unix_micros.load(std::memory_order_relaxed);
-  w.Family("clickstream_last_commit_age_seconds", "gauge", "Seconds since the last commit pass that succeeded.");
+  w.Family("clickstream_last_commit_age_seconds", "gauge",
+           "Seconds since the last commit pass that succeeded.");
   if (last_commit > 0) w.Sample("", static_cast<double>(now_unix_micros - last_commit) / 1e6);
 
   w.Family("clickstream_sink_errors_total", "counter",
-           "Failed writes by sink: a failed PostgreSQL commit is retried; a failed Kafka transaction or lake write "
+           "Failed writes by sink: a failed PostgreSQL commit is retried; a failed Kafka transaction or lake "
+           "write "
            "makes the partition recover from its last commit.");
   w.Sample(Label("sink", "postgres"), p.commit_failures.load(std::memory_order_relaxed));
   w.Sample(Label("sink", "kafka"), p.kafka_errors.load(std::memory_order_relaxed));
   w.Sample(Label("sink", "lake"), p.lake_errors.load(std::memory_order_relaxed));
-  w.Counter("clickstream_commit_retries_total", "PostgreSQL commits retried after a failure.", p.commit_failures);
-  w.Counter("clickstream_partition_recoveries_total",
-            "Partitions re-claimed and re-read from their last commit after a Kafka or lake error or fencing.",
-            p.recoveries);
+  w.Counter("clickstream_commit_retries_total", "PostgreSQL commits retried after a failure.",
+            p.commit_failures);
+  w.Counter(
+      "clickstream_partition_recoveries_total",
+      "Partitions re-claimed and re-read from their last commit after a Kafka or lake error or fencing.",
+      p.recoveries);
   w.Counter("clickstream_lake_files_total", "Parquet files published to the lake.", p.lake_files);
   w.Family("clickstream_kafka_commit_seconds_total", "counter",
            "Time spent committing Kafka transactions; consumption waits meanwhile.");
@@ -132,7 +143,8 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
   w.Family("clickstream_postgres_commit_seconds_total", "counter",
            "Time spent in PostgreSQL transactions (in the background, beside consumption).");
   w.Sample("", static_cast<double>(p.db_commit_micros_total.load(std::memory_order_relaxed)) / 1e6);
-  w.Counter("clickstream_postgres_rows_total", "Result and late-event rows written to PostgreSQL.", p.db_rows_total);
+  w.Counter("clickstream_postgres_rows_total", "Result and late-event rows written to PostgreSQL.",
+            p.db_rows_total);
   return out;
 }
 

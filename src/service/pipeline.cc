@@ -48,14 +48,14 @@ struct PartitionState {
   int64_t fence = 0;
   PartitionEngine engine;
   std::unique_ptr<kafka::TransactionalProducer> producer;
-  Offset next;              // next offset to process
-  Offset results_from;      // offsets below this are already in PostgreSQL (C at claim time)
-  Offset kafka_from;        // offsets below this are already in the enriched topic / DLQ (E at claim time)
-  Offset kafka_committed;   // the offset last committed with the Kafka transaction
-  Offset db_committed;      // the offset last committed to PostgreSQL
+  Offset next;             // next offset to process
+  Offset results_from;     // offsets below this are already in PostgreSQL (C at claim time)
+  Offset kafka_from;       // offsets below this are already in the enriched topic / DLQ (E at claim time)
+  Offset kafka_committed;  // the offset last committed with the Kafka transaction
+  Offset db_committed;     // the offset last committed to PostgreSQL
   std::vector<pg::LateEventRecord> late;
-  bool replaying = false;   // re-reading offsets whose results PostgreSQL already holds
-  bool broken = false;      // a Kafka transaction failed: recover from durable state
+  bool replaying = false;  // re-reading offsets whose results PostgreSQL already holds
+  bool broken = false;     // a Kafka transaction failed: recover from durable state
 };
 
 // A commit whose lake files and PostgreSQL transaction are written on a background thread while the
@@ -63,10 +63,10 @@ struct PartitionState {
 // leaves the sink alone until the commit is finished.
 struct PendingCommit {
   Clock::time_point started;
-  std::vector<std::unique_ptr<Changes>> changes;            // what commits[i].changes point to
-  std::vector<std::optional<LakeWriter::TakenRows>> rows;   // per commit: lake rows sealed by it
+  std::vector<std::unique_ptr<Changes>> changes;           // what commits[i].changes point to
+  std::vector<std::optional<LakeWriter::TakenRows>> rows;  // per commit: lake rows sealed by it
   std::vector<pg::PartitionCommit> commits;
-  std::vector<std::optional<Batch>> batches;                // per commit, filled by the background thread
+  std::vector<std::optional<Batch>> batches;  // per commit, filled by the background thread
   std::future<Status> done;
 };
 
@@ -152,23 +152,27 @@ Status Pipeline::Impl::Connect() {
                                   {"partition.assignment.strategy", "range"},
                                   {"isolation.level", "read_committed"},
                                   {"fetch.wait.max.ms", "10"},
-                                  // Prefetch a few MB per partition, not librdkafka's 64 MB / 100k records:
-                                  // enough to keep the engine fed, and it was the largest part of the RSS.
-                                  {"queued.max.messages.kbytes", "4096"},
+                                  // Prefetch at most 16 MB per partition rather than 64 MB. Not less: when
+                                  // a partition's queue is full, librdkafka 2.0.2 waits 1 s before fetching
+                                  // it again, so the queue must hold more than a second of input (4 MB
+                                  // starved the engine: 97k instead of 109k events/s).
+                                  {"queued.max.messages.kbytes", "16384"},
                                   // A crashed member's partitions move on after this long.
                                   {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
                                   {"log_level", "0"},
                               }));
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&kafka_errors_), err);
-  if (!options_.instance_id.empty() && conf->set("group.instance.id", options_.instance_id, err) != RdKafka::Conf::CONF_OK) {
+  if (!options_.instance_id.empty() &&
+      conf->set("group.instance.id", options_.instance_id, err) != RdKafka::Conf::CONF_OK) {
     return Status::InvalidArgument("--instance-id: " + err);
   }
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
   RETURN_NOT_OK(kafka::CheckReachable(consumer_.get(), options_.bootstrap_servers, 10000));
-  return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}), "subscribe to " + options_.input_topic);
+  return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
+                            "subscribe to " + options_.input_topic);
 }
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
@@ -191,11 +195,11 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
 
   // Starting the producer fences an older owner's producer and aborts its open transaction, after
   // which the group offset is the exact progress of the enriched topic.
-  ASSIGN_OR_RETURN(ps->producer,
-                   kafka::TransactionalProducer::Start(
-                       producer_config_,
-                       options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
-                       options_.timeout_ms, &kafka_errors_));
+  ASSIGN_OR_RETURN(
+      ps->producer,
+      kafka::TransactionalProducer::Start(
+          producer_config_, options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
+          options_.timeout_ms, &kafka_errors_));
   std::vector<RdKafka::TopicPartition*> tp = {RdKafka::TopicPartition::create(options_.input_topic, p.id())};
   const RdKafka::ErrorCode code = consumer_->committed(tp, options_.timeout_ms);
   const int64_t committed = tp[0]->offset();
@@ -204,9 +208,11 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   ps->kafka_from = Offset(committed >= 0 ? committed : 0);
   ps->kafka_committed = ps->kafka_from;
   std::fprintf(stderr,
-               "run: partition %d claimed (fence %lld): replay from offset %lld, results from %lld, enriched from %lld\n",
+               "run: partition %d claimed (fence %lld): replay from offset %lld, results from %lld, enriched "
+               "from %lld\n",
                p.id(), static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()),
-               static_cast<long long>(ps->results_from.value()), static_cast<long long>(ps->kafka_from.value()));
+               static_cast<long long>(ps->results_from.value()),
+               static_cast<long long>(ps->kafka_from.value()));
   *out = std::move(ps);
   return Status::OK();
 }
@@ -262,7 +268,8 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, E
     const Rejection& r = outcome.rejection();
     probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
     if (!write_kafka) return Status::OK();
-    const std::string_view key = msg.key_pointer() ? std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len()) : "";
+    const std::string_view key =
+        msg.key_pointer() ? std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len()) : "";
     return ps.producer->Send(options_.dlq_topic, key, value,
                              {{"reason", std::string(RejectReasonName(r.reason))},
                               {"detail", r.detail},
@@ -271,7 +278,8 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, E
                               {"source_offset", std::to_string(offset.value())}});
   }
   const Event& event = outcome.event();
-  if (msg.key() == nullptr || *msg.key() != event.user_id) probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
+  if (msg.key() == nullptr || *msg.key() != event.user_id)
+    probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
   const Watermark before = ps.engine.watermark();
   const Admission admission = ps.engine.Add(event);
   (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
@@ -302,7 +310,8 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   const Status st = HandleRecord(ps, msg, WallClockNow());
   if (!st.ok()) {
     Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
-    (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors).fetch_add(1, std::memory_order_relaxed);
+    (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
+        .fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError(st.message());
     ps.broken = true;
     return;
@@ -329,7 +338,8 @@ Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commit
     if (st.ok() || st.code() == StatusCode::kFenced) return st;
     probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError("PostgreSQL commit failed: " + st.message());
-    Log("run: PostgreSQL commit failed (retrying in %s ms): %s", std::to_string(backoff.count()), st.message());
+    Log("run: PostgreSQL commit failed (retrying in %s ms): %s", std::to_string(backoff.count()),
+        st.message());
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     const Status reconnected = sink_->Reconnect();
@@ -351,9 +361,9 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     PartitionState& ps = *psp;
     if (ps.broken || ps.replaying || ps.next <= ps.kafka_committed) continue;
     kafka_commits.emplace_back(&ps, std::async(std::launch::async, [&ps, &group_metadata, this] {
-                                 return ps.producer->CommitWithOffset(options_.input_topic, ps.partition, ps.next,
-                                                                      group_metadata.get(), options_.timeout_ms);
-                               }));
+      return ps.producer->CommitWithOffset(options_.input_topic, ps.partition, ps.next, group_metadata.get(),
+                                           options_.timeout_ms);
+    }));
   }
   for (auto& [ps, result] : kafka_commits) {
     const Status st = result.get();
@@ -369,7 +379,8 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   const int64_t kafka_micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
   probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
-  if (!kafka_commits.empty()) probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
+  if (!kafka_commits.empty())
+    probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
     if (ps.broken || ps.replaying) continue;
@@ -414,7 +425,8 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   }
   const auto db_started = Clock::now();
   const Status st = CommitToDatabase(commit.commits);
-  const int64_t db_micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
+  const int64_t db_micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
   probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
   RETURN_NOT_OK(st);
@@ -425,12 +437,14 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   for (const auto& batch : commit.batches) {
     if (batch) RETURN_NOT_OK(lake_->Publish(*batch));
   }
-  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
+  const int64_t micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
   probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
-    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f, lake files %.0f)\n", micros / 1e3,
-                 probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3,
+    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f, lake files %.0f)\n",
+                 micros / 1e3, probe_->last_kafka_commit_micros.load() / 1e3,
+                 probe_->last_db_commit_micros.load() / 1e3,
                  std::chrono::duration<double, std::milli>(db_started - lake_started).count());
   }
   return Status::OK();
@@ -438,7 +452,8 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
 
 Status Pipeline::Impl::FinishCommit(bool wait) {
   if (!pending_) return Status::OK();
-  if (!wait && pending_->done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return Status::OK();
+  if (!wait && pending_->done.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return Status::OK();
   const Status st = pending_->done.get();
   PendingCommit commit = std::move(*pending_);
   pending_.reset();
@@ -457,7 +472,8 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
       it->second->db_committed = commit.commits[i].next_offset;
     }
     if (commit.batches[i]) {
-      probe_->lake_files.fetch_add(static_cast<int64_t>(commit.batches[i]->files.size()), std::memory_order_relaxed);
+      probe_->lake_files.fetch_add(static_cast<int64_t>(commit.batches[i]->files.size()),
+                                   std::memory_order_relaxed);
     }
   }
   probe_->commits.fetch_add(1, std::memory_order_relaxed);
@@ -495,7 +511,8 @@ void Pipeline::Impl::RecoverBroken() {
       continue;
     }
     std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
-        options_.input_topic, p.id(), fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
+        options_.input_topic, p.id(),
+        fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
     const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
     if (code != RdKafka::ERR_NO_ERROR) {
       Log("run: seek failed on partition %s: %s", std::to_string(p.id()), RdKafka::err2str(code));
@@ -510,7 +527,8 @@ void Pipeline::Impl::PublishGauges() {
   for (const auto& [id, ps] : partitions_) {
     PartitionGauges& g = gauges[id];
     int64_t low = 0, high = 0;
-    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0) {
+    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR &&
+        high >= 0) {
       g.lag = std::max<int64_t>(0, high - ps->next.value());
     }
     const Watermark w = ps->engine.watermark();
@@ -532,7 +550,8 @@ void Pipeline::Impl::PrintStatus() {
   std::string parts;
   for (const auto& [id, ps] : partitions_) {
     int64_t low = 0, high = 0;
-    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0) {
+    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR &&
+        high >= 0) {
       lag += std::max<int64_t>(0, high - ps->next.value());
     }
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
@@ -556,7 +575,8 @@ Status Pipeline::Impl::Run(bool (*stop)()) {
   probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
   while (!stop()) {
     // While a commit is being written, come back often to start the next one as soon as it is done.
-    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
+    std::unique_ptr<RdKafka::Message> msg(
+        consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       Handle(*msg);

@@ -18,12 +18,12 @@ namespace clickstream {
 
 // Where one assigned input partition stands, as of the pipeline's last commit pass.
 struct PartitionGauges {
-  int64_t lag = -1;               // records between the partition's end and the next one to process; -1: unknown
-  int64_t watermark_micros = 0;   // event-time watermark, microseconds since the epoch
-  bool has_watermark = false;     // false before the partition's first accepted event
-  int64_t committed_offset = 0;   // next offset, as last committed to PostgreSQL
-  int64_t open_windows = 0;       // page view and active user windows not final yet
-  int64_t open_sessions = 0;      // sessions not final yet
+  int64_t lag = -1;  // records between the partition's end and the next one to process; -1: unknown
+  int64_t watermark_micros = 0;  // event-time watermark, microseconds since the epoch
+  bool has_watermark = false;    // false before the partition's first accepted event
+  int64_t committed_offset = 0;  // next offset, as last committed to PostgreSQL
+  int64_t open_windows = 0;      // page view and active user windows not final yet
+  int64_t open_sessions = 0;     // sessions not final yet
 };
 
 struct PipelineProbe {
@@ -43,7 +43,7 @@ struct PipelineProbe {
   std::atomic<int64_t> kafka_errors{0};     // failed Kafka sends or transactions (the partition is recovered)
   std::atomic<int64_t> lake_errors{0};      // failed lake writes (the partition is recovered)
   std::atomic<int64_t> recoveries{0};       // partitions re-claimed from durable state after an error
-  std::atomic<int64_t> last_commit_micros{0};  // duration of the last commit, all sinks
+  std::atomic<int64_t> last_commit_micros{0};        // duration of the last commit, all sinks
   std::atomic<int64_t> last_kafka_commit_micros{0};  // ... of which Kafka transactions
   std::atomic<int64_t> last_db_commit_micros{0};     // ... of which the PostgreSQL transaction
   std::atomic<int64_t> lake_files{0};
@@ -58,8 +58,9 @@ struct PipelineProbe {
 
   // Health: what /healthz decides on.
   std::atomic<State> state{State::kStarting};
-  std::atomic<int64_t> last_commit_pass_unix_micros{0};  // wall clock at the end of the last commit pass that succeeded
-  std::atomic<bool> postgres_retrying{false};            // a PostgreSQL commit failed and is being retried
+  std::atomic<int64_t> last_commit_pass_unix_micros{
+      0};                                      // wall clock at the end of the last commit pass that succeeded
+  std::atomic<bool> postgres_retrying{false};  // a PostgreSQL commit failed and is being retried
 
   int64_t rejected_total() const {
     int64_t n = 0;
