@@ -181,8 +181,8 @@ TEST_F(ResultsSinkTest, ACommitUnderAnOldFenceFailsAndWritesNothing) {
   const Changes p0 = Windows({Views("/a", 3, false)});
   const Changes p1 = Windows({Views("/a", 4, false)});
   PartitionCommit stale = CommitOf(0, old_fence, 100, &p0);
-  stale.snapshot = "state";
-  stale.lake_batch = "batch";
+  stale.snapshot.emplace(Offset(100), "state");
+  stale.lake_batches = {"batch"};
   const Status st = sink_->Commit({CommitOf(1, f1, 50, &p1), stale});
   EXPECT_EQ(st.code(), StatusCode::kFenced);
   EXPECT_NE(st.message().find("partition 0"), std::string::npos) << st.message();
@@ -209,16 +209,16 @@ TEST_F(ResultsSinkTest, ProgressSnapshotAndLakeBatchesRoundTrip) {
   const std::string state("\0\x01\xff\0snap\0", 9);
   PartitionCommit c = CommitOf(3, fresh->fence, 42);
   c.watermark = Watermark(T("2026-03-01T10:00:00.123456Z"));
-  c.snapshot = state;
-  c.lake_batch = "b1";
+  c.snapshot.emplace(Offset(40), state);  // where its lake batch ends, before the commit's offset
+  c.lake_batches = {"b1"};
   ASSERT_TRUE(sink_->Commit({c}).ok());
 
   // A later commit without a snapshot keeps the previous one.
   c.next_offset = Offset(50);
   c.snapshot.reset();
-  c.lake_batch = "b2";
+  c.lake_batches = {"b2", "b3"};
   ASSERT_TRUE(sink_->Commit({c}).ok());
-  ASSERT_TRUE(sink_->Commit({c}).ok());  // a retry records b2 once
+  ASSERT_TRUE(sink_->Commit({c}).ok());  // a retry records b2 and b3 once
 
   auto claim = sink_->Claim(Partition(3));
   ASSERT_TRUE(claim.ok()) << claim.status().message();
@@ -226,9 +226,9 @@ TEST_F(ResultsSinkTest, ProgressSnapshotAndLakeBatchesRoundTrip) {
   EXPECT_EQ(claim->next_offset, Offset(50));
   EXPECT_EQ(claim->watermark, Watermark(T("2026-03-01T10:00:00.123456Z")));
   ASSERT_TRUE(claim->snapshot.has_value());
-  EXPECT_EQ(claim->snapshot->first, Offset(42));
+  EXPECT_EQ(claim->snapshot->first, Offset(40));
   EXPECT_EQ(claim->snapshot->second, state);
-  EXPECT_EQ(claim->lake_batches, (std::vector<std::string>{"b1", "b2"}));
+  EXPECT_EQ(claim->lake_batches, (std::vector<std::string>{"b1", "b2", "b3"}));
 
   // A partition that has accepted no event yet commits its offsets without a watermark.
   PartitionCommit none = CommitOf(4, Claim(4), 7);

@@ -290,12 +290,13 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   for (const PartitionCommit& c : commits) {
     const Param partition = Param::Int4(c.partition.id()), offset = Param::Int8(c.next_offset.value());
     if (c.snapshot) {
-      RETURN_NOT_OK(
-          conn_.QueryBinary(kUpsertSnapshot, {partition, offset, Param::Bytea(*c.snapshot)}).status());
+      RETURN_NOT_OK(conn_
+                        .QueryBinary(kUpsertSnapshot, {partition, Param::Int8(c.snapshot->first.value()),
+                                                       Param::Bytea(c.snapshot->second)})
+                        .status());
     }
-    if (c.lake_batch) {
-      RETURN_NOT_OK(
-          conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(*c.lake_batch)}).status());
+    for (const std::string& batch : c.lake_batches) {
+      RETURN_NOT_OK(conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(batch)}).status());
     }
   }
 

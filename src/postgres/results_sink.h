@@ -1,8 +1,8 @@
 // ResultsSink: the streaming service's writes to PostgreSQL (SPEC.md sections 5 and 6).
 //
 // A Commit is ONE transaction holding, for each of the process's Kafka partitions, the result rows that
-// changed, its late events, its progress (next offset, watermark), optionally its engine snapshot and a
-// sealed lake batch. Either all of it is durable or none of it is, so a restart resumes every partition
+// changed, its late events, its progress (next offset, watermark), optionally its engine snapshot and
+// sealed lake batches. Either all of it is durable or none of it is, so a restart resumes every partition
 // exactly where its committed results stop.
 //
 // Fencing: Claim(p) increments partition p's fence token and returns it with p's stored progress. A
@@ -53,8 +53,10 @@ struct PartitionCommit {
   // when none. Not owned; must outlive the Commit call.
   const Changes* changes = nullptr;
   std::vector<LateEventRecord> late_events;
-  std::optional<std::string> lake_batch;  // opaque text naming lake files sealed by this commit
-  std::optional<std::string> snapshot;    // engine state valid at next_offset; replaces the previous one
+  // Opaque texts naming lake files written since the partition's previous commit, oldest first.
+  std::vector<std::string> lake_batches;
+  // Engine state and the offset it is valid at (where the last lake batch ends); replaces the previous one.
+  std::optional<std::pair<Offset, std::string>> snapshot;
 };
 
 // What Claim found for a partition.

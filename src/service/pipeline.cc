@@ -56,6 +56,16 @@ struct PartitionState {
   std::vector<pg::LateEventRecord> late;
   bool replaying = false;  // re-reading offsets whose results PostgreSQL already holds
   bool broken = false;     // a Kafka transaction failed: recover from durable state
+
+  // A sealed lake buffer being written on a background thread. The first commit after it is written
+  // records it together with the engine snapshot taken where it ends; until then it is invisible, and
+  // a crash only leaves hidden files that the next claim deletes.
+  struct Seal {
+    std::future<Result<Batch>> written;
+    Offset end;            // first offset after the batch: the snapshot is valid there
+    std::string snapshot;  // engine state at `end`
+  };
+  std::optional<Seal> seal;
 };
 
 // A commit whose lake files and PostgreSQL transaction are written on a background thread while the
@@ -63,10 +73,11 @@ struct PartitionState {
 // leaves the sink alone until the commit is finished.
 struct PendingCommit {
   Clock::time_point started;
-  std::vector<std::unique_ptr<Changes>> changes;           // what commits[i].changes point to
-  std::vector<std::optional<LakeWriter::TakenRows>> rows;  // per commit: lake rows sealed by it
+  std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
+  // Per commit: lake rows to write before the transaction (a graceful stop's tails).
+  std::vector<std::optional<LakeWriter::TakenRows>> rows;
   std::vector<pg::PartitionCommit> commits;
-  std::vector<std::optional<Batch>> batches;  // per commit, filled by the background thread
+  std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
   std::future<Status> done;
 };
 
@@ -381,35 +392,62 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
   if (!kafka_commits.empty())
     probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
-  // Partitions fill their lake buffers at about the same rate; sealing them all in one commit (Parquet
-  // files, engine snapshots) stalled results by ~800 ms at 10k events/s. One per commit spreads the cost.
-  bool sealed = false;
+  // Partitions fill their lake buffers at about the same rate: sealing one per commit spreads the cost
+  // of Parquet encoding and engine snapshots.
+  bool sealing_started = false;
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
     if (ps.broken || ps.replaying) continue;
     auto changes = std::make_unique<Changes>();
     ps.engine.TakeChanges(changes.get());
+    std::vector<Batch> written;
+    std::optional<std::pair<Offset, std::string>> snapshot;
+    // A lake batch written in the background is recorded now (at a graceful stop, once written).
+    if (ps.seal &&
+        (final_seal || ps.seal->written.wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
+      Result<Batch> batch = ps.seal->written.get();
+      if (!batch.ok()) {
+        probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
+        return batch.status();
+      }
+      written.push_back(std::move(*batch));
+      snapshot.emplace(ps.seal->end, std::move(ps.seal->snapshot));
+      ps.seal.reset();
+    }
     std::optional<LakeWriter::TakenRows> rows;
-    std::optional<std::string> snapshot;
-    if (final_seal || (!sealed && lake_->ShouldSeal(ps.partition, now))) {
-      sealed = true;
+    if (final_seal && !ps.seal) {
+      // The tail is written by this commit's background part, before its transaction.
       rows = lake_->Take(ps.partition);
-      snapshot = ps.engine.SaveState();
+      if (rows) snapshot.emplace(ps.next, ps.engine.SaveState());
+    } else if (!ps.seal && !sealing_started && lake_->ShouldSeal(ps.partition, now)) {
+      sealing_started = true;
+      if (std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.partition)) {
+        ps.seal.emplace(PartitionState::Seal{
+            std::async(std::launch::async,
+                       [this, t = std::move(*taken)]() mutable { return lake_->Write(t); }),
+            ps.next, ps.engine.SaveState()});
+      }
     }
     if (ps.next == ps.db_committed && changes->empty() && ps.late.empty() && !snapshot) continue;
-    commit.commits.push_back(pg::PartitionCommit{ps.partition, ps.fence, ps.next, ps.engine.watermark(),
-                                                 changes.get(), std::move(ps.late), std::nullopt,
+    commit.commits.push_back(pg::PartitionCommit{ps.partition,
+                                                 ps.fence,
+                                                 ps.next,
+                                                 ps.engine.watermark(),
+                                                 changes.get(),
+                                                 std::move(ps.late),
+                                                 {},
                                                  std::move(snapshot)});
+    for (const Batch& batch : written) commit.commits.back().lake_batches.push_back(batch.Serialize());
     ps.late.clear();
     commit.changes.push_back(std::move(changes));
     commit.rows.push_back(std::move(rows));
+    commit.batches.push_back(std::move(written));
   }
   probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
   if (commit.commits.empty()) {
     PublishGauges();
     return Status::OK();
   }
-  commit.batches.resize(commit.commits.size());
   pending_ = std::move(commit);
   pending_->done = std::async(std::launch::async, [this] { return WriteCommit(*pending_); });
   return Status::OK();
@@ -424,8 +462,8 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
       probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
       return batch.status();
     }
-    commit.commits[i].lake_batch = batch->Serialize();
-    commit.batches[i] = std::move(*batch);
+    commit.commits[i].lake_batches.push_back(batch->Serialize());
+    commit.batches[i].push_back(std::move(*batch));
   }
   const auto db_started = Clock::now();
   const Status st = CommitToDatabase(commit.commits);
@@ -438,8 +476,8 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
     probe_->db_rows_total.fetch_add(static_cast<int64_t>(c.late_events.size() + c.changes->result_rows()),
                                     std::memory_order_relaxed);
   }
-  for (const auto& batch : commit.batches) {
-    if (batch) RETURN_NOT_OK(lake_->Publish(*batch));
+  for (const auto& batches : commit.batches) {
+    for (const Batch& batch : batches) RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
@@ -475,9 +513,8 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
         it != partitions_.end() && it->second->fence == commit.commits[i].fence) {
       it->second->db_committed = commit.commits[i].next_offset;
     }
-    if (commit.batches[i]) {
-      probe_->lake_files.fetch_add(static_cast<int64_t>(commit.batches[i]->files.size()),
-                                   std::memory_order_relaxed);
+    for (const Batch& batch : commit.batches[i]) {
+      probe_->lake_files.fetch_add(static_cast<int64_t>(batch.files.size()), std::memory_order_relaxed);
     }
   }
   probe_->commits.fetch_add(1, std::memory_order_relaxed);

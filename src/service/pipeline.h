@@ -5,11 +5,11 @@
 //   1. the Kafka transaction is committed with the partition's consumer offset (enriched + DLQ records
 //      and the group offset become visible together: progress E);
 //   2. one PostgreSQL transaction writes the changed results of all partitions with each partition's
-//      offset (progress C), and, when a lake batch was sealed, the batch and an engine snapshot taken at
-//      the same offset (progress L = S);
-//   3. sealed lake files are renamed to their visible names.
-// Steps 2 and 3 (and writing the sealed lake files) run on a background thread while the next records
-// are consumed; the next commit starts once they are done.
+//      offset (progress C), and, for a sealed lake buffer whose hidden files have been written (in the
+//      background, since the seal), the batch and the engine snapshot taken where it ends (L = S <= C);
+//   3. recorded lake files are renamed to their visible names.
+// Steps 2 and 3 run on a background thread while the next records are consumed; the next commit starts
+// once they are done.
 // So L <= C <= E always holds. On restart (or when a partition moves to another process) the partition
 // is claimed (fence + 1), the lake is recovered to exactly L, the engine is restored from the snapshot
 // at S = L, and the partition is re-read from S: each sink receives only offsets at or past its own
