@@ -68,14 +68,12 @@ struct PartitionState {
   std::optional<Seal> seal;
 };
 
-// A commit whose lake files and PostgreSQL transaction are written on a background thread while the
-// consuming thread goes on with the next records. It owns everything it writes; the consuming thread
-// leaves the sink alone until the commit is finished.
+// A commit whose PostgreSQL transaction is written (and lake files published) on a background thread
+// while the consuming thread goes on with the next records. It owns everything it writes; the consuming
+// thread leaves the sink alone until the commit is finished.
 struct PendingCommit {
   Clock::time_point started;
   std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
-  // Per commit: lake rows to write before the transaction (a graceful stop's tails).
-  std::vector<std::optional<LakeWriter::TakenRows>> rows;
   std::vector<pg::PartitionCommit> commits;
   std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
   std::future<Status> done;
@@ -102,7 +100,13 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // with `final_seal`, every lake buffer is sealed too (graceful stop).
   // REQUIRES: no commit pending.
   Status StartCommit(bool final_seal);
-  // The background part of a commit: lake files, the PostgreSQL transaction, then publishing the files.
+  // Starts writing the partition's lake buffer on a background thread, if it holds rows.
+  void StartSeal(PartitionState& ps);
+  // Moves the partition's written lake batch and its snapshot into the commit being built (waits for
+  // the write). Errors are lake errors: the process stops.
+  Status RecordSeal(PartitionState& ps, std::vector<Batch>* written,
+                    std::optional<std::pair<Offset, std::string>>* snapshot);
+  // The background part of a commit: the PostgreSQL transaction, then publishing its lake files.
   Status WriteCommit(PendingCommit& commit);
   // Takes in the pending commit's outcome, if any: waits for it, or with `wait` false only if it is done.
   Status FinishCommit(bool wait);
@@ -111,6 +115,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits);
   bool AnyBroken() const;
   void RecoverBroken();
+  // Records of the partition not read yet, if the consumer knows its end offset.
+  std::optional<int64_t> Lag(const PartitionState& ps);
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
   void PublishGauges();
   void PrintStatus();
@@ -402,31 +408,18 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     ps.engine.TakeChanges(changes.get());
     std::vector<Batch> written;
     std::optional<std::pair<Offset, std::string>> snapshot;
-    // A lake batch written in the background is recorded now (at a graceful stop, once written).
+    // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
+    // the tail is sealed and recorded too.
     if (ps.seal &&
         (final_seal || ps.seal->written.wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
-      Result<Batch> batch = ps.seal->written.get();
-      if (!batch.ok()) {
-        probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
-        return batch.status();
-      }
-      written.push_back(std::move(*batch));
-      snapshot.emplace(ps.seal->end, std::move(ps.seal->snapshot));
-      ps.seal.reset();
+      RETURN_NOT_OK(RecordSeal(ps, &written, &snapshot));
     }
-    std::optional<LakeWriter::TakenRows> rows;
-    if (final_seal && !ps.seal) {
-      // The tail is written by this commit's background part, before its transaction.
-      rows = lake_->Take(ps.partition);
-      if (rows) snapshot.emplace(ps.next, ps.engine.SaveState());
+    if (final_seal) {
+      StartSeal(ps);
+      if (ps.seal) RETURN_NOT_OK(RecordSeal(ps, &written, &snapshot));
     } else if (!ps.seal && !sealing_started && lake_->ShouldSeal(ps.partition, now)) {
       sealing_started = true;
-      if (std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.partition)) {
-        ps.seal.emplace(PartitionState::Seal{
-            std::async(std::launch::async,
-                       [this, t = std::move(*taken)]() mutable { return lake_->Write(t); }),
-            ps.next, ps.engine.SaveState()});
-      }
+      StartSeal(ps);
     }
     if (ps.next == ps.db_committed && changes->empty() && ps.late.empty() && !snapshot) continue;
     commit.commits.push_back(pg::PartitionCommit{ps.partition,
@@ -440,7 +433,6 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     for (const Batch& batch : written) commit.commits.back().lake_batches.push_back(batch.Serialize());
     ps.late.clear();
     commit.changes.push_back(std::move(changes));
-    commit.rows.push_back(std::move(rows));
     commit.batches.push_back(std::move(written));
   }
   probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
@@ -453,18 +445,28 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   return Status::OK();
 }
 
-Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
-  const auto lake_started = Clock::now();
-  for (size_t i = 0; i < commit.commits.size(); ++i) {
-    if (!commit.rows[i]) continue;
-    Result<Batch> batch = lake_->Write(*commit.rows[i]);
-    if (!batch.ok()) {
-      probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
-      return batch.status();
-    }
-    commit.commits[i].lake_batches.push_back(batch->Serialize());
-    commit.batches[i].push_back(std::move(*batch));
+void Pipeline::Impl::StartSeal(PartitionState& ps) {
+  std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.partition);
+  if (!taken) return;
+  ps.seal.emplace(PartitionState::Seal{
+      std::async(std::launch::async, [this, t = std::move(*taken)]() mutable { return lake_->Write(t); }),
+      ps.next, ps.engine.SaveState()});
+}
+
+Status Pipeline::Impl::RecordSeal(PartitionState& ps, std::vector<Batch>* written,
+                                  std::optional<std::pair<Offset, std::string>>* snapshot) {
+  Result<Batch> batch = ps.seal->written.get();
+  if (!batch.ok()) {
+    probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
+    return batch.status();
   }
+  written->push_back(std::move(*batch));
+  snapshot->emplace(ps.seal->end, std::move(ps.seal->snapshot));
+  ps.seal.reset();
+  return Status::OK();
+}
+
+Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   const auto db_started = Clock::now();
   const Status st = CommitToDatabase(commit.commits);
   const int64_t db_micros =
@@ -484,10 +486,8 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
-    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f, lake files %.0f)\n",
-                 micros / 1e3, probe_->last_kafka_commit_micros.load() / 1e3,
-                 probe_->last_db_commit_micros.load() / 1e3,
-                 std::chrono::duration<double, std::milli>(db_started - lake_started).count());
+    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f)\n", micros / 1e3,
+                 probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
   }
   return Status::OK();
 }
@@ -563,15 +563,21 @@ void Pipeline::Impl::RecoverBroken() {
   }
 }
 
+std::optional<int64_t> Pipeline::Impl::Lag(const PartitionState& ps) {
+  int64_t low = 0, high = 0;
+  if (consumer_->get_watermark_offsets(options_.input_topic, ps.partition.id(), &low, &high) !=
+          RdKafka::ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return std::max<int64_t>(0, high - ps.next.value());
+}
+
 void Pipeline::Impl::PublishGauges() {
   std::map<int32_t, PartitionGauges> gauges;
   for (const auto& [id, ps] : partitions_) {
     PartitionGauges& g = gauges[id];
-    int64_t low = 0, high = 0;
-    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR &&
-        high >= 0) {
-      g.lag = std::max<int64_t>(0, high - ps->next.value());
-    }
+    if (const std::optional<int64_t> lag = Lag(*ps)) g.lag = *lag;
     const Watermark w = ps->engine.watermark();
     g.has_watermark = w.is_set();
     if (w.is_set()) g.watermark_micros = w.time().micros();
@@ -590,11 +596,7 @@ void Pipeline::Impl::PrintStatus() {
   int64_t lag = 0;
   std::string parts;
   for (const auto& [id, ps] : partitions_) {
-    int64_t low = 0, high = 0;
-    if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) == RdKafka::ERR_NO_ERROR &&
-        high >= 0) {
-      lag += std::max<int64_t>(0, high - ps->next.value());
-    }
+    lag += Lag(*ps).value_or(0);
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
   std::fprintf(stderr,
