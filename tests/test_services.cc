@@ -94,11 +94,20 @@ std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected
   while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
     if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
-    ConsumedRecord r{msg->partition(), msg->offset(), msg->key() ? *msg->key() : std::string(),
-                     std::string(static_cast<const char*>(msg->payload()), msg->len()), {}};
+    ConsumedRecord r;
+    r.partition = msg->partition();
+    r.offset = msg->offset();
+    r.key = msg->key() ? *msg->key() : std::string();
+    r.value.assign(static_cast<const char*>(msg->payload()), msg->len());
+    r.key_null = msg->key_pointer() == nullptr;
+    r.value_null = msg->payload() == nullptr;
+    r.timestamp_ms = msg->timestamp().timestamp;
     if (RdKafka::Headers* h = msg->headers()) {
       for (const auto& header : h->get_all()) {
-        r.headers[header.key()] = std::string(static_cast<const char*>(header.value()), header.value_size());
+        std::optional<std::string> value;
+        if (header.value() != nullptr) value.emplace(static_cast<const char*>(header.value()), header.value_size());
+        r.headers[header.key()] = value.value_or("");
+        r.header_list.emplace_back(header.key(), std::move(value));
       }
     }
     out.push_back(std::move(r));

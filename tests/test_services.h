@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ struct ConsumedRecord {
   std::string key;
   std::string value;
   std::map<std::string, std::string> headers;
+  // What `key`, `value` and `headers` cannot tell: a null key or value, headers in order with null values.
+  bool key_null = false;
+  bool value_null = false;
+  std::vector<std::pair<std::string, std::optional<std::string>>> header_list;
+  int64_t timestamp_ms = -1;
 };
 // Reads every partition of `topic` from the beginning until `expected` records arrived or
 // `timeout_s` passed. `read_committed` sets isolation.level (transactional producers).

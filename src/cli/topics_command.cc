@@ -18,10 +18,20 @@ struct TopicsFlags {
   int timeout_s = 30;
 };
 
-void CreateTopics(const TopicsFlags& f) {
-  const Status status = kafka::EnsureTopics(
+// Creates the topics, then lets the dead-letter topic hold any record the input topic accepts.
+Status EnsurePipelineTopics(const TopicsFlags& f) {
+  const int timeout_ms = f.timeout_s * 1000;
+  RETURN_NOT_OK(kafka::EnsureTopics(
       f.bootstrap_servers,
-      {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}}, f.timeout_s * 1000);
+      {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}}, timeout_ms));
+  ASSIGN_OR_RETURN(const int64_t input_bytes,
+                   kafka::MaxMessageBytes(f.bootstrap_servers, f.input_topic, timeout_ms));
+  return kafka::RaiseMaxMessageBytes(f.bootstrap_servers, f.dlq_topic,
+                                     kafka::DeadLetterMaxMessageBytes(input_bytes), timeout_ms);
+}
+
+void CreateTopics(const TopicsFlags& f) {
+  const Status status = EnsurePipelineTopics(f);
   if (!status.ok()) {
     std::fprintf(stderr, "clickstream topics: %s\n", status.message().c_str());
     throw CLI::RuntimeError(kExitUnavailable);
@@ -34,7 +44,8 @@ void CreateTopics(const TopicsFlags& f) {
 
 void RegisterTopicsCommand(CLI::App& app) {
   auto flags = std::make_shared<TopicsFlags>();
-  CLI::App* cmd = app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
+  CLI::App* cmd =
+      app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
   AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(Positive())

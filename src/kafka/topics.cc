@@ -3,7 +3,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <string_view>
 #include <thread>
 
 namespace clickstream::kafka {
@@ -21,7 +23,8 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   char err[512];
   for (const auto& t : topics) {
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, err, sizeof err);
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, err, sizeof err);
     if (nt == nullptr) {
       for (auto* p : new_topics) rd_kafka_NewTopic_destroy(p);
       return Status::InvalidArgument("kafka: topic " + t.name + ": " + err);
@@ -47,8 +50,8 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
     for (size_t i = 0; i < n && status.ok(); ++i) {
       const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
       if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        status = Status::Unavailable(std::string("kafka: create topic ") + rd_kafka_topic_result_name(results[i]) +
-                                     ": " + rd_kafka_err2str(e));
+        status = Status::Unavailable(std::string("kafka: create topic ") +
+                                     rd_kafka_topic_result_name(results[i]) + ": " + rd_kafka_err2str(e));
       }
     }
   }
@@ -56,19 +59,90 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
   return status;
 }
 
-}  // namespace
-
-Status EnsureTopics(const std::string& bootstrap_servers, const std::vector<TopicSpec>& topics, int timeout_ms) {
+Result<std::unique_ptr<rd_kafka_t, KafkaDeleter>> NewAdminClient(const std::string& bootstrap_servers) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers.c_str(), err, sizeof err) !=
+      RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
     return Status::InvalidArgument(std::string("kafka: bootstrap.servers: ") + err);
   }
-  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);  // the retries below are expected while starting
+  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);  // retries while the broker starts are expected
   std::unique_ptr<rd_kafka_t, KafkaDeleter> rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
   if (!rk) return Status::Internal(std::string("kafka: create admin client: ") + err);
+  return rk;
+}
 
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+struct ResourceDeleter {
+  void operator()(rd_kafka_ConfigResource_t* r) const { rd_kafka_ConfigResource_destroy(r); }
+};
+using ResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ResourceDeleter>;
+
+// Runs one DescribeConfigs or AlterConfigs request for `resource` and waits for its result event.
+Result<EventPtr> ConfigRequest(rd_kafka_t* rk, rd_kafka_admin_op_t op, rd_kafka_ConfigResource_t* resource,
+                               int timeout_ms) {
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
+  char err[512];
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, op);
+  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, err, sizeof err);
+  if (op == RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS) {
+    rd_kafka_DescribeConfigs(rk, &resource, 1, options, queue.get());
+  } else {
+    rd_kafka_AlterConfigs(rk, &resource, 1, options, queue.get());
+  }
+  rd_kafka_AdminOptions_destroy(options);
+  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms + 1000));
+  if (!event) return Status::Unavailable("kafka: no answer to a topic configuration request");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Unavailable(std::string("kafka: topic configuration: ") +
+                               rd_kafka_event_error_string(event.get()));
+  }
+  return event;
+}
+
+// The one resource of a DescribeConfigs/AlterConfigs result, or its error.
+Result<const rd_kafka_ConfigResource_t*> OnlyResource(const rd_kafka_ConfigResource_t** resources, size_t n,
+                                                      const std::string& topic) {
+  if (n != 1) return Status::Unavailable("kafka: topic configuration of " + topic + ": no answer");
+  if (rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Unavailable("kafka: topic configuration of " + topic + ": " +
+                               rd_kafka_ConfigResource_error_string(resources[0]));
+  }
+  return resources[0];
+}
+
+constexpr const char* kMaxMessageBytes = "max.message.bytes";
+
+// The topic's configuration entries (name -> value) that `keep` selects.
+Result<std::map<std::string, std::string>> DescribeTopic(rd_kafka_t* rk, const std::string& topic,
+                                                         int timeout_ms,
+                                                         bool (*keep)(const rd_kafka_ConfigEntry_t*)) {
+  ResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  ASSIGN_OR_RETURN(EventPtr event,
+                   ConfigRequest(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, resource.get(), timeout_ms));
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event.get()), &n);
+  ASSIGN_OR_RETURN(const rd_kafka_ConfigResource_t* described, OnlyResource(resources, n, topic));
+  size_t count = 0;
+  const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(described, &count);
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < count; ++i) {
+    const char* value = rd_kafka_ConfigEntry_value(entries[i]);
+    if (value != nullptr && keep(entries[i])) out[rd_kafka_ConfigEntry_name(entries[i])] = value;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status EnsureTopics(const std::string& bootstrap_servers, const std::vector<TopicSpec>& topics,
+                    int timeout_ms) {
+  ASSIGN_OR_RETURN(auto rk, NewAdminClient(bootstrap_servers));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   Status status;
   do {
@@ -76,7 +150,48 @@ Status EnsureTopics(const std::string& bootstrap_servers, const std::vector<Topi
     if (status.ok()) return status;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   } while (std::chrono::steady_clock::now() < deadline);
-  return Status::Unavailable("cannot create topics on Kafka at " + bootstrap_servers + ": " + status.message());
+  return Status::Unavailable("cannot create topics on Kafka at " + bootstrap_servers + ": " +
+                             status.message());
+}
+
+Result<int64_t> MaxMessageBytes(const std::string& bootstrap_servers, const std::string& topic,
+                                int timeout_ms) {
+  ASSIGN_OR_RETURN(auto rk, NewAdminClient(bootstrap_servers));
+  ASSIGN_OR_RETURN(auto config,
+                   DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
+                     return std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
+                   }));
+  const auto it = config.find(kMaxMessageBytes);
+  if (it == config.end())
+    return Status::Unavailable("kafka: topic " + topic + " reports no " + kMaxMessageBytes);
+  return std::stoll(it->second);
+}
+
+int64_t DeadLetterMaxMessageBytes(int64_t input_bytes) {
+  // A record stored within the input's limit may grow a little when our producer compresses it on its
+  // own, plus the reason/source headers (detail and topic name are bounded well under 64 KiB).
+  return input_bytes + input_bytes / 64 + 64 * 1024;
+}
+
+Status RaiseMaxMessageBytes(const std::string& bootstrap_servers, const std::string& topic, int64_t bytes,
+                            int timeout_ms) {
+  ASSIGN_OR_RETURN(auto rk, NewAdminClient(bootstrap_servers));
+  // The config entries set on the topic itself (not inherited): AlterConfigs replaces them all.
+  ASSIGN_OR_RETURN(auto own, DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
+                     return rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+                            std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
+                   }));
+  if (std::stoll(own[kMaxMessageBytes]) >= bytes) return Status::OK();
+  own[kMaxMessageBytes] = std::to_string(bytes);
+  ResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  for (const auto& [name, value] : own)
+    rd_kafka_ConfigResource_set_config(resource.get(), name.c_str(), value.c_str());
+  ASSIGN_OR_RETURN(EventPtr event,
+                   ConfigRequest(rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, resource.get(), timeout_ms));
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event.get()), &n);
+  return OnlyResource(resources, n, topic).status();
 }
 
 }  // namespace clickstream::kafka

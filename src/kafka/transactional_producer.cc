@@ -17,9 +17,8 @@ Status FromTxnError(RdKafka::Error* error, std::string_view what) {
 
 }  // namespace
 
-Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(const ConfigPairs& base,
-                                                                            const std::string& transactional_id,
-                                                                            int timeout_ms, RdKafka::EventCb* events) {
+Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(
+    const ConfigPairs& base, const std::string& transactional_id, int timeout_ms, RdKafka::EventCb* events) {
   ConfigPairs pairs = base;
   pairs.emplace_back("transactional.id", transactional_id);
   pairs.emplace_back("enable.idempotence", "true");
@@ -29,7 +28,8 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(cons
   if (events != nullptr) conf->set("event_cb", events, err);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
   if (!producer) return Status::InvalidArgument("kafka: create producer " + transactional_id + ": " + err);
-  RETURN_NOT_OK(FromTxnError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));
+  RETURN_NOT_OK(
+      FromTxnError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));
   RETURN_NOT_OK(FromTxnError(producer->begin_transaction(), "begin transaction"));
   return std::unique_ptr<TransactionalProducer>(new TransactionalProducer(std::move(producer)));
 }
@@ -41,17 +41,38 @@ TransactionalProducer::~TransactionalProducer() {
 
 Status TransactionalProducer::Send(const std::string& topic, std::string_view key, std::string_view value,
                                    const std::vector<Header>& headers) {
+  RdKafka::Headers* hdrs = nullptr;
+  if (!headers.empty()) {
+    hdrs = RdKafka::Headers::create();
+    for (const auto& h : headers) hdrs->add(h.name, h.value);
+  }
+  return Produce(topic, key.data(), key.size(), value.data(), value.size(), hdrs, 0);
+}
+
+Status TransactionalProducer::Forward(const std::string& topic, RdKafka::Message& original,
+                                      const std::vector<Header>& added) {
+  RdKafka::Headers* hdrs = RdKafka::Headers::create();
+  if (RdKafka::Headers* own = original.headers()) {
+    for (const RdKafka::Headers::Header& h : own->get_all()) hdrs->add(h.key(), h.value(), h.value_size());
+  }
+  for (const auto& h : added) hdrs->add(h.name, h.value);
+  const RdKafka::MessageTimestamp ts = original.timestamp();
+  return Produce(topic, original.key_pointer(), original.key_len(), original.payload(), original.len(), hdrs,
+                 ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? 0 : ts.timestamp);
+}
+
+Status TransactionalProducer::Produce(const std::string& topic, const void* key, size_t key_len,
+                                      const void* value, size_t value_len, RdKafka::Headers* headers,
+                                      int64_t timestamp_ms) {
+  std::unique_ptr<RdKafka::Headers> owned(headers);
   for (;;) {
-    RdKafka::Headers* hdrs = nullptr;
-    if (!headers.empty()) {
-      hdrs = RdKafka::Headers::create();
-      for (const auto& h : headers) hdrs->add(h.name, h.value);
-    }
     const RdKafka::ErrorCode code = producer_->produce(
-        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-        value.size(), key.data(), key.size(), 0, hdrs, nullptr);
-    if (code == RdKafka::ERR_NO_ERROR) break;  // librdkafka now owns hdrs
-    delete hdrs;
+        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<void*>(value),
+        value_len, key, key_len, timestamp_ms, owned.get(), nullptr);
+    if (code == RdKafka::ERR_NO_ERROR) {
+      owned.release();  // librdkafka owns the headers now
+      break;
+    }
     if (code != RdKafka::ERR__QUEUE_FULL) return FromRdKafka(code, "produce to " + topic);
     producer_->poll(10);
   }
@@ -60,8 +81,10 @@ Status TransactionalProducer::Send(const std::string& topic, std::string_view ke
   return Status::OK();
 }
 
-Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, Partition partition, Offset next_offset,
-                                               RdKafka::ConsumerGroupMetadata* group_metadata, int timeout_ms) {
+Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, Partition partition,
+                                               Offset next_offset,
+                                               RdKafka::ConsumerGroupMetadata* group_metadata,
+                                               int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   const std::string what = "commit transaction of partition " + std::to_string(partition.id());
   // Runs one transactional step, repeating it while librdkafka calls the error retriable.
@@ -79,8 +102,8 @@ Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, P
   };
   std::vector<RdKafka::TopicPartition*> offsets = {
       RdKafka::TopicPartition::create(input_topic, partition.id(), next_offset.value())};
-  Status status =
-      with_retries([&] { return producer_->send_offsets_to_transaction(offsets, group_metadata, timeout_ms); });
+  Status status = with_retries(
+      [&] { return producer_->send_offsets_to_transaction(offsets, group_metadata, timeout_ms); });
   RdKafka::TopicPartition::destroy(offsets);
   RETURN_NOT_OK(status);
   RETURN_NOT_OK(with_retries([&] { return producer_->commit_transaction(timeout_ms); }));

@@ -29,13 +29,19 @@ class TransactionalProducer {
   // Creates the producer, fences older instances with the same transactional id, and begins a
   // transaction. Waits at most `timeout_ms` for the broker.
   // `events` (not owned, may be null) receives client-level errors; it must outlive the producer.
-  static Result<std::unique_ptr<TransactionalProducer>> Start(const ConfigPairs& base, const std::string& transactional_id,
+  static Result<std::unique_ptr<TransactionalProducer>> Start(const ConfigPairs& base,
+                                                              const std::string& transactional_id,
                                                               int timeout_ms, RdKafka::EventCb* events);
   ~TransactionalProducer();
 
-  // Queues one record in the open transaction. Blocks (serving delivery reports) while the local queue is full.
+  // Queues one record in the open transaction. Blocks (serving delivery reports) while the local queue is
+  // full.
   Status Send(const std::string& topic, std::string_view key, std::string_view value,
               const std::vector<Header>& headers = {});
+
+  // Queues a copy of `original` to `topic` in the open transaction: its key and value (a null one stays
+  // null), its headers, then `added`, and its timestamp. Blocks like Send.
+  Status Forward(const std::string& topic, RdKafka::Message& original, const std::vector<Header>& added);
 
   // Commits the open transaction together with the consumer position `next_offset` of `partition` of
   // `input_topic` for the consumer group described by `group_metadata`, then begins the next transaction.
@@ -48,7 +54,13 @@ class TransactionalProducer {
   int64_t pending() const { return pending_; }
 
  private:
-  explicit TransactionalProducer(std::unique_ptr<RdKafka::Producer> producer) : producer_(std::move(producer)) {}
+  explicit TransactionalProducer(std::unique_ptr<RdKafka::Producer> producer)
+      : producer_(std::move(producer)) {}
+
+  // Queues one record; takes ownership of `headers` (may be null). Null key or value pointers stay null.
+  // `timestamp_ms` 0 means now.
+  Status Produce(const std::string& topic, const void* key, size_t key_len, const void* value,
+                 size_t value_len, RdKafka::Headers* headers, int64_t timestamp_ms);
 
   std::unique_ptr<RdKafka::Producer> producer_;
   int64_t pending_ = 0;

@@ -18,6 +18,7 @@
 #include "kafka/client_config.h"
 #include "kafka/error_reporter.h"
 #include "kafka/kafka_status.h"
+#include "kafka/topics.h"
 #include "kafka/transactional_producer.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
@@ -31,6 +32,9 @@ using Clock = std::chrono::steady_clock;
 // or away, the process stops reading instead of buffering without bound (and the open Kafka
 // transactions stay far from the broker's transaction timeout).
 constexpr auto kMaxCommitOverlap = std::chrono::seconds(2);
+// Default record size limits: librdkafka's message.max.bytes (the floor of ours) and the broker's.
+constexpr int64_t kLibrdkafkaMessageMaxBytes = 1'000'000;
+constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
 // A commit slower than this is logged with where its time went.
 constexpr int64_t kSlowCommitMicros = 2'000'000;
 
@@ -92,6 +96,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
 
  private:
+  // The largest record the producers must send: a dead letter of the input's largest record. Creates the
+  // dead-letter topic if missing and raises its max.message.bytes to hold such records.
+  Result<int64_t> DeadLetterRecordLimit();
   Status Claim(Partition p, std::unique_ptr<PartitionState>* out);
   void Handle(RdKafka::Message& msg);
   void EndReplay(PartitionState& ps);
@@ -153,12 +160,6 @@ Status Pipeline::Impl::Connect() {
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
 
-  producer_config_ = {{"bootstrap.servers", options_.bootstrap_servers},
-                      {"linger.ms", "5"},
-                      {"retry.backoff.ms", "10"},
-                      {"batch.num.messages", "10000"},
-                      {"compression.type", "lz4"},
-                      {"log_level", "0"}};
   ASSIGN_OR_RETURN(auto conf, kafka::MakeConf({
                                   {"bootstrap.servers", options_.bootstrap_servers},
                                   {"group.id", options_.group_id},
@@ -188,8 +189,38 @@ Status Pipeline::Impl::Connect() {
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
   RETURN_NOT_OK(kafka::CheckReachable(consumer_.get(), options_.bootstrap_servers, 10000));
+  // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
+  ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
+  producer_config_ = {{"bootstrap.servers", options_.bootstrap_servers},
+                      {"message.max.bytes", std::to_string(dlq_bytes)},
+                      {"linger.ms", "5"},
+                      {"retry.backoff.ms", "10"},
+                      {"batch.num.messages", "10000"},
+                      {"compression.type", "lz4"},
+                      {"log_level", "0"}};
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
+}
+
+Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
+  const std::string& servers = options_.bootstrap_servers;
+  Result<int64_t> described = kafka::MaxMessageBytes(servers, options_.input_topic, options_.timeout_ms);
+  // A missing input topic is created on first use with the broker's default, Kafka's unless changed.
+  const int64_t input = described.ok() ? *described : kKafkaMaxMessageBytes;
+  const int64_t needed = kafka::DeadLetterMaxMessageBytes(input);
+  if (const Status st = kafka::EnsureTopics(servers, {{options_.dlq_topic, 1}}, options_.timeout_ms);
+      !st.ok()) {
+    return st;
+  }
+  if (const Status st = kafka::RaiseMaxMessageBytes(servers, options_.dlq_topic, needed, options_.timeout_ms);
+      !st.ok()) {
+    return Status::InvalidArgument("dead-letter topic " + options_.dlq_topic + " must accept records of " +
+                                   std::to_string(needed) + " bytes (input topic " + options_.input_topic +
+                                   " accepts " + std::to_string(input) + ") and could not be raised (" +
+                                   st.message() + "): set its max.message.bytes to " +
+                                   std::to_string(needed));
+  }
+  return std::max(needed, kLibrdkafkaMessageMaxBytes);
 }
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
@@ -285,14 +316,12 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, E
     const Rejection& r = outcome.rejection();
     probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
     if (!write_kafka) return Status::OK();
-    const std::string_view key =
-        msg.key_pointer() ? std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len()) : "";
-    return ps.producer->Send(options_.dlq_topic, key, value,
-                             {{"reason", std::string(RejectReasonName(r.reason))},
-                              {"detail", r.detail},
-                              {"source_topic", options_.input_topic},
-                              {"source_partition", std::to_string(ps.partition.id())},
-                              {"source_offset", std::to_string(offset.value())}});
+    return ps.producer->Forward(options_.dlq_topic, msg,
+                                {{"reason", std::string(RejectReasonName(r.reason))},
+                                 {"detail", r.detail},
+                                 {"source_topic", options_.input_topic},
+                                 {"source_partition", std::to_string(ps.partition.id())},
+                                 {"source_offset", std::to_string(offset.value())}});
   }
   const Event& event = outcome.event();
   if (msg.key() == nullptr || *msg.key() != event.user_id)
