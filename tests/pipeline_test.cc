@@ -369,38 +369,15 @@ TEST_F(PipelineTest, PostgresDownAndBrokerRestartAreSurvived) {
 // SPEC 1: a rejected record reaches the dead-letter topic as it was sent: a null key or value stays null,
 // its headers and timestamp are kept, and one as large as the input topic allows still fits.
 TEST_F(PipelineTest, DeadLettersKeepKeyValueHeadersTimestampAndSize) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers},
-                               {"message.max.bytes", "2000000"},
-                               {"enable.idempotence", "true"}});
-  ASSERT_TRUE(conf.ok());
-  std::string err;
-  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
-  ASSERT_TRUE(producer) << err;
-  struct Sent {
-    std::optional<std::string> key, value;
-    std::vector<std::pair<std::string, std::optional<std::string>>> headers;
-    int64_t timestamp_ms;
-  };
   // Near the broker's default limit of 1,048,588 bytes per batch; invalid (user_id too long).
   const std::string big = R"({"user_id":")" + std::string(1'040'000, 'u') + R"("})";
-  const std::vector<Sent> sent = {
+  const std::vector<RawRecord> sent = {
       {std::nullopt, "not json", {{"trace", "abc"}, {"empty", std::nullopt}}, 1'700'000'000'123},
       {"user_1", std::nullopt, {}, 1'700'000'001'000},  // tombstone
       {"", "", {{"trace", "def"}}, 1'700'000'002'000},
       {"user_2", big, {}, 1'700'000'003'000},
   };
-  for (const Sent& r : sent) {
-    RdKafka::Headers* headers = RdKafka::Headers::create();
-    for (const auto& [name, value] : r.headers) {
-      headers->add(name, value ? value->data() : nullptr, value ? value->size() : 0);
-    }
-    ASSERT_EQ(producer->produce(input_, 0, RdKafka::Producer::RK_MSG_COPY,
-                                r.value ? const_cast<char*>(r.value->data()) : nullptr, r.value ? r.value->size() : 0,
-                                r.key ? r.key->data() : nullptr, r.key ? r.key->size() : 0, r.timestamp_ms, headers,
-                                nullptr),
-              RdKafka::ERR_NO_ERROR);
-  }
-  ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
+  ProduceRaw(input_, sent);
 
   auto pipeline = StartPipeline();
   WaitDrained(sent.size(), 120);
@@ -408,7 +385,10 @@ TEST_F(PipelineTest, DeadLettersKeepKeyValueHeadersTimestampAndSize) {
   const auto dlq = ConsumeAll(dlq_, sent.size(), 30, /*read_committed=*/true);
   ASSERT_EQ(dlq.size(), sent.size());
   for (const ConsumedRecord& r : dlq) {
-    const Sent& s = sent.at(std::stoul(r.headers.at("source_offset")));
+    const auto it = std::find_if(sent.begin(), sent.end(),
+                                 [&](const RawRecord& s) { return s.timestamp_ms == r.timestamp_ms; });
+    ASSERT_NE(it, sent.end()) << "timestamp " << r.timestamp_ms << " was not sent";
+    const RawRecord& s = *it;
     EXPECT_EQ(r.key_null, !s.key) << r.offset;
     EXPECT_EQ(r.key, s.key.value_or(""));
     EXPECT_EQ(r.value_null, !s.value) << r.offset;

@@ -117,15 +117,37 @@ std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected
 }
 
 void ProduceAll(const std::string& topic, const std::vector<KeyedRecord>& records) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers}, {"linger.ms", "5"}, {"enable.idempotence", "true"}});
+  std::vector<RawRecord> raw;
+  raw.reserve(records.size());
+  for (const auto& r : records) raw.push_back({r.key, r.value, {}, 0});
+  ProduceRaw(topic, raw);
+}
+
+void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records) {
+  auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers},
+                               {"linger.ms", "5"},
+                               {"message.max.bytes", "2100000"},
+                               {"enable.idempotence", "true"}});
   ASSERT_TRUE(conf.ok());
   std::string err;
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
   ASSERT_TRUE(producer) << err;
   for (const auto& r : records) {
-    while (producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                             const_cast<char*>(r.value.data()), r.value.size(), r.key.data(), r.key.size(), 0,
-                             nullptr) == RdKafka::ERR__QUEUE_FULL) {
+    for (;;) {
+      RdKafka::Headers* headers = nullptr;
+      if (!r.headers.empty()) {
+        headers = RdKafka::Headers::create();
+        for (const auto& [name, value] : r.headers) {
+          headers->add(name, value ? value->data() : nullptr, value ? value->size() : 0);
+        }
+      }
+      const RdKafka::ErrorCode code = producer->produce(
+          topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+          r.value ? const_cast<char*>(r.value->data()) : nullptr, r.value ? r.value->size() : 0,
+          r.key ? r.key->data() : nullptr, r.key ? r.key->size() : 0, r.timestamp_ms, headers, nullptr);
+      if (code == RdKafka::ERR_NO_ERROR) break;  // librdkafka owns the headers now
+      delete headers;
+      ASSERT_EQ(code, RdKafka::ERR__QUEUE_FULL) << RdKafka::err2str(code);
       producer->poll(10);
     }
     producer->poll(0);

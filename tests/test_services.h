@@ -62,6 +62,16 @@ struct KeyedRecord {
 // Produces `records` to `topic` (partitioned by key, idempotent) and waits until all are acknowledged.
 void ProduceAll(const std::string& topic, const std::vector<KeyedRecord>& records);
 
+// A record with everything a producer can set: a null key or value, headers (null values too), timestamp.
+struct RawRecord {
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+  int64_t timestamp_ms = 0;  // 0: now
+};
+// Like ProduceAll, for records up to 2 MB.
+void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records);
+
 // A child process (the pipeline under test) with its output in a log file.
 class ChildProcess {
  public:
