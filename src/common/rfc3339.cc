@@ -1,6 +1,8 @@
 #include "common/rfc3339.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 namespace clickstream {
 namespace {
@@ -74,7 +76,10 @@ std::optional<EventTime> ParseRfc3339(std::string_view s) {
 
   const int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
   const int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
-  return EventTime::FromMicros(seconds * kMicrosPerSecond + micros);
+  const EventTime t = EventTime::FromMicros(seconds * kMicrosPerSecond + micros);
+  // The offset can move 0000-01-01 and 9999-12-31 across the ends of the four-digit years.
+  if (t < kEarliestTime || t > kLatestTime) return std::nullopt;
+  return t;
 }
 
 // Writes `v` as exactly `width` digits ending just before `end`; returns the new end.
@@ -109,8 +114,16 @@ void AppendRfc3339(EventTime t, std::string* out) {
   *--p = '-';
   p = PutDigits(p, static_cast<unsigned>(ymd.month()), 2);
   *--p = '-';
-  PutDigits(p, static_cast<int>(ymd.year()), 4);
-  out->append(buf, sizeof buf);
+  const int year = static_cast<int>(ymd.year());
+  if (year >= 0 && year <= 9999) {
+    PutDigits(p, year, 4);
+    out->append(buf, sizeof buf);
+    return;
+  }
+  char expanded[8];  // ISO 8601 expanded year: a sign and at least four digits
+  const int n = std::snprintf(expanded, sizeof expanded, "%c%04d", year < 0 ? '-' : '+', std::abs(year));
+  out->append(expanded, static_cast<size_t>(n));
+  out->append(p, static_cast<size_t>(buf + sizeof buf - p));
 }
 
 std::string FormatRfc3339(EventTime t) {
