@@ -201,7 +201,7 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
   }
   EXPECT_EQ(m["clickstream_events_consumed_total"], static_cast<double>(stream.size()));
   double rejected_total = 0;
-  for (size_t i = 0; i <= static_cast<size_t>(RejectReason::kUnknownEventType); ++i) {
+  for (size_t i = 0; i < kRejectReasonCount; ++i) {
     const std::string reason(RejectReasonName(static_cast<RejectReason>(i)));
     const double n = m["clickstream_events_rejected_total{reason=\"" + reason + "\"}"];
     EXPECT_EQ(n, rejected.count(reason) ? rejected[reason] : 0) << reason;

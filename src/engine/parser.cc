@@ -2,9 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
+#include <string>
 
 #include "common/rfc3339.h"
 
@@ -13,9 +15,10 @@ namespace ondemand = simdjson::ondemand;
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kReasonNames = {
-    "invalid_json", "not_an_object", "invalid_utf8",   "missing_field",      "duplicate_field",
-    "wrong_type",   "empty_field",   "field_too_long", "invalid_event_time", "unknown_event_type",
+constexpr std::array<std::string_view, kRejectReasonCount> kReasonNames = {
+    "invalid_json",      "not_an_object", "invalid_utf8",      "missing_field",      "duplicate_field",
+    "wrong_type",        "empty_field",   "field_too_long",    "invalid_event_time", "unknown_event_type",
+    "control_character", "too_deep",      "future_event_time",
 };
 
 enum Field : uint8_t { kEventTime, kUserId, kPageUrl, kEventType, kFieldCount, kUnknown = kFieldCount };
@@ -71,44 +74,128 @@ std::string_view TrimRight(std::string_view s) {
   return s;
 }
 
-// Walks a value the record does not use, so that malformed JSON in it is still rejected.
-bool ConsumeValue(ondemand::value value) {
+enum class Walk : uint8_t { kOk, kInvalid, kTooDeep };
+
+// Walks a value the record does not use, so that malformed JSON in it is still rejected. `depth` is the
+// value's nesting level; the walk stops at kMaxDepth, so its recursion is bounded.
+Walk ConsumeValue(ondemand::value value, int depth) {
   ondemand::json_type type;
-  if (value.type().get(type)) return false;
+  if (value.type().get(type)) return Walk::kInvalid;
   switch (type) {
     case ondemand::json_type::object: {
+      if (depth > kMaxDepth) return Walk::kTooDeep;
       ondemand::object object;
-      if (value.get_object().get(object)) return false;
+      if (value.get_object().get(object)) return Walk::kInvalid;
       for (auto field : object) {
         std::string_view key;
         ondemand::value child;
-        if (field.unescaped_key().get(key) || field.value().get(child) || !ConsumeValue(child)) return false;
+        if (field.unescaped_key().get(key) || field.value().get(child)) return Walk::kInvalid;
+        if (const Walk walk = ConsumeValue(child, depth + 1); walk != Walk::kOk) return walk;
       }
-      return true;
+      return Walk::kOk;
     }
     case ondemand::json_type::array: {
+      if (depth > kMaxDepth) return Walk::kTooDeep;
       ondemand::array array;
-      if (value.get_array().get(array)) return false;
+      if (value.get_array().get(array)) return Walk::kInvalid;
       for (auto element : array) {
         ondemand::value child;
-        if (element.get(child) || !ConsumeValue(child)) return false;
+        if (element.get(child)) return Walk::kInvalid;
+        if (const Walk walk = ConsumeValue(child, depth + 1); walk != Walk::kOk) return walk;
       }
-      return true;
+      return Walk::kOk;
     }
     case ondemand::json_type::string: {
       std::string_view s;
-      return !value.get_string().get(s);
+      return value.get_string().get(s) ? Walk::kInvalid : Walk::kOk;
     }
     case ondemand::json_type::number:
-      return IsJsonNumber(TrimRight(value.raw_json_token()));
+      return IsJsonNumber(TrimRight(value.raw_json_token())) ? Walk::kOk : Walk::kInvalid;
     case ondemand::json_type::boolean: {
       bool b;
-      return !value.get_bool().get(b);
+      return value.get_bool().get(b) ? Walk::kInvalid : Walk::kOk;
     }
     case ondemand::json_type::null:
-      return value.is_null().value_unsafe();
+      return value.is_null().value_unsafe() ? Walk::kOk : Walk::kInvalid;
   }
-  return false;
+  return Walk::kInvalid;
+}
+
+// The value of four hex digits at `pos`, or -1.
+int Hex4(std::string_view s, size_t pos) {
+  if (pos + 4 > s.size()) return -1;
+  int v = 0;
+  for (size_t i = pos; i < pos + 4; ++i) {
+    const char c = s[i];
+    const int d = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+enum class Hostile : uint8_t { kNone, kTooDeep, kUnpairedSurrogate };
+
+// Finds, in the raw bytes of a record simdjson refused or that is not an object, what deserves a reason of
+// its own: nesting deeper than kMaxDepth, or a `\u` escape that is an unpaired UTF-16 surrogate (simdjson
+// reports that like any other string error). Aware of strings and escapes; a loop, not a recursion.
+Hostile FindHostile(std::string_view s) {
+  int depth = 0;
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i++];
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return Hostile::kTooDeep;
+    } else if (c == ']' || c == '}') {
+      depth = std::max(depth - 1, 0);
+    } else if (c == '"') {
+      while (i < s.size() && s[i] != '"') {
+        if (s[i++] != '\\' || i == s.size()) continue;
+        if (s[i++] != 'u') continue;  // a one-character escape, \" included
+        const int unit = Hex4(s, i);
+        if (unit < 0xD800 || unit > 0xDFFF) continue;  // not a surrogate, or not hex (simdjson says why)
+        i += 4;
+        if (unit >= 0xDC00) return Hostile::kUnpairedSurrogate;  // a low surrogate first
+        const int low = s.substr(i, 2) == "\\u" ? Hex4(s, i + 2) : -1;
+        if (low < 0xDC00 || low > 0xDFFF) return Hostile::kUnpairedSurrogate;
+        i += 6;
+      }
+      ++i;  // the closing quote
+    }
+  }
+  return Hostile::kNone;
+}
+
+Rejection RejectTooDeep() {
+  return Reject(RejectReason::kTooDeep, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
+std::optional<Rejection> RejectHostile(std::string_view record) {
+  switch (FindHostile(record)) {
+    case Hostile::kTooDeep:
+      return RejectTooDeep();
+    case Hostile::kUnpairedSurrogate:
+      return Reject(RejectReason::kInvalidUtf8, "a \\u escape is an unpaired UTF-16 surrogate");
+    case Hostile::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
+// A record simdjson refused.
+Rejection RejectMalformed(std::string_view record) {
+  return RejectHostile(record).value_or(Reject(RejectReason::kInvalidJson, "not valid JSON"));
+}
+
+Rejection RejectWalk(Walk walk, std::string_view record) {
+  return walk == Walk::kTooDeep ? RejectTooDeep() : RejectMalformed(record);
+}
+
+bool HasControlCharacter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 }  // namespace
@@ -134,6 +221,7 @@ struct EventParser::Impl {
   }
 
   Rejection RejectNonObject(std::string_view record) {
+    if (const std::optional<Rejection> hostile = RejectHostile(record)) return *hostile;
     simdjson::dom::element element;
     if (dom_parser.parse(record.data(), record.size()).get(element)) {
       return Reject(RejectReason::kInvalidJson, "not valid JSON");
@@ -151,9 +239,7 @@ ParseOutcome EventParser::Parse(std::string_view record) {
   }
   const char* padded = impl_->Pad(record);
   ondemand::document doc;
-  if (impl_->parser.iterate(padded, record.size(), impl_->capacity).get(doc)) {
-    return Reject(RejectReason::kInvalidJson, "not valid JSON");
-  }
+  if (impl_->parser.iterate(padded, record.size(), impl_->capacity).get(doc)) return RejectMalformed(record);
   ondemand::object object;
   if (doc.get_object().get(object)) return impl_->RejectNonObject(record);
 
@@ -162,12 +248,10 @@ ParseOutcome EventParser::Parse(std::string_view record) {
   for (auto field : object) {
     std::string_view key;
     ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) {
-      return Reject(RejectReason::kInvalidJson, "not valid JSON");
-    }
+    if (field.unescaped_key().get(key) || field.value().get(value)) return RejectMalformed(record);
     const Field which = FieldOf(key);
     if (which == kUnknown) {
-      if (!ConsumeValue(value)) return Reject(RejectReason::kInvalidJson, "not valid JSON");
+      if (const Walk walk = ConsumeValue(value, 2); walk != Walk::kOk) return RejectWalk(walk, record);
       continue;
     }
     if (seen[which]) return RejectField(RejectReason::kDuplicateField, which, "appears more than once");
@@ -175,10 +259,10 @@ ParseOutcome EventParser::Parse(std::string_view record) {
     const auto error = value.get_string().get(values[which]);
     if (error == simdjson::INCORRECT_TYPE) {
       // Still check the rest is JSON: "not JSON" wins over "wrong type" for a broken record.
-      if (!ConsumeValue(value)) return Reject(RejectReason::kInvalidJson, "not valid JSON");
+      if (const Walk walk = ConsumeValue(value, 2); walk != Walk::kOk) return RejectWalk(walk, record);
       return RejectField(RejectReason::kWrongType, which, "must be a string");
     }
-    if (error) return Reject(RejectReason::kInvalidJson, "not valid JSON");
+    if (error) return RejectMalformed(record);
   }
   // A fully iterated document is at its end unless something follows the object.
   if (!doc.current_location().error()) return Reject(RejectReason::kInvalidJson, "content after the object");
@@ -193,10 +277,17 @@ ParseOutcome EventParser::Parse(std::string_view record) {
   if (values[kPageUrl].size() > kMaxPageUrlBytes) {
     return RejectField(RejectReason::kFieldTooLong, kPageUrl, "longer than 2048 bytes");
   }
+  for (const Field field : {kUserId, kPageUrl}) {
+    if (HasControlCharacter(values[field])) {
+      return RejectField(RejectReason::kControlCharacter, field,
+                         "holds a control character (U+0000-U+001F, U+007F)");
+    }
+  }
   const std::optional<EventTime> time = ParseRfc3339(values[kEventTime]);
   if (!time) {
     return RejectField(RejectReason::kInvalidEventTime, kEventTime,
-                       "not an RFC 3339 timestamp with an offset (e.g. 2026-03-01T10:00:00.000000Z)");
+                       "not an RFC 3339 timestamp with an offset within years 0001-9999 UTC (e.g. "
+                       "2026-03-01T10:00:00.000000Z)");
   }
   const std::optional<EventType> type = EventTypeFromName(values[kEventType]);
   if (!type) {
@@ -204,6 +295,19 @@ ParseOutcome EventParser::Parse(std::string_view record) {
                        "not one of page_view, click, session_start, session_end");
   }
   return Event{*time, std::string(values[kUserId]), std::string(values[kPageUrl]), *type};
+}
+
+std::optional<Rejection> CheckFutureEventTime(EventTime event_time, std::optional<int64_t> record_millis,
+                                              Duration max_future) {
+  if (!record_millis) return std::nullopt;
+  // 128 bits: a producer may set any 64-bit timestamp, and milliseconds times 1000 can overflow 64.
+  const __int128 ahead =
+      static_cast<__int128>(event_time.micros()) - static_cast<__int128>(*record_millis) * 1000;
+  if (ahead <= max_future.micros()) return std::nullopt;
+  return RejectField(RejectReason::kFutureEventTime, kEventTime,
+                     "more than " + std::to_string(max_future.micros() / 1'000'000) +
+                         " s ahead of the record's timestamp (" + std::to_string(*record_millis) +
+                         " ms since the epoch)");
 }
 
 }  // namespace clickstream

@@ -6,12 +6,18 @@
 // rejected (`duplicate_field`): consumers disagree on which copy wins, so such a record has no single
 // meaning. Keys are compared after unescaping ("user\u005fid" is user_id).
 //
+// Hostile input is rejected before it can cost anything: nesting deeper than kMaxDepth and `\u` escapes
+// that are unpaired surrogates are found by one pass over the bytes before simdjson sees them (On-Demand
+// neither limits depth nor tells a bad surrogate from other string errors), user_id and page_url must not
+// hold control characters, and event_time must fall within years 0001-9999 in UTC.
+//
 // Thread safety: an EventParser is not thread-safe; use one per thread. It owns its buffers and reuses
 // them, so steady-state parsing allocates only the strings of the returned Event.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -29,15 +35,21 @@ enum class RejectReason : uint8_t {
   kWrongType,         // one of the four fields is not a string
   kEmptyField,        // user_id, page_url (or event_time/event_type) is ""
   kFieldTooLong,      // user_id over 256 bytes or page_url over 2048 bytes
-  kInvalidEventTime,  // event_time is not RFC 3339 with an offset
+  kInvalidEventTime,  // event_time is not RFC 3339 with an offset, or outside years 0001-9999 in UTC
   kUnknownEventType,  // event_type is not one of the four names
+  kControlCharacter,  // user_id or page_url holds U+0000-U+001F or U+007F
+  kTooDeep,           // arrays and objects nested deeper than kMaxDepth
+  kFutureEventTime,   // event_time too far ahead of the record's timestamp (CheckFutureEventTime)
 };
+inline constexpr size_t kRejectReasonCount = static_cast<size_t>(RejectReason::kFutureEventTime) + 1;
 
 // Stable snake_case code, e.g. "invalid_utf8": used in DLQ headers, metrics and rejected.jsonl.
 std::string_view RejectReasonName(RejectReason reason);
 
 inline constexpr size_t kMaxUserIdBytes = 256;
 inline constexpr size_t kMaxPageUrlBytes = 2048;
+// Nesting levels of arrays and objects a record may have; the record's own object is level 1.
+inline constexpr int kMaxDepth = 64;
 
 struct Rejection {
   RejectReason reason;
@@ -60,6 +72,14 @@ class ParseOutcome {
  private:
   std::variant<Event, Rejection> value_;
 };
+
+// The `--max-future` rule (SPEC.md section 1): an event whose event_time is more than `max_future` ahead of
+// the timestamp of the record that carried it is rejected as future_event_time, since one producer with a
+// wrong clock would otherwise move its partition's watermark past every real event. `record_millis` is
+// that timestamp in milliseconds since the epoch, any value a producer set, or nullopt when the record has
+// none (then nothing is checked).
+std::optional<Rejection> CheckFutureEventTime(EventTime event_time, std::optional<int64_t> record_millis,
+                                              Duration max_future);
 
 class EventParser {
  public:

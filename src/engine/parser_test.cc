@@ -123,7 +123,7 @@ std::vector<RejectCase> RejectCases() {
       {"bad_nested", Record(kTime, kUser, kUrl, kType).insert(1, R"("x": [1,,2], )"),
        RejectReason::kInvalidJson},
       {"bad_escape", Record(kTime, Quoted(R"(a\q)"), kUrl, kType), RejectReason::kInvalidJson},
-      {"lone_surrogate", Record(kTime, Quoted(R"(\ud800)"), kUrl, kType), RejectReason::kInvalidJson},
+      {"lone_surrogate", Record(kTime, Quoted(R"(\ud800)"), kUrl, kType), RejectReason::kInvalidUtf8},
       {"array", "[1, 2]", RejectReason::kNotAnObject},
       {"string", "\"text\"", RejectReason::kNotAnObject},
       {"number", "42", RejectReason::kNotAnObject},

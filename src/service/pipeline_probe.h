@@ -27,7 +27,7 @@ struct PartitionGauges {
 };
 
 struct PipelineProbe {
-  static constexpr size_t kReasons = static_cast<size_t>(RejectReason::kUnknownEventType) + 1;
+  static constexpr size_t kReasons = kRejectReasonCount;
   // Upper bounds, in seconds, of the commit duration histogram's buckets (+Inf follows).
   static constexpr std::array<double, 12> kCommitBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                             0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
