@@ -94,6 +94,12 @@ void RegisterRunCommand(CLI::App& app) {
       ->envname("LAKE_ROLL_AGE")
       ->check(Positive())
       ->capture_default_str();
+  cmd->add_option("--max-future", o->max_future_s,
+                  "Seconds an event_time may be ahead of its Kafka record's timestamp; events further ahead "
+                  "are rejected as future_event_time")
+      ->envname("MAX_FUTURE")
+      ->check(Positive())
+      ->capture_default_str();
   cmd->add_option("--db-host", o->db.host, "PostgreSQL host")->envname("DB_HOST")->capture_default_str();
   cmd->add_option("--db-port", o->db.port, "PostgreSQL port")
       ->envname("DB_PORT")

@@ -43,6 +43,15 @@ void Log(const char* fmt, const std::string& a, const std::string& b = "") {
   std::fputc('\n', stderr);
 }
 
+// An event further than `max_future` ahead of its record's timestamp is rejected like an invalid record.
+ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Duration max_future) {
+  const RdKafka::MessageTimestamp ts = msg.timestamp();
+  if (!outcome.ok() || ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) return outcome;
+  std::optional<Rejection> rejection =
+      CheckFutureEventTime(outcome.event().event_time, ts.timestamp, max_future);
+  return rejection ? ParseOutcome(std::move(*rejection)) : std::move(outcome);
+}
+
 // Everything the process holds for one assigned input partition.
 struct PartitionState {
   PartitionState(Partition p, int64_t fence_token, const EngineOptions& options)
@@ -311,7 +320,7 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, E
   const bool write_kafka = offset >= ps.kafka_from;
   const bool write_results = offset >= ps.results_from;
   const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
-  ParseOutcome outcome = parser_.Parse(value);
+  ParseOutcome outcome = RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
   if (!outcome.ok()) {
     const Rejection& r = outcome.rejection();
     probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);

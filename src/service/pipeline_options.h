@@ -46,6 +46,11 @@ struct PipelineOptions {
   // ... or once its oldest row is this old, in seconds. Also bounds how much a restart re-reads.
   int lake_roll_age_s = 300;
 
+  // An event whose event_time is more than this many seconds ahead of its Kafka record's timestamp is
+  // rejected (future_event_time): a producer with a wrong clock would otherwise move its partition's
+  // watermark past every real event.
+  int max_future_s = 24 * 3600;
+
   pg::ConnectionOptions db;
   EngineOptions engine;
 };
