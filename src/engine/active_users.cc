@@ -45,44 +45,39 @@ EventTime ActiveUsers::Expiry(const UserActivity& user) const {
 }
 
 ActiveUsers::Window& ActiveUsers::At(int64_t step) {
-  if (windows_.empty()) first_step_ = step;
-  while (step < first_step_) {
-    windows_.emplace_front();
-    --first_step_;
+  if (!windows_.empty()) {
+    // The usual case, a dense range: the window is at its distance from the first one.
+    const int64_t index = step - windows_.front().step;
+    if (index >= 0 && index < static_cast<int64_t>(windows_.size()) && windows_[index].step == step) {
+      return windows_[index];
+    }
   }
-  const auto index = static_cast<size_t>(step - first_step_);
-  if (index >= windows_.size()) windows_.resize(index + 1);
-  return windows_[index];
+  const auto it = std::lower_bound(windows_.begin(), windows_.end(), step,
+                                   [](const Window& w, int64_t s) { return w.step < s; });
+  if (it != windows_.end() && it->step == step) return *it;
+  return *windows_.insert(it, Window{step});
 }
 
-size_t ActiveUsers::open_windows() const {
-  return static_cast<size_t>(
-      std::count_if(windows_.begin(), windows_.end(), [](const Window& w) { return w.count > 0; }));
-}
+size_t ActiveUsers::open_windows() const { return windows_.size(); }
 
 void ActiveUsers::TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out) {
-  for (size_t i = 0; i < windows_.size(); ++i) {
-    Window& window = windows_[i];
-    const EventTime start = StepStart(first_step_ + static_cast<int64_t>(i));
+  for (Window& window : windows_) {
+    const EventTime start = StepStart(window.step);
     const bool final = WindowIsFinal(start + window_, w);
-    if (window.count > 0 && (final || window.dirty))
-      out->push_back({start, start + window_, window.count, final});
+    if (final || window.dirty) out->push_back({start, start + window_, window.count, final});
     window.dirty = false;
   }
   // Final windows form a prefix: their ends are below W, and ends grow with the step.
-  while (!windows_.empty() && WindowIsFinal(StepStart(first_step_) + window_, w)) {
+  while (!windows_.empty() && WindowIsFinal(StepStart(windows_.front().step) + window_, w))
     windows_.pop_front();
-    ++first_step_;
-  }
 }
 
 void ActiveUsers::Save(SnapshotWriter* out) const {
-  out->Put(static_cast<uint32_t>(open_windows()));
-  for (size_t i = 0; i < windows_.size(); ++i) {
-    if (windows_[i].count == 0) continue;
-    out->Put(first_step_ + static_cast<int64_t>(i));
-    out->Put(windows_[i].count);
-    out->Put(static_cast<uint8_t>(windows_[i].dirty));
+  out->Put(static_cast<uint32_t>(windows_.size()));
+  for (const Window& window : windows_) {
+    out->Put(window.step);
+    out->Put(window.count);
+    out->Put(static_cast<uint8_t>(window.dirty));
   }
 }
 
@@ -90,21 +85,18 @@ Status ActiveUsers::Load(SnapshotReader* in) {
   windows_.clear();
   uint32_t n = 0;
   RETURN_NOT_OK(in->GetCount(&n, 17));
-  int64_t previous = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    int64_t step = 0;
     Window window;
     uint8_t dirty = 0;
-    RETURN_NOT_OK(in->Get(&step));
+    RETURN_NOT_OK(in->Get(&window.step));
     RETURN_NOT_OK(in->Get(&window.count));
     RETURN_NOT_OK(in->Get(&dirty));
-    // Ascending and close together, as Save writes them; anything else would make At() allocate wildly.
-    if (window.count <= 0 || (i > 0 && (step <= previous || step - previous > 1024))) {
+    // Ascending, as Save writes them.
+    if (window.count <= 0 || (i > 0 && window.step <= windows_.back().step)) {
       return SnapshotReader::Corrupt("bad active users window");
     }
-    previous = step;
     window.dirty = dirty != 0;
-    At(step) = window;
+    windows_.push_back(window);
   }
   return Status::OK();
 }

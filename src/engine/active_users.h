@@ -51,11 +51,12 @@ class ActiveUsers {
 
  private:
   struct Window {
-    int64_t count = 0;  // 0: no event yet, the window does not exist
+    int64_t step = 0;   // the window's first step
+    int64_t count = 0;  // at least 1: a window exists once it counts a user
     bool dirty = false;
   };
 
-  // The window whose first step is `step`, extending the range as needed.
+  // The window whose first step is `step`, created (with count 0) if missing.
   Window& At(int64_t step);
 
   EventTime StepStart(int64_t step) const { return EventTime::FromMicros(step * slide_.micros()); }
@@ -63,10 +64,10 @@ class ActiveUsers {
   Duration window_;
   Duration slide_;
   int64_t steps_per_window_;
-  // Windows by first step, from first_step_ on: a dense range, since open windows span only the allowed
-  // lateness plus one window. Final windows leave from the front.
+  // Windows with events, by first step. Usually a dense range, since open windows span only the allowed
+  // lateness plus one window; but an event far ahead in event time opens its windows far from the others
+  // (until they turn final), and the range in between must cost nothing. Final windows leave from the front.
   std::deque<Window> windows_;
-  int64_t first_step_ = 0;
 };
 
 }  // namespace clickstream

@@ -109,6 +109,8 @@ struct StreamOptions {
   double duplicate_fraction = 0.03;
   double marker_fraction = 0.2;  // session_start / session_end
   double jump_fraction = 0.01;   // idle periods longer than the session gap
+  double far_fraction = 0;       // events anywhere in years 0001-9999; one ahead moves the stream there
+  bool starts_in_year_1 = false;  // the first event is at 0001-01-01T00:00:00Z
 };
 
 std::vector<Event> RandomStream(uint32_t seed, const StreamOptions& o) {
@@ -120,7 +122,17 @@ std::vector<Event> RandomStream(uint32_t seed, const StreamOptions& o) {
   int64_t now = ParseRfc3339("2026-03-01T10:00:00Z")->micros();
   now += uniform(0, 59) * res;
   std::vector<Event> events;
+  if (o.starts_in_year_1) events.push_back({kEarliestTime, "user_1", pages[0], EventType::kPageView});
   for (int i = 0; i < o.events; ++i) {
+    if (o.far_fraction > 0 && chance(o.far_fraction)) {
+      // A month of room at the end for the events that follow.
+      const int64_t t =
+          uniform(kEarliestTime.micros(), (kLatestTime - Duration::Minutes(60 * 24 * 31)).micros());
+      now = std::max(now, t);
+      events.push_back({EventTime::FromMicros(t / res * res), "user_" + std::to_string(uniform(1, o.users)),
+                        pages[uniform(0, 2)], EventType::kClick});
+      continue;
+    }
     if (!events.empty() && chance(o.duplicate_fraction)) {
       events.push_back(events[uniform(0, static_cast<int64_t>(events.size()) - 1)]);
       continue;
@@ -279,11 +291,16 @@ std::vector<Scenario> Scenarios() {
     StreamOptions restarts;
     restarts.resolution = Duration::Seconds(10);
     restarts.users = 20;
+    StreamOptions far_off;  // event times far apart: a few windows each, not one per minute in between
+    far_off.far_fraction = 0.005;
+    far_off.users = 20;
+    far_off.starts_in_year_1 = seed % 2 == 0;
     const std::string n = std::to_string(seed);
     scenarios.push_back({"Seconds" + n, StreamOptions{}, false});
     scenarios.push_back({"CoarseTimes" + n, coarse, false});
     scenarios.push_back({"ManyUsersMicros" + n, many_users, false});
     scenarios.push_back({"SaveRestoreMidStream" + n, restarts, true});
+    scenarios.push_back({"FarOffTimes" + n, far_off, true});
   }
   return scenarios;
 }
