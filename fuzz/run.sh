@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the parser fuzz target with clang-14 (libFuzzer + AddressSanitizer + UBSan) into build/fuzz and
-# runs it. Not part of the normal build or ctest.
-#   fuzz/run.sh [seconds]     (default 180)
+# Builds the fuzz targets with clang-14 (libFuzzer + AddressSanitizer + UBSan) into build/fuzz and runs
+# each for the given time, one after the other: the record parser (records up to 2 MB) and the RFC 3339
+# parser. Not part of the normal build or ctest.
+#   fuzz/run.sh [seconds per target]     (default 180)
 set -euo pipefail
 seconds="${1:-180}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,11 +13,16 @@ if ! command -v clang++-14 >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null
   apt-get update -qq && apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null
 fi
 
-mkdir -p "$out/corpus"
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root/src")
+mkdir -p "$out/corpus" "$out/corpus_rfc3339"
 cp -n "$root"/fuzz/corpus/* "$out/corpus/" 2>/dev/null || true
-clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root/src" \
-  "$root/fuzz/parser_fuzz.cc" "$root/src/engine/parser.cc" "$root/src/engine/event.cc" \
+cp -n "$root"/fuzz/corpus_rfc3339/* "$out/corpus_rfc3339/" 2>/dev/null || true
+clang++-14 "${flags[@]}" "$root/fuzz/parser_fuzz.cc" "$root/src/engine/parser.cc" "$root/src/engine/event.cc" \
   "$root/src/common/rfc3339.cc" -lsimdjson -o "$out/parser_fuzz"
+clang++-14 "${flags[@]}" "$root/fuzz/rfc3339_fuzz.cc" "$root/src/common/rfc3339.cc" -o "$out/rfc3339_fuzz"
 cd "$out"
-./parser_fuzz -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 corpus
+# Crashers are written to build/fuzz/crash-*; copy them into fuzz/corpus*/ once fixed.
+./parser_fuzz -max_total_time="$seconds" -max_len=2097152 -dict="$root/fuzz/clickstream.dict" \
+  -print_final_stats=1 corpus
+./rfc3339_fuzz -max_total_time="$seconds" -max_len=64 -dict="$root/fuzz/clickstream.dict" \
+  -print_final_stats=1 corpus_rfc3339
