@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli/command.h"
 
@@ -128,6 +131,49 @@ TEST_F(ReplayTest, CommandWritesResults) {
   const char* argv[] = {"clickstream", "replay", "--input", input.c_str(), "--output", out.c_str()};
   app.parse(6, const_cast<char**>(argv));
   EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / "sessions.jsonl"));
+}
+
+// A valid page_view record (one line) with user_id and extra members given as JSON text.
+std::string HostileRecord(std::string_view time, std::string_view user, std::string_view extra = "") {
+  return R"({"event_time": ")" + std::string(time) + R"(", "user_id": )" + std::string(user) +
+         R"(, "page_url": "/a", "event_type": "page_view")" + std::string(extra) + "}\n";
+}
+
+TEST_F(ReplayTest, HostileRecordsAreRejectedWithTheirReasons) {
+  std::istringstream input(
+      HostileRecord("2026-03-01T10:00:00Z", R"("a\u0000b")") +
+      HostileRecord("2026-03-01T10:00:00Z", R"("\ud800")") +
+      HostileRecord("0000-01-01T00:00:00+00:01", R"("u")") +
+      HostileRecord("2026-03-01T10:00:00Z", R"("u")", R"(, "x": )" + std::string(200'000, '[')));
+  const Result<ReplaySummary> summary = Replay(input, dir_);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->rejected, 4);
+  std::istringstream rejected(Read("rejected.jsonl"));
+  std::vector<std::string> reasons;
+  for (std::string line; std::getline(rejected, line);) reasons.push_back(line.substr(0, line.find(',')));
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{R"({"reason":"control_character")", R"({"reason":"invalid_utf8")",
+                                      R"({"reason":"invalid_event_time")", R"({"reason":"too_deep")"}));
+}
+
+TEST_F(ReplayTest, EventsAtTheEndsOfTheYearsGiveWellFormedTimes) {
+  std::istringstream input(HostileRecord("0001-01-01T00:00:00Z", R"("a")") +
+                           HostileRecord("2026-03-01T10:00:00Z", R"("b")") +
+                           HostileRecord("9999-12-31T23:59:30Z", R"("c")"));
+  const Result<ReplaySummary> summary = Replay(input, dir_);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->accepted, 3);
+  const std::string views = Read("page_view_counts.jsonl");
+  EXPECT_NE(views.find(R"("window_start":"0001-01-01T00:00:00.000000Z")"), std::string::npos) << views;
+  EXPECT_NE(
+      views.find(
+          R"("window_start":"9999-12-31T23:59:00.000000Z","window_end":"+10000-01-01T00:00:00.000000Z")"),
+      std::string::npos)
+      << views;
+  const std::string active = Read("active_users.jsonl");
+  EXPECT_EQ(std::count(active.begin(), active.end(), '\n'), 15);
+  EXPECT_NE(active.find(R"("window_start":"0000-12-31T23:56:00.000000Z")"), std::string::npos) << active;
+  EXPECT_EQ(active.find("000/"), std::string::npos);
 }
 
 }  // namespace
