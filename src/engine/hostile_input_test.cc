@@ -72,6 +72,22 @@ TEST_F(HostileInput, ControlCharactersInUserIdOrPageUrl) {
   EXPECT_EQ(Verdict(Record("", R"("a b\u0080~")")), "accepted");
 }
 
+TEST_F(HostileInput, ControlCharacterAtAnyPositionAndLength) {
+  for (size_t length = 1; length <= 24; ++length) {
+    for (size_t pos = 0; pos < length; ++pos) {
+      for (const char* control : {R"(\u0000)", R"(\u001f)", R"(\u007f)"}) {
+        std::string user = "\"";
+        for (size_t i = 0; i < length; ++i) user += i == pos ? control : "u";
+        user += "\"";
+        EXPECT_EQ(Verdict(Record("", user)), "control_character") << user;
+      }
+    }
+  }
+  // Bytes of multi-byte characters are never control characters, whatever their value.
+  EXPECT_EQ(Verdict(Record("", R"("\u0080\u009f\u00a0\u00ff\u07ff\u0800\uffff\u0100\u7f7f\ud83d\ude00 ~")")),
+            "accepted");
+}
+
 // simdjson 3.0 refuses every unpaired surrogate with the error it gives any malformed string; whichever
 // string holds it, the reason is invalid_utf8, and the record is never accepted with replacement bytes.
 TEST_F(HostileInput, UnpairedSurrogatesAreInvalidUtf8Everywhere) {

@@ -193,9 +193,21 @@ Rejection RejectWalk(Walk walk, std::string_view record) {
   return walk == Walk::kTooDeep ? RejectTooDeep() : RejectMalformed(record);
 }
 
+// Eight bytes at a time: this runs for every accepted record.
 bool HasControlCharacter(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  auto any_zero = [](uint64_t x) { return ((x - kOnes) & ~x & kHighs) != 0; };
+  auto any_below_0x20 = [](uint64_t x) { return ((x - 0x20 * kOnes) & ~x & kHighs) != 0; };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    if (any_below_0x20(x) || any_zero(x ^ (0x7f * kOnes))) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f) return true;
+  }
+  return false;
 }
 
 }  // namespace
