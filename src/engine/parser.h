@@ -6,10 +6,12 @@
 // rejected (`duplicate_field`): consumers disagree on which copy wins, so such a record has no single
 // meaning. Keys are compared after unescaping ("user\u005fid" is user_id).
 //
-// Hostile input is rejected before it can cost anything: nesting deeper than kMaxDepth and `\u` escapes
-// that are unpaired surrogates are found by one pass over the bytes before simdjson sees them (On-Demand
-// neither limits depth nor tells a bad surrogate from other string errors), user_id and page_url must not
-// hold control characters, and event_time must fall within years 0001-9999 in UTC.
+// Hostile input (SPEC.md section 1) gets reasons of its own. Nesting deeper than kMaxDepth is `too_deep`:
+// On-Demand does not limit depth, so the walk of ignored values counts levels and stops there, and a
+// record that is not an object is scanned by a loop before the DOM parser sees it. A `\u` escape that is
+// an unpaired surrogate is `invalid_utf8`: simdjson refuses it like any malformed string, and the bytes
+// of a refused record are then scanned to tell which. user_id and page_url must not hold control
+// characters, and event_time must fall within years 0001-9999 in UTC.
 //
 // Thread safety: an EventParser is not thread-safe; use one per thread. It owns its buffers and reuses
 // them, so steady-state parsing allocates only the strings of the returned Event.
