@@ -14,20 +14,22 @@
 namespace clickstream::testing {
 namespace {
 
-KeyedRecord PageView(EventTime t, const std::string& user) {
+// A page view of `user` at `t`, in a record stamped `stamp`.
+RawRecord PageView(EventTime t, EventTime stamp, const std::string& user) {
   std::string value;
   AppendEventJson(Event{t, user, "https://example.com/home", EventType::kPageView}, &value);
-  return {user, value};
+  return {user, value, {}, stamp.micros() / 1000};
 }
 
 TEST(MaxFuture, EventsTooFarAheadOfTheirRecordGoToTheDeadLetterTopic) {
   const std::string input = UniqueTopic("in"), enriched = UniqueTopic("enriched"), dlq = UniqueTopic("dlq");
   const auto& s = Services();
   ASSERT_TRUE(kafka::EnsureTopics(s.bootstrap_servers, {{input, 1}, {enriched, 1}, {dlq, 1}}, 30000).ok());
-  // Records are stamped when produced, so about `now`.
-  const EventTime now = WallClockNow();
-  const KeyedRecord too_far = PageView(now + Duration::Minutes(70), "u3");
-  ProduceAll(input, {PageView(now, "u1"), PageView(now + Duration::Minutes(50), "u2"), too_far});
+  // Stamped an hour ago: the rule compares with the record's timestamp, not with the clock.
+  const EventTime stamp = WallClockNow() - Duration::Minutes(60);
+  const RawRecord too_far = PageView(stamp + Duration::Minutes(70), stamp, "u3");
+  ProduceRaw(input,
+             {PageView(stamp, stamp, "u1"), PageView(stamp + Duration::Minutes(50), stamp, "u2"), too_far});
 
   const std::filesystem::path lake = std::filesystem::path(::testing::TempDir()) / UniqueTopic("lake");
   const std::string log = lake.string() + ".log";
@@ -41,8 +43,8 @@ TEST(MaxFuture, EventsTooFarAheadOfTheirRecordGoToTheDeadLetterTopic) {
                         {}, log);
   const auto dead = ConsumeAll(dlq, 1, 60, /*read_committed=*/true);
   ASSERT_EQ(dead.size(), 1u) << "see " << log;
-  EXPECT_EQ(dead[0].value, too_far.value);
-  EXPECT_EQ(dead[0].key, too_far.key);
+  EXPECT_EQ(dead[0].value, *too_far.value);
+  EXPECT_EQ(dead[0].key, *too_far.key);
   EXPECT_EQ(dead[0].headers.at("reason"), "future_event_time");
   EXPECT_NE(dead[0].headers.at("detail").find("more than 3600 s ahead"), std::string::npos);
   // The same transactions carried the other two events: nothing more arrives.
