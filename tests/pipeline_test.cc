@@ -67,6 +67,19 @@ std::vector<Record> KnownStream(size_t n, uint64_t seed) {
 
 std::string Ts(EventTime t) { return FormatRfc3339(t); }
 
+// A record as sent: key and value (or null), timestamp and the first `headers` headers.
+std::string AsSent(const ConsumedRecord& r, size_t headers) {
+  std::string out = (r.key_null ? "<null>" : r.key) + "|" + (r.value_null ? "<null>" : r.value) + "|" +
+                    std::to_string(r.timestamp_ms);
+  for (size_t i = 0; i < headers && i < r.header_list.size(); ++i) {
+    out += "|" + r.header_list[i].first + "=" + r.header_list[i].second.value_or("<null>");
+  }
+  return out;
+}
+
+// Headers the pipeline adds to a dead letter after the record's own.
+constexpr size_t kDeadLetterHeaders = 5;
+
 // What PostgreSQL, the lake and the topics must hold, computed offline from the input as stored per partition.
 struct Expected {
   Rows page_view_counts, active_users, sessions, user_sessions, late_events, enriched, dlq;
@@ -90,9 +103,15 @@ Expected Compute(const std::string& input_topic, size_t produced) {
     auto& engine = engines[r.partition];
     if (!engine) engine = std::make_unique<PartitionEngine>(EngineOptions{});
     ParseOutcome o = parser.Parse(r.value);
+    if (o.ok()) {
+      // --max-future at its default of 24 h
+      if (auto future = CheckFutureEventTime(o.event().event_time, r.timestamp_ms, Duration::Minutes(24 * 60))) {
+        o = std::move(*future);
+      }
+    }
     if (!o.ok()) {
-      x.dlq.insert(r.value + "|" + std::string(RejectReasonName(o.rejection().reason)) + "|" +
-                   std::to_string(r.partition) + "|" + std::to_string(r.offset));
+      x.dlq.insert(AsSent(r, r.header_list.size()) + "|" + std::string(RejectReasonName(o.rejection().reason)) +
+                   "|" + std::to_string(r.partition) + "|" + std::to_string(r.offset));
       continue;
     }
     const Admission a = engine->Add(o.event());
@@ -221,6 +240,44 @@ class PipelineTest : public ::testing::Test {
     }
   }
 
+  // Kills the pipeline with SIGKILL `kills` times at random moments while it works through `produced`
+  // records, then lets a last process drain them and stop gracefully.
+  void KillThenDrain(size_t produced, int kills, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    // Lake files every second, so crashes land between seal, commit and publish too. A killed member's
+    // partitions return after the session timeout (the minimum the broker allows).
+    const std::vector<std::string> flags = {"--lake-roll-age", "1", "--session-timeout-ms", "6000"};
+    int64_t claims = Claims();
+    int mid_stream_kills = 0;
+    for (int kill = 0; kill < kills; ++kill) {
+      auto pipeline = StartPipeline(flags);
+      // Kill only once the process owns all four partitions, at a random moment of its processing.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (Claims() < claims + 4 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      ASSERT_GE(Claims(), claims + 4) << "see " << log_path();
+      claims = Claims();
+      // ... after it committed something new, so that each run makes progress.
+      const int64_t before = CommittedOffsets();
+      while (CommittedOffsets() == before && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 700));
+      pipeline->Signal(SIGKILL);
+      pipeline->Wait(10);
+      const int64_t committed = CommittedOffsets();
+      mid_stream_kills += committed > 0 && committed < static_cast<int64_t>(produced);
+    }
+    EXPECT_GE(mid_stream_kills, std::min(kills, 2)) << "the kills should land while results are being committed";
+    auto pipeline = StartPipeline(flags);
+    WaitDrained(produced, 300);
+    // PostgreSQL may already hold everything while the lake's tail is re-read: wait until the new process
+    // reports no lag, so its graceful stop writes that tail.
+    WaitForCaughtUp(claims + 4);
+    StopGracefully(*pipeline);
+  }
+
   void StopGracefully(ChildProcess& p) {
     p.Signal(SIGTERM);
     EXPECT_EQ(p.Wait(60), 0) << "see " << log_path();
@@ -262,14 +319,17 @@ class PipelineTest : public ::testing::Test {
     EXPECT_EQ(enriched.size(), x.enriched.size());
     EXPECT_TRUE(enriched == x.enriched) << "enriched topic differs from the valid input events";
 
-    // Dead letters: each rejected record once, unchanged, with reason and source headers.
+    // Dead letters: each rejected record once, as sent (key, value, headers, timestamp), with reason and
+    // source headers.
     Rows dlq;
     for (const auto& r : ConsumeAll(dlq_, x.dlq.size() + 1, 10, /*read_committed=*/true)) {
       EXPECT_EQ(r.headers.at("source_topic"), input_);
-      dlq.insert(r.value + "|" + r.headers.at("reason") + "|" + r.headers.at("source_partition") + "|" +
-                 r.headers.at("source_offset"));
+      ASSERT_GE(r.header_list.size(), kDeadLetterHeaders);
+      dlq.insert(AsSent(r, r.header_list.size() - kDeadLetterHeaders) + "|" + r.headers.at("reason") + "|" +
+                 r.headers.at("source_partition") + "|" + r.headers.at("source_offset"));
     }
-    EXPECT_EQ(dlq, x.dlq);
+    EXPECT_EQ(dlq.size(), x.dlq.size());
+    EXPECT_TRUE(dlq == x.dlq) << "the dead-letter topic differs from the rejected input records";
 
     // Lake: each accepted or late event once, read back with pyarrow.
     const CommandResult lake = RunCommand(
@@ -299,40 +359,55 @@ TEST_F(PipelineTest, EndToEndEqualsReplayOfEachPartition) {
 TEST_F(PipelineTest, KillNineFiveTimesChangesNothing) {
   const auto stream = KnownStream(200000, 2);
   ProduceAll(input_, stream);
-  std::mt19937_64 rng(7);
-  // Lake files every second, so crashes land between seal, commit and publish too. A killed member's
-  // partitions return after the session timeout (the minimum the broker allows).
-  const std::vector<std::string> flags = {"--lake-roll-age", "1", "--session-timeout-ms", "6000"};
-  int64_t claims = 0;
-  int mid_stream_kills = 0;
-  for (int kill = 0; kill < 5; ++kill) {
-    auto pipeline = StartPipeline(flags);
-    // Kill only once the process owns all four partitions, at a random moment of its processing.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (Claims() < claims + 4 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_GE(Claims(), claims + 4) << "see " << log_path();
-    claims = Claims();
-    // ... after it committed something new, so that each run makes progress.
-    const int64_t before = CommittedOffsets();
-    while (CommittedOffsets() == before && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 700));
-    pipeline->Signal(SIGKILL);
-    pipeline->Wait(10);
-    const int64_t committed = CommittedOffsets();
-    mid_stream_kills += committed > 0 && committed < static_cast<int64_t>(stream.size());
-  }
-  EXPECT_GE(mid_stream_kills, 2) << "the kills should land while results are being committed";
-  auto pipeline = StartPipeline(flags);
-  WaitDrained(stream.size(), 300);
-  // PostgreSQL may already hold everything while the lake's tail is re-read: wait until the new process
-  // reports no lag, so its graceful stop writes that tail.
-  WaitForCaughtUp(claims + 4);
-  StopGracefully(*pipeline);
+  KillThenDrain(stream.size(), 5, 7);
   Verify(stream.size());
+}
+
+// Records real producers send, each of which once crashed or wedged a partition for good (a restart
+// re-reads the same record): every one is rejected, reaches the dead-letter topic as it was sent, and
+// changes no result.
+std::vector<RawRecord> HostileRecords() {
+  auto event = [](const std::string& time, const std::string& user_json, const std::string& page_json) {
+    return R"({"event_time":")" + time + R"(","user_id":")" + user_json + R"(","page_url":")" + page_json +
+           R"(","event_type":"page_view"})";
+  };
+  const std::string page = "https://example.com/home";
+  // Deep enough to overflow a recursive parser's stack, small enough for the broker's default 1 MB limit.
+  const int depth = 150'000;
+  std::string deep_objects;
+  for (int i = 0; i < depth; ++i) deep_objects += R"({"a":)";
+  deep_objects += "1" + std::string(depth, '}');
+  std::string deep_field = event("2026-03-01T10:00:00Z", "user_1", page);
+  deep_field.insert(1, R"("extra":)" + std::string(depth, '[') + std::string(depth, ']') + ",");
+  return {
+      {"user_1", event("2126-03-01T10:00:00Z", "user_1", page), {{"trace", "far-ahead"}}, 0},  // --max-future
+      {"user_2", event("9999-12-31T23:59:00Z", "user_2", page), {}, 0},
+      {"user_3", event("9999-12-31T23:59:00-00:01", "user_3", page), {}, 0},  // year 10000 in UTC
+      {"user_4", event("0000-01-01T00:00:00+00:01", "user_4", page), {}, 0},  // year 0 in UTC
+      {"a", event("2026-03-01T10:00:00Z", R"(a\u0000b)", page), {}, 0},      // PostgreSQL text cannot hold it
+      {"user_5", event("2026-03-01T10:00:00Z", "user_5", R"(https://example.com/\u001f)"), {}, 0},
+      {"user_6", event("2026-03-01T10:00:00Z", R"(user\ud800)", page), {}, 0},  // unpaired surrogate
+      {"user_7", deep_field, {}, 0},
+      {"user_8", deep_objects, {}, 0},
+      {"user_9", R"({"user_id":")" + std::string(1'040'000, 'u') + R"("})", {}, 0},  // near 1 MB
+      {"user_10", std::nullopt, {{"empty", std::nullopt}}, 0},                      // tombstone
+      {std::nullopt, "", {}, 0},
+  };
+}
+
+TEST_F(PipelineTest, HostileRecordsUnderKillNineChangeNothing) {
+  const auto stream = KnownStream(60000, 4);
+  const auto hostile = HostileRecords();
+  std::vector<RawRecord> records;
+  std::mt19937_64 rng(11);
+  for (const auto& r : stream) {
+    records.push_back({r.key, r.value, {}, 0});
+    if (rng() % 10000 < 6) records.push_back(hostile[rng() % hostile.size()]);
+  }
+  for (const auto& r : hostile) records.push_back(r);  // each kind at least once
+  ProduceRaw(input_, records);
+  KillThenDrain(records.size(), 3, 13);
+  Verify(records.size());
 }
 
 TEST_F(PipelineTest, PostgresDownAndBrokerRestartAreSurvived) {

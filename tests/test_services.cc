@@ -123,6 +123,14 @@ void ProduceAll(const std::string& topic, const std::vector<KeyedRecord>& record
   ProduceRaw(topic, raw);
 }
 
+// Remembers the first failed delivery: flush() succeeds even when the broker refused records.
+struct DeliveryErrors : RdKafka::DeliveryReportCb {
+  void dr_cb(RdKafka::Message& message) override {
+    if (message.err() != RdKafka::ERR_NO_ERROR && first.empty()) first = message.errstr();
+  }
+  std::string first;
+};
+
 void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records) {
   auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers},
                                {"linger.ms", "5"},
@@ -130,6 +138,8 @@ void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records)
                                {"enable.idempotence", "true"}});
   ASSERT_TRUE(conf.ok());
   std::string err;
+  DeliveryErrors errors;
+  (*conf)->set("dr_cb", &errors, err);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
   ASSERT_TRUE(producer) << err;
   for (const auto& r : records) {
@@ -153,6 +163,7 @@ void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records)
     producer->poll(0);
   }
   ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(errors.first, "") << "the broker refused records of " << topic;
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
