@@ -75,6 +75,48 @@ TEST_F(OwnershipTest, AFencedPartitionIsDroppedAloneWhileTheOthersKeepCommitting
   EXPECT_EQ(Claims(), 4 + 1 + 1);
 }
 
+// Two processes of one group; one is stopped for longer than the session timeout, so the other takes
+// over its partitions, then continues as a zombie that has not yet noticed. It must not take them back.
+TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
+  const auto stream = KnownStream(40000, 8);
+  std::thread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
+  const std::vector<std::string> flags = {"--lake-roll-age", "1", "--session-timeout-ms", "6000"};
+  auto zombie = StartPipeline(flags);
+  ASSERT_TRUE(WaitUntil(60, [&] { return Claims() >= 4; })) << "see " << log_path();
+  const std::string other_log = lake_.string() + ".other.log";
+  auto other = StartPipeline(flags, other_log);
+  const auto claims_of_other = [&] {
+    const std::string log = RunCommand("cat " + other_log).output;
+    size_t n = 0;
+    for (size_t at = log.find("claimed (fence"); at != std::string::npos;
+         at = log.find("claimed (fence", at + 1))
+      ++n;
+    return n;
+  };
+  ASSERT_TRUE(WaitUntil(60, [&] { return claims_of_other() >= 2; })) << "see " << other_log;
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  zombie->Signal(SIGSTOP);
+  // Long enough for the group to give the other process every partition (it may have to wait for a
+  // commit the zombie was making when stopped).
+  std::this_thread::sleep_for(std::chrono::seconds(12));
+  zombie->Signal(SIGCONT);
+  producer.join();
+  WaitDrained(stream.size(), 180);
+  WaitForCaughtUp(0, other_log);
+  WaitForCaughtUp(0);
+  // Both at once: neither takes over the other's partitions on the way out.
+  other->Signal(SIGTERM);
+  zombie->Signal(SIGTERM);
+  EXPECT_EQ(other->Wait(60), 0) << "see " << other_log;
+  EXPECT_EQ(zombie->Wait(60), 0) << "see " << log_path();
+  Verify(stream.size());
+  // The process that took over was never refused a commit nor lost a producer to the zombie.
+  const std::string log = RunCommand("cat " + other_log).output;
+  EXPECT_EQ(log.find("not the current fence"), std::string::npos) << other_log;
+  EXPECT_EQ(log.find("recovering partition"), std::string::npos) << other_log;
+  EXPECT_EQ(log.find("kafka: commit"), std::string::npos) << other_log;
+}
+
 // Visible lake files of `lake` that no batch in lake_batches names.
 std::vector<fs::path> OldLakeFiles(pg::Connection& db, const fs::path& lake) {
   std::set<std::string> recorded;

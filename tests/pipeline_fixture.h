@@ -79,10 +79,11 @@ class PipelineTest : public ::testing::Test {
   }
 
   // Waits until `claims` claims were made and the pipeline's status line then reports no lag.
-  void WaitForCaughtUp(int64_t claims) {
+  // `path`: the pipeline's log, log_path() if empty.
+  void WaitForCaughtUp(int64_t claims, const std::string& path = {}) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (;;) {
-      const std::string log = RunCommand("cat " + log_path()).output;
+      const std::string log = RunCommand("cat " + (path.empty() ? log_path() : path)).output;
       const size_t last_claim = log.rfind("claimed (fence");
       if (Claims() >= claims && last_claim != std::string::npos &&
           log.find("| lag 0 |", last_claim) != std::string::npos) {
