@@ -120,6 +120,8 @@ ALTER TABLE engine_snapshots ALTER COLUMN state SET COMPRESSION lz4;
 
 -- Lake files sealed by a commit; after a crash they are published from here (see src/lake/lake_batch.h).
 -- A commit retried after a lost acknowledgement records the same text again: the unique index drops it.
+-- The partition's next commit deletes them once their files are published, so a claim reads only the
+-- batches of the last commit that recorded any, and old lake files may be deleted.
 CREATE TABLE IF NOT EXISTS lake_batches (
     kafka_partition integer     NOT NULL,
     batch_id        bigint      GENERATED ALWAYS AS IDENTITY,
@@ -129,3 +131,8 @@ CREATE TABLE IF NOT EXISTS lake_batches (
     PRIMARY KEY (kafka_partition, batch_id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS lake_batches_once ON lake_batches (kafka_partition, md5(batch));
+
+-- Upgrade of a database from before published batches were deleted: every batch but those of each
+-- partition's latest recording commit was published before the next commit began.
+DELETE FROM lake_batches b
+WHERE next_offset < (SELECT max(next_offset) FROM lake_batches m WHERE m.kafka_partition = b.kafka_partition);

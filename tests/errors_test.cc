@@ -28,14 +28,15 @@ class ErrorsTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
 
-  // Runs `clickstream run` with the test services' settings, `env` (overriding them) and `flags`.
-  Outcome Run(const std::string& env, const std::string& flags) {
+  // Runs `clickstream run` with the test services' settings, `env` (overriding them) and `flags`; stops it
+  // with SIGTERM after `seconds`.
+  Outcome Run(const std::string& env, const std::string& flags, int seconds = 120) {
     const auto& s = Services();
     const std::string err = (dir_ / "stderr").string();
     const std::string cmd = "{ env KAFKA_BOOTSTRAP_SERVERS=" + s.bootstrap_servers + " DB_HOST=" + s.pg.host +
                             " DB_PORT=" + std::to_string(s.pg.port) + " DB_USER=" + s.pg.user +
                             " DB_PASSWORD=" + s.pg.password + " DB_NAME=" + s.pg.dbname + " HTTP_PORT=0 LAKE_DIR=" + (dir_ / "lake").string() + " " + env +
-                            " timeout 120 " + ClickstreamBinary() + " run --status-interval 0 " + flags + " >/dev/null 2>" + err + "; }";
+                            " timeout --preserve-status " + std::to_string(seconds) + " " + ClickstreamBinary() + " run --status-interval 0 " + flags + " >/dev/null 2>" + err + "; }";
     Outcome o;
     o.exit_code = RunCommand(cmd).exit_code;
     std::ifstream in(err);
@@ -99,6 +100,8 @@ TEST_F(ErrorsTest, HttpPortInUse) {
   close(fd);
 }
 
+// A running pipeline waits a full lake disk out (ownership_test); stopped while it is still full, it
+// ends with the lake's error.
 TEST_F(ErrorsTest, LakeDiskFull) {
   // A 16 KiB file system: the first lake file does not fit.
   const std::filesystem::path mnt = dir_ / "tiny";
@@ -117,7 +120,8 @@ TEST_F(ErrorsTest, LakeDiskFull) {
                 .exit_code,
             0);
   const Outcome o = Run("", "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
-                                "_dlq --group-id g-" + topic + " --lake-roll-age 1 --lake-dir " + (mnt / "lake").string());
+                                "_dlq --group-id g-" + topic + " --lake-roll-age 1 --lake-dir " + (mnt / "lake").string(),
+                    /*seconds=*/10);
   umount(mnt.c_str());
   EXPECT_EQ(o.exit_code, 4);
   // The run's own log lines (partitions claimed) come first; the error is the last line, and the only one.

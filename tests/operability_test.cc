@@ -1,12 +1,9 @@
 // `clickstream run` as an operator sees it, on the real broker and server: /metrics against what was
 // produced, /healthz through PostgreSQL and Kafka outages, and the dashboard page in headless Chromium
 // (tests/dashboard/screenshot.mjs), whose screenshot lands in the build directory.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,18 +25,6 @@ namespace clickstream::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 using Record = KeyedRecord;
 

@@ -183,9 +183,11 @@ TEST_F(ResultsSinkTest, ACommitUnderAnOldFenceFailsAndWritesNothing) {
   PartitionCommit stale = CommitOf(0, old_fence, 100, &p0);
   stale.snapshot.emplace(Offset(100), "state");
   stale.lake_batches = {"batch"};
-  const Status st = sink_->Commit({CommitOf(1, f1, 50, &p1), stale});
+  std::vector<Partition> fenced;
+  const Status st = sink_->Commit({CommitOf(1, f1, 50, &p1), stale}, &fenced);
   EXPECT_EQ(st.code(), StatusCode::kFenced);
   EXPECT_NE(st.message().find("partition 0"), std::string::npos) << st.message();
+  EXPECT_EQ(fenced, std::vector<Partition>{Partition(0)});
   for (const char* table :
        {"page_view_counts", "page_view_counts_by_partition", "engine_snapshots", "lake_batches"}) {
     EXPECT_EQ(Rows(std::string("SELECT count(*) FROM ") + table), std::vector<std::string>{"0"}) << table;
@@ -193,9 +195,78 @@ TEST_F(ResultsSinkTest, ACommitUnderAnOldFenceFailsAndWritesNothing) {
   EXPECT_EQ(Rows("SELECT kafka_partition, next_offset FROM partition_progress ORDER BY 1"),
             (std::vector<std::string>{"0|", "1|"}));
 
-  // The sink is still usable, and the new owner commits.
-  ASSERT_TRUE(sink_->Commit({CommitOf(1, f1, 50, &p1), CommitOf(0, new_fence, 100, &p0)}).ok());
+  // The same commit without the fenced partition goes through; then the new owner commits.
+  ASSERT_TRUE(sink_->Commit({CommitOf(1, f1, 50, &p1)}, &fenced).ok());
+  EXPECT_TRUE(fenced.empty());
+  EXPECT_EQ(Rows(kViews), std::vector<std::string>{"/a|4|f"});
+  ASSERT_TRUE(sink_->Commit({CommitOf(0, new_fence, 100, &p0)}).ok());
   EXPECT_EQ(Rows(kViews), std::vector<std::string>{"/a|7|f"});
+}
+
+TEST_F(ResultsSinkTest, PublishedLakeBatchesAreDeletedSoAClaimReadsOnlyTheUnpublished) {
+  const int64_t fence = Claim(3);
+  PartitionCommit c = CommitOf(3, fence, 10);
+  c.lake_batches = {"b1", "b2"};
+  ASSERT_TRUE(sink_->Commit({c}).ok());
+  // b1 and b2 were published since; the next commit records b3.
+  c.next_offset = Offset(20);
+  c.lake_published = true;
+  c.lake_batches = {"b3"};
+  ASSERT_TRUE(sink_->Commit({c}).ok());
+  ASSERT_TRUE(sink_->Commit({c}).ok());  // a retry of an applied commit keeps b3
+  auto claim = sink_->Claim(Partition(3));
+  ASSERT_TRUE(claim.ok()) << claim.status().message();
+  EXPECT_EQ(claim->lake_batches, std::vector<std::string>{"b3"});
+
+  c = CommitOf(3, claim->fence, 20);
+  c.lake_published = true;
+  ASSERT_TRUE(sink_->Commit({c}).ok());
+  EXPECT_EQ(Rows("SELECT count(*) FROM lake_batches"), std::vector<std::string>{"0"});
+}
+
+TEST_F(ResultsSinkTest, SchemaUpgradeKeepsOnlyBatchesOfEachPartitionsLatestRecordingCommit) {
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO lake_batches (kafka_partition, next_offset, batch) VALUES "
+                         "(0, 10, 'a'), (0, 20, 'b'), (0, 30, 'c'), (0, 30, 'd'), (1, 5, 'e')")
+                  .ok());
+  const auto& db = Services().pg;
+  const std::string apply = "PGPASSWORD=" + db.password + " psql -q -X -v ON_ERROR_STOP=1 -h " + db.host +
+                            " -p " + std::to_string(db.port) + " -U " + db.user + " -d " + db.dbname +
+                            " -c 'SET client_min_messages = warning' -f " + SourceDir() + "/sql/init-db.sql";
+  for (int run = 0; run < 2; ++run) {
+    const CommandResult applied = RunCommand(apply);
+    ASSERT_EQ(applied.exit_code, 0) << applied.output;
+    EXPECT_EQ(Rows("SELECT kafka_partition, batch FROM lake_batches ORDER BY 1, 2"),
+              (std::vector<std::string>{"0|c", "0|d", "1|e"}));
+  }
+}
+
+TEST_F(ResultsSinkTest, PartialsArePrunedOnceEveryPartitionsWatermarkPassedTheirWindow) {
+  ASSERT_TRUE(sink_->RegisterPartitions(2).ok());
+  const int64_t f0 = Claim(0), f1 = Claim(1);
+  EXPECT_EQ(f0, 1);
+  const std::string partials =
+      "SELECT (SELECT count(*) FROM page_view_counts_by_partition) + "
+      "(SELECT count(*) FROM active_users_by_partition)";
+  // Partition 0 is past the window; partition 1 has no watermark yet, and may still add to it.
+  Changes p0 = Windows({Views("/a", 3, true)}, {Users(2, true)});
+  PartitionCommit c0 = CommitOf(0, f0, 10, &p0);
+  c0.watermark = Watermark(T("2026-03-01T10:05:00Z"));
+  ASSERT_TRUE(sink_->Commit({c0}).ok());
+  EXPECT_EQ(Rows(partials), std::vector<std::string>{"2"});
+
+  // Partition 1 adds to it and passes it too: its partials go, the visible sums stay. A later window
+  // stays, partials and all.
+  const PageViewCountRow later{T("2026-03-01T10:01:00Z"), T("2026-03-01T10:02:00Z"), "/b", 1, false};
+  Changes p1 = Windows({Views("/a", 4, true), later}, {Users(5, true)});
+  PartitionCommit c1 = CommitOf(1, f1, 10, &p1);
+  c1.watermark = Watermark(T("2026-03-01T10:01:00Z"));
+  ASSERT_TRUE(sink_->Commit({c1}).ok());
+  EXPECT_EQ(Rows(kViews), (std::vector<std::string>{"/a|7|t", "/b|1|f"}));
+  EXPECT_EQ(Rows(kUsers), (std::vector<std::string>{"2026-03-01 09:56:00+00|2026-03-01 10:01:00+00|7|t"}));
+  EXPECT_EQ(Rows("SELECT kafka_partition, page_url FROM page_view_counts_by_partition"),
+            std::vector<std::string>{"1|/b"});
+  EXPECT_EQ(Rows(partials), std::vector<std::string>{"1"});
 }
 
 TEST_F(ResultsSinkTest, ProgressSnapshotAndLakeBatchesRoundTrip) {

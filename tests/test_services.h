@@ -34,6 +34,9 @@ struct CommandResult {
 // Runs a shell command line and captures its output.
 CommandResult RunCommand(const std::string& command_line);
 
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
 // A topic name unique to this test process.
 std::string UniqueTopic(const std::string& prefix);
 
@@ -82,6 +85,7 @@ class ChildProcess {
   // Waits up to `timeout_s` for the exit; returns the exit code, or -1 if it did not exit or was killed.
   int Wait(int timeout_s);
   bool running();
+  int pid() const { return pid_; }
 
  private:
   int pid_ = -1;

@@ -27,4 +27,20 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
   return Status::OK();
 }
 
+Result<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic, int timeout_ms) {
+  std::string err;
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(handle, topic, nullptr, err));
+  if (!t) return Status::InvalidArgument("kafka: topic " + topic + ": " + err);
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode code = handle->metadata(/*all_topics=*/false, t.get(), &raw, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  RETURN_NOT_OK(FromRdKafka(code, "read the metadata of topic " + topic));
+  for (const RdKafka::TopicMetadata* tm : *md->topics()) {
+    if (tm->topic() == topic && tm->err() == RdKafka::ERR_NO_ERROR) {
+      return static_cast<int32_t>(tm->partitions()->size());
+    }
+  }
+  return 0;
+}
+
 }  // namespace clickstream::kafka

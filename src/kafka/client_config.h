@@ -21,4 +21,7 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ConfigPairs& pairs);
 // a one-line error that names it instead of librdkafka retrying forever in the background.
 Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_servers, int timeout_ms);
 
+// The number of partitions of `topic`; 0 if it does not exist.
+Result<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic, int timeout_ms);
+
 }  // namespace clickstream::kafka

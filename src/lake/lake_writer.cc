@@ -90,8 +90,12 @@ Status LakeWriter::Append(Partition partition, Offset offset, const LakeRow& row
 bool LakeWriter::ShouldSeal(Partition partition, EventTime now_processing) const {
   const auto it = partitions_.find(partition);
   if (it == partitions_.end() || it->second->rows == 0) return false;
-  const PartitionState& s = *it->second;
-  return s.bytes >= options_.roll_bytes || now_processing - s.oldest_processing >= options_.roll_age;
+  return Full(partition) || now_processing - it->second->oldest_processing >= options_.roll_age;
+}
+
+bool LakeWriter::Full(Partition partition) const {
+  const auto it = partitions_.find(partition);
+  return it != partitions_.end() && it->second->bytes >= options_.roll_bytes;
 }
 
 Result<std::optional<Batch>> LakeWriter::Seal(Partition partition) {

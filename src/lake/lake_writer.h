@@ -60,6 +60,8 @@ class LakeWriter {
   // True when the partition's buffer holds roll_bytes or its oldest row was read roll_age before
   // `now_processing`.
   bool ShouldSeal(Partition partition, EventTime now_processing) const;
+  // True when the partition's buffer holds roll_bytes.
+  bool Full(Partition partition) const;
 
   // Writes the partition's buffered rows to hidden files (durable on return) and empties the buffer.
   // nullopt if nothing is buffered. On error, files it wrote are removed and the rows stay buffered,

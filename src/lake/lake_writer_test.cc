@@ -322,14 +322,18 @@ TEST_F(LakeWriterTest, RollsBySizeAndByAge) {
   Append(*writer, first);
   EXPECT_FALSE(writer->ShouldSeal(Partition(0), first.processing_time + Duration::Seconds(59)));
   EXPECT_TRUE(writer->ShouldSeal(Partition(0), first.processing_time + Duration::Seconds(60)));
+  EXPECT_FALSE(writer->Full(Partition(0)));  // old, not full
   int64_t offset = 1;
   while (!writer->ShouldSeal(Partition(0), first.processing_time))
     Append(*writer, Row(0, offset++, "2026-03-01T10:00:00Z"));
   // About 85 bytes a row: the size limit, not the age, sealed it.
   EXPECT_GT(offset, 5);
   EXPECT_LT(offset, 20);
+  EXPECT_TRUE(writer->Full(Partition(0)));
+  EXPECT_FALSE(writer->Full(Partition(1)));
   Seal(*writer, Partition(0));
   EXPECT_FALSE(writer->ShouldSeal(Partition(0), first.processing_time + Duration::Seconds(600)));
+  EXPECT_FALSE(writer->Full(Partition(0)));
 }
 
 TEST(LakeOptions, DefaultsAvoidSmallFiles) {

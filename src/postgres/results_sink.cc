@@ -21,6 +21,13 @@ INSERT INTO engine_snapshots (kafka_partition, next_offset, state) VALUES ($1, $
 ON CONFLICT (kafka_partition)
 DO UPDATE SET next_offset = EXCLUDED.next_offset, state = EXCLUDED.state, updated_at = now())sql";
 
+constexpr char kRegisterPartitions[] = R"sql(
+INSERT INTO partition_progress (kafka_partition, fence) SELECT generate_series(0, $1 - 1), 0
+ON CONFLICT (kafka_partition) DO NOTHING)sql";
+
+// Run before the commit records its own batches: a retry of an applied commit deletes and records them again.
+constexpr char kDeletePublishedLakeBatches[] = "DELETE FROM lake_batches WHERE kafka_partition = $1";
+
 // A retried commit may record the same batch again (see sql/init-db.sql).
 constexpr char kInsertLakeBatch[] = R"sql(
 INSERT INTO lake_batches (kafka_partition, next_offset, batch) VALUES ($1, $2, $3)
@@ -85,6 +92,16 @@ DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDE
               updated_at = EXCLUDED.updated_at;
 )sql";
 
+// Per-partition rows of windows that end at or before every partition's watermark (none while a partition
+// has no watermark): every partition treats an event of such a window as late, so no partial and no sum
+// changes again. The window_start bound lets the primary key's index find them.
+std::string PrunePartials(const char* table) {
+  return std::string(
+             "WITH horizon AS (SELECT CASE WHEN bool_and(watermark IS NOT NULL) THEN min(watermark) END "
+             "AS w FROM partition_progress) DELETE FROM ") +
+         table + " WHERE window_start < (SELECT w FROM horizon) AND window_end <= (SELECT w FROM horizon);\n";
+}
+
 // Serialises the recomputation of visible sums across processes (see the header). Any constant unlikely
 // to be used by another application of the database.
 constexpr char kLockSums[] = "SELECT pg_advisory_xact_lock(7240581937716352901)";
@@ -136,6 +153,7 @@ ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING;
 // Rows staged for one commit, one CopyRows per staging table.
 struct Staged {
   CopyRows page_view_counts, active_users, sessions, latest_sessions, removed_sessions, late_events;
+  bool final_windows = false;  // a window became final in a partition: older partials may be prunable
 };
 
 void StageSession(const SessionRow& s, CopyRows* rows) {
@@ -171,6 +189,7 @@ void Stage(const PartitionCommit& c, Staged* st) {
     st->page_view_counts.Int4(partition);
     st->page_view_counts.Int8(r.view_count);
     st->page_view_counts.Bool(r.is_final);
+    st->final_windows |= r.is_final;
   }
   for (const ActiveUsersRow& r : c.changes->active_users) {
     st->active_users.BeginRow(5);
@@ -179,6 +198,7 @@ void Stage(const PartitionCommit& c, Staged* st) {
     st->active_users.Int4(partition);
     st->active_users.Int8(r.active_user_count);
     st->active_users.Bool(r.is_final);
+    st->final_windows |= r.is_final;
   }
   for (const SessionRow& s : c.changes->sessions) StageSession(s, &st->sessions);
   for (const SessionRow& s : c.changes->latest_sessions) StageSession(s, &st->latest_sessions);
@@ -221,6 +241,10 @@ Status ResultsSink::Reconnect() {
   return Prepare();
 }
 
+Status ResultsSink::RegisterPartitions(int32_t count) {
+  return conn_.QueryBinary(kRegisterPartitions, {Param::Int4(count)}).status();
+}
+
 Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
   const std::vector<Param> key = {Param::Int4(partition.id())};
   ASSIGN_OR_RETURN(QueryResult progress, conn_.QueryBinary(kClaim, key));
@@ -243,32 +267,39 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
   return claim;
 }
 
-Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits) {
+Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced) {
+  if (fenced != nullptr) fenced->clear();
   if (commits.empty()) return Status::OK();
   RETURN_NOT_OK(conn_.Exec("BEGIN"));
-  Status st = CommitInTransaction(commits);
+  Status st = CommitInTransaction(commits, fenced);
   if (st.ok()) return conn_.Exec("COMMIT");
   (void)conn_.Exec("ROLLBACK");  // best effort: a broken connection has no transaction left anyway
   return st;
 }
 
-Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& commits) {
+Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& commits,
+                                        std::vector<Partition>* fenced) {
   // Progress rows first, in partition order: they lock the partitions (a concurrent Claim waits for this
   // commit) and two processes lock them in the same order, so they cannot deadlock.
   std::vector<const PartitionCommit*> ordered;
   for (const PartitionCommit& c : commits) ordered.push_back(&c);
   std::sort(ordered.begin(), ordered.end(),
             [](const PartitionCommit* a, const PartitionCommit* b) { return a->partition < b->partition; });
+  // Every partition is checked, so that one retry without the fenced ones suffices.
+  std::string stale;
   for (const PartitionCommit* c : ordered) {
     ASSIGN_OR_RETURN(QueryResult updated,
                      conn_.QueryBinary(kAdvanceProgress,
                                        {Param::Int4(c->partition.id()), Param::Int8(c->fence),
                                         Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
-    if (updated.rows() != 1) {
-      return Status::Fenced(
-          "partition " + std::to_string(c->partition.id()) + ": fence " + std::to_string(c->fence) +
-          " is not the current one (another process claimed the partition); nothing committed");
-    }
+    if (updated.rows() == 1) continue;
+    if (fenced != nullptr) fenced->push_back(c->partition);
+    stale += (stale.empty() ? "partition " : ", partition ") + std::to_string(c->partition.id()) +
+             " (fence " + std::to_string(c->fence) + ")";
+  }
+  if (!stale.empty()) {
+    return Status::Fenced(
+        stale + ": not the current fence (another process claimed the partition); nothing committed");
   }
 
   Staged staged;
@@ -295,6 +326,7 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
                                                        Param::Bytea(c.snapshot->second)})
                         .status());
     }
+    if (c.lake_published) RETURN_NOT_OK(conn_.QueryBinary(kDeletePublishedLakeBatches, {partition}).status());
     for (const std::string& batch : c.lake_batches) {
       RETURN_NOT_OK(conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(batch)}).status());
     }
@@ -305,7 +337,11 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   const bool pages = staged.page_view_counts.rows() > 0, users = staged.active_users.rows() > 0;
   if (!pages && !users) return Status::OK();
   RETURN_NOT_OK(conn_.Exec(kLockSums));
-  return conn_.Exec(std::string(pages ? kSumPageViews : "") + (users ? kSumActiveUsers : ""));
+  // Pruning after the sums, which must count this commit's final partials.
+  return conn_.Exec(std::string(pages ? kSumPageViews : "") + (users ? kSumActiveUsers : "") +
+                    (staged.final_windows ? PrunePartials("page_view_counts_by_partition") +
+                                                PrunePartials("active_users_by_partition")
+                                          : ""));
 }
 
 }  // namespace clickstream::pg

@@ -7,13 +7,19 @@
 //
 // Fencing: Claim(p) increments partition p's fence token and returns it with p's stored progress. A
 // Commit carrying a token that is no longer the newest writes nothing and fails with StatusCode::kFenced,
-// so a process that lost a partition in a rebalance can never overwrite the new owner's results.
+// naming every such partition, so a process that lost a partition in a rebalance can never overwrite the
+// new owner's results, and can retry its other partitions' commits without it.
 //
 // Sums over partitions: the engines' page_view_counts and active_users are per partition. They are stored
 // per partition (page_view_counts_by_partition, active_users_by_partition) and the visible rows of the keys
 // a commit touches are recomputed in the same transaction: the SUM over partitions, final when final in
 // every partition that contributed. The recomputation runs under a transaction-scoped advisory lock, so
 // processes committing concurrently cannot overwrite a sum with one that misses the other's partials.
+//
+// Pruning: lake batches are kept only until their files are published (a commit says so for the batches
+// of earlier commits), so a claim reads and publishes only what is not yet visible. A window's per-partition
+// rows are deleted once every partition of the input topic (see RegisterPartitions) has a watermark past
+// the window's end: no partition can change the window again, and its visible row is final and complete.
 //
 // Retries: a failed Commit has been rolled back, except when the connection broke during COMMIT, when it
 // may have been applied. Either way the caller may Reconnect and retry the same commits: every write is
@@ -57,6 +63,8 @@ struct PartitionCommit {
   std::vector<std::string> lake_batches;
   // Engine state and the offset it is valid at (where the last lake batch ends); replaces the previous one.
   std::optional<std::pair<Offset, std::string>> snapshot;
+  // The files of every lake batch recorded before this commit are published: their records are deleted.
+  bool lake_published = false;
 };
 
 // What Claim found for a partition.
@@ -65,7 +73,7 @@ struct PartitionClaim {
   std::optional<Offset> next_offset;  // nullopt: never committed, start from the beginning
   Watermark watermark;
   std::optional<std::pair<Offset, std::string>> snapshot;  // (offset it is valid at, state bytes)
-  std::vector<std::string> lake_batches;                   // every batch recorded, oldest first
+  std::vector<std::string> lake_batches;                   // batches not known to be published, oldest first
 };
 
 class ResultsSink {
@@ -77,11 +85,16 @@ class ResultsSink {
   // token fail from now on, and returns the partition's stored progress.
   Result<PartitionClaim> Claim(Partition partition);
 
+  // Gives each partition of the input topic, 0 to `count` - 1, a progress row if it has none, so that
+  // per-partition window rows are pruned only once every partition's watermark passed them.
+  Status RegisterPartitions(int32_t count);
+
   // Writes all `commits` in one transaction. Only the rows given are written.
   // REQUIRES: distinct partitions, each claimed (its fence from the latest Claim).
-  // Errors: kFenced naming the partition when a fence is no longer current (nothing is written; stop
-  // processing that partition); kUnavailable when the server failed (Reconnect, then retry).
-  Status Commit(const std::vector<PartitionCommit>& commits);
+  // Errors: kFenced when a fence is no longer current: nothing is written, and `fenced` (if given) lists
+  // every such partition (stop processing them; the other commits may be retried without them);
+  // kUnavailable when the server failed (Reconnect, then retry).
+  Status Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced = nullptr);
 
   // Opens a new connection, for after the server went away. Fence tokens stay valid.
   Status Reconnect();
@@ -91,7 +104,7 @@ class ResultsSink {
       : options_(std::move(options)), conn_(std::move(conn)) {}
   // Creates this session's staging tables (temporary, emptied at every commit).
   Status Prepare();
-  Status CommitInTransaction(const std::vector<PartitionCommit>& commits);
+  Status CommitInTransaction(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
 
   ConnectionOptions options_;
   Connection conn_;

@@ -2,11 +2,13 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +54,11 @@ ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Dur
   return rejection ? ParseOutcome(std::move(*rejection)) : std::move(outcome);
 }
 
+// The wait before the next attempt at something that failed `failures` times: 1 s, 2 s, 4 s ... 30 s.
+Clock::duration Backoff(int failures) {
+  return std::chrono::seconds(std::min(30, 1 << std::min(failures, 5)));
+}
+
 // Everything the process holds for one assigned input partition.
 struct PartitionState {
   PartitionState(Partition p, int64_t fence_token, const EngineOptions& options)
@@ -67,16 +74,23 @@ struct PartitionState {
   Offset kafka_committed;  // the offset last committed with the Kafka transaction
   Offset db_committed;     // the offset last committed to PostgreSQL
   std::vector<pg::LateEventRecord> late;
-  bool replaying = false;  // re-reading offsets whose results PostgreSQL already holds
-  bool broken = false;     // a Kafka transaction failed: recover from durable state
+  bool replaying = false;        // re-reading offsets whose results PostgreSQL already holds
+  bool broken = false;           // a sink failed or another process claimed it: recover from durable state
+  bool paused = false;           // not fetched while its lake buffer is full behind a write in progress
+  bool lake_recorded = false;    // lake_batches may hold its published batches: the next commit prunes
+  int recoveries = 0;            // recoveries since it last committed: each waits longer (Backoff)
+  Clock::time_point recover_at;  // when broken: not recovered before this
 
   // A sealed lake buffer being written on a background thread. The first commit after it is written
   // records it together with the engine snapshot taken where it ends; until then it is invisible, and
-  // a crash only leaves hidden files that the next claim deletes.
+  // a crash only leaves hidden files that the next claim deletes. A failed write is retried.
   struct Seal {
-    std::future<Result<Batch>> written;
+    LakeWriter::TakenRows rows;
     Offset end;            // first offset after the batch: the snapshot is valid there
     std::string snapshot;  // engine state at `end`
+    int failures = 0;
+    Clock::time_point retry_at;          // after a failure: when to write again
+    std::future<Result<Batch>> written;  // invalid after a failure; last: its destructor waits for the write
   };
   std::optional<Seal> seal;
 };
@@ -89,6 +103,7 @@ struct PendingCommit {
   std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
   std::vector<pg::PartitionCommit> commits;
   std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
+  std::vector<Partition> fenced;            // left out: another process claimed them
   std::future<Status> done;
 };
 
@@ -116,20 +131,34 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // with `final_seal`, every lake buffer is sealed too (graceful stop).
   // REQUIRES: no commit pending.
   Status StartCommit(bool final_seal);
+  // The partition whose lake buffer should be sealed now, the first due after the last one sealed.
+  std::optional<int32_t> NextToSeal(EventTime now) const;
   // Starts writing the partition's lake buffer on a background thread, if it holds rows.
   void StartSeal(PartitionState& ps);
-  // Moves the partition's written lake batch and its snapshot into the commit being built (waits for
-  // the write). Errors are lake errors: the process stops.
-  Status RecordSeal(PartitionState& ps, std::vector<Batch>* written,
-                    std::optional<std::pair<Offset, std::string>>* snapshot);
+  void WriteSeal(PartitionState::Seal& seal);
+  // Moves the partition's written lake batch and its snapshot into the commit being built, if the write
+  // is done; with `wait`, waits for it. A failed write is retried later (the rows are kept), or with
+  // `wait` returned (the process stops; the next owner re-reads the rows).
+  Status CollectSeal(PartitionState& ps, bool wait, std::vector<Batch>* written,
+                     std::optional<std::pair<Offset, std::string>>* snapshot);
+  // Stops or resumes fetching the partition (backpressure from the lake).
+  void SetPaused(PartitionState& ps, bool paused);
   // The background part of a commit: the PostgreSQL transaction, then publishing its lake files.
   Status WriteCommit(PendingCommit& commit);
   // Takes in the pending commit's outcome, if any: waits for it, or with `wait` false only if it is done.
   Status FinishCommit(bool wait);
   // StartCommit and wait for the outcome.
   Status CommitNow(bool final_seal);
-  Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits);
-  bool AnyBroken() const;
+  Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced);
+  // Marks the partition for recovery, after Backoff(recoveries) or `at_least`, whichever is longer.
+  void Break(PartitionState& ps, Clock::duration at_least = {});
+  // Releases what the process holds for the partition besides its state: lake buffer, paused fetching.
+  void Forget(PartitionState& ps);
+  // An empty broken state in place of a dropped one, recovered after `at_least` at the soonest.
+  std::unique_ptr<PartitionState> Dropped(Partition p, int recoveries, Clock::duration at_least = {});
+  // The partitions the consumer is assigned; none once it knows it lost them (before they are revoked).
+  std::set<int32_t> Assigned();
+  bool RecoveryDue() const;
   void RecoverBroken();
   // Records of the partition not read yet, if the consumer knows its end offset.
   std::optional<int64_t> Lag(const PartitionState& ps);
@@ -149,6 +178,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::string scratch_;
   Status rebalance_error_;
   std::optional<PendingCommit> pending_;
+  int32_t last_sealed_ = -1;
   Clock::time_point last_commit_ = Clock::now();
   Clock::time_point last_status_ = Clock::now();
   int64_t consumed_at_last_status_ = 0;
@@ -207,6 +237,9 @@ Status Pipeline::Impl::Connect() {
                       {"batch.num.messages", "10000"},
                       {"compression.type", "lz4"},
                       {"log_level", "0"}};
+  ASSIGN_OR_RETURN(const int32_t partitions,
+                   kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
+  RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
 }
@@ -242,6 +275,7 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   RETURN_NOT_OK(lake_->Recover(p, batches));
 
   auto ps = std::make_unique<PartitionState>(p, claim.fence, options_.engine);
+  ps->lake_recorded = !batches.empty();
   if (claim.snapshot) {
     ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
     ps->next = claim.snapshot->first;
@@ -307,8 +341,10 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     const Status st = CommitNow(/*final_seal=*/false);
     if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
     for (auto* tp : partitions) {
-      lake_->Discard(Partition(tp->partition()));
-      partitions_.erase(tp->partition());
+      if (auto it = partitions_.find(tp->partition()); it != partitions_.end()) {
+        Forget(*it->second);
+        partitions_.erase(it);
+      }
     }
     consumer->unassign();
   }
@@ -368,10 +404,12 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
         .fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError(st.message());
-    ps.broken = true;
+    Break(ps);
     return;
   }
   ps.next = offset.Next();
+  // Backpressure: a slow or full lake disk holds at most one buffer in writing and one full behind it.
+  if (ps.seal && !ps.paused && lake_->Full(ps.partition)) SetPaused(ps, true);
   // Caught up exactly, perhaps at the end of the partition: commits (and the lake) resume now, not only
   // when the next record arrives.
   if (ps.next >= ps.results_from) EndReplay(ps);
@@ -385,10 +423,11 @@ void Pipeline::Impl::EndReplay(PartitionState& ps) {
   ps.replaying = false;
 }
 
-Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits) {
+Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits,
+                                        std::vector<Partition>* fenced) {
   auto backoff = std::chrono::milliseconds(250);
   for (int attempt = 1;; ++attempt) {
-    const Status st = sink_->Commit(commits);
+    const Status st = sink_->Commit(commits, fenced);
     probe_->postgres_retrying.store(!st.ok() && st.code() != StatusCode::kFenced, std::memory_order_relaxed);
     if (st.ok() || st.code() == StatusCode::kFenced) return st;
     probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
@@ -426,7 +465,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
       Log("run: %s%s", st.message());
       probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
       probe_->SetLastError(st.message());
-      ps->broken = true;
+      Break(*ps);
       continue;
     }
     ps->kafka_committed = ps->next;
@@ -436,9 +475,9 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
   if (!kafka_commits.empty())
     probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
-  // Partitions fill their lake buffers at about the same rate: sealing one per commit spreads the cost
-  // of Parquet encoding and engine snapshots.
-  bool sealing_started = false;
+  // Sealing one partition's lake buffer per commit spreads the cost of Parquet encoding and engine
+  // snapshots; partitions take turns, so one that fills fastest cannot keep the others waiting.
+  const std::optional<int32_t> to_seal = final_seal ? std::nullopt : NextToSeal(now);
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
     if (ps.broken || ps.replaying) continue;
@@ -448,15 +487,12 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     std::optional<std::pair<Offset, std::string>> snapshot;
     // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
     // the tail is sealed and recorded too.
-    if (ps.seal &&
-        (final_seal || ps.seal->written.wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
-      RETURN_NOT_OK(RecordSeal(ps, &written, &snapshot));
-    }
+    if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
     if (final_seal) {
       StartSeal(ps);
-      if (ps.seal) RETURN_NOT_OK(RecordSeal(ps, &written, &snapshot));
-    } else if (!ps.seal && !sealing_started && lake_->ShouldSeal(ps.partition, now)) {
-      sealing_started = true;
+      if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
+    } else if (to_seal == id) {
+      last_sealed_ = id;
       StartSeal(ps);
     }
     if (ps.next == ps.db_committed && changes->empty() && ps.late.empty() && !snapshot) continue;
@@ -467,12 +503,17 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
                                                  changes.get(),
                                                  std::move(ps.late),
                                                  {},
-                                                 std::move(snapshot)});
+                                                 std::move(snapshot),
+                                                 ps.lake_recorded});
     for (const Batch& batch : written) commit.commits.back().lake_batches.push_back(batch.Serialize());
     ps.late.clear();
     commit.changes.push_back(std::move(changes));
     commit.batches.push_back(std::move(written));
   }
+  probe_->lake_retrying.store(
+      std::any_of(partitions_.begin(), partitions_.end(),
+                  [](const auto& entry) { return entry.second->seal && entry.second->seal->failures > 0; }),
+      std::memory_order_relaxed);
   probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
   if (commit.commits.empty()) {
     PublishGauges();
@@ -483,30 +524,89 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   return Status::OK();
 }
 
+std::optional<int32_t> Pipeline::Impl::NextToSeal(EventTime now) const {
+  const auto due = [&](const auto& entry) {
+    const PartitionState& ps = *entry.second;
+    return !ps.broken && !ps.replaying && !ps.seal && lake_->ShouldSeal(ps.partition, now);
+  };
+  const auto after = partitions_.upper_bound(last_sealed_);
+  if (auto it = std::find_if(after, partitions_.end(), due); it != partitions_.end()) return it->first;
+  if (auto it = std::find_if(partitions_.begin(), after, due); it != after) return it->first;
+  return std::nullopt;
+}
+
 void Pipeline::Impl::StartSeal(PartitionState& ps) {
   std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.partition);
   if (!taken) return;
-  ps.seal.emplace(PartitionState::Seal{
-      std::async(std::launch::async, [this, t = std::move(*taken)]() mutable { return lake_->Write(t); }),
-      ps.next, ps.engine.SaveState()});
+  ps.seal.emplace(std::move(*taken), ps.next, ps.engine.SaveState());
+  WriteSeal(*ps.seal);
 }
 
-Status Pipeline::Impl::RecordSeal(PartitionState& ps, std::vector<Batch>* written,
-                                  std::optional<std::pair<Offset, std::string>>* snapshot) {
-  Result<Batch> batch = ps.seal->written.get();
+void Pipeline::Impl::WriteSeal(PartitionState::Seal& seal) {
+  seal.written = std::async(std::launch::async, [this, &seal] { return lake_->Write(seal.rows); });
+}
+
+Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Batch>* written,
+                                   std::optional<std::pair<Offset, std::string>>* snapshot) {
+  PartitionState::Seal& seal = *ps.seal;
+  if (!seal.written.valid()) {
+    if (!wait && Clock::now() < seal.retry_at) return Status::OK();
+    WriteSeal(seal);
+  }
+  if (!wait && seal.written.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return Status::OK();
+  Result<Batch> batch = seal.written.get();
   if (!batch.ok()) {
     probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
-    return batch.status();
+    probe_->SetLastError(batch.status().message());
+    if (wait) return batch.status();
+    // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
+    // is full too and pauses it.
+    const Clock::duration backoff = Backoff(seal.failures++);
+    seal.retry_at = Clock::now() + backoff;
+    Log("run: partition %s: %s", std::to_string(ps.partition.id()),
+        batch.status().message() + " (retrying in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(backoff).count()) + " s)");
+    return Status::OK();
   }
   written->push_back(std::move(*batch));
-  snapshot->emplace(ps.seal->end, std::move(ps.seal->snapshot));
+  snapshot->emplace(seal.end, std::move(seal.snapshot));
   ps.seal.reset();
+  if (ps.paused) SetPaused(ps, false);
   return Status::OK();
+}
+
+void Pipeline::Impl::SetPaused(PartitionState& ps, bool paused) {
+  std::vector<RdKafka::TopicPartition*> tp = {
+      RdKafka::TopicPartition::create(options_.input_topic, ps.partition.id())};
+  // Pausing drops the records already fetched; resuming fetches again after the last one consumed.
+  const RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
+  RdKafka::TopicPartition::destroy(tp);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    Log("run: partition %s: pause or resume failed: %s", std::to_string(ps.partition.id()),
+        RdKafka::err2str(code));
+    return;
+  }
+  ps.paused = paused;
+  Log("run: partition %s %s", std::to_string(ps.partition.id()),
+      paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
 }
 
 Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   const auto db_started = Clock::now();
-  const Status st = CommitToDatabase(commit.commits);
+  std::vector<Partition> fenced;
+  Status st = CommitToDatabase(commit.commits, &fenced);
+  // Partitions another process claimed are left out; the others' results are committed without them.
+  while (st.code() == StatusCode::kFenced && !fenced.empty()) {
+    Log("run: %s%s", st.message());
+    for (size_t i = commit.commits.size(); i-- > 0;) {
+      if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
+      commit.fenced.push_back(commit.commits[i].partition);
+      commit.commits.erase(commit.commits.begin() + static_cast<std::ptrdiff_t>(i));
+      commit.batches.erase(commit.batches.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    st = CommitToDatabase(commit.commits, &fenced);
+  }
   const int64_t db_micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
   probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
@@ -537,19 +637,24 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
   const Status st = pending_->done.get();
   PendingCommit commit = std::move(*pending_);
   pending_.reset();
-  if (st.code() == StatusCode::kFenced) {
-    // Another process owns a partition now; it replays from the last durable point.
-    Log("run: %s%s", st.message());
-    for (const auto& c : commit.commits) {
-      if (auto it = partitions_.find(c.partition.id()); it != partitions_.end()) it->second->broken = true;
-    }
-    return Status::OK();
-  }
   RETURN_NOT_OK(st);
+  for (const Partition p : commit.fenced) {
+    // Another process claimed it. This one may be a zombie that lost the group without knowing yet: it
+    // claims the partition again only if still assigned one session timeout later, when its consumer
+    // would have found out.
+    if (auto it = partitions_.find(p.id()); it != partitions_.end()) {
+      Forget(*it->second);
+      it->second = Dropped(p, it->second->recoveries, std::chrono::milliseconds(options_.session_timeout_ms));
+    }
+  }
   for (size_t i = 0; i < commit.commits.size(); ++i) {
     if (auto it = partitions_.find(commit.commits[i].partition.id());
         it != partitions_.end() && it->second->fence == commit.commits[i].fence) {
-      it->second->db_committed = commit.commits[i].next_offset;
+      PartitionState& ps = *it->second;
+      if (commit.commits[i].next_offset > ps.db_committed) ps.recoveries = 0;
+      ps.db_committed = commit.commits[i].next_offset;
+      ps.lake_recorded =
+          !commit.batches[i].empty() || (ps.lake_recorded && !commit.commits[i].lake_published);
     }
     for (const Batch& batch : commit.batches[i]) {
       probe_->lake_files.fetch_add(static_cast<int64_t>(batch.files.size()), std::memory_order_relaxed);
@@ -565,37 +670,70 @@ Status Pipeline::Impl::CommitNow(bool final_seal) {
   return FinishCommit(/*wait=*/true);
 }
 
-bool Pipeline::Impl::AnyBroken() const {
-  for (const auto& [id, ps] : partitions_) {
-    if (ps->broken) return true;
-  }
-  return false;
+void Pipeline::Impl::Break(PartitionState& ps, Clock::duration at_least) {
+  ps.broken = true;
+  ps.recover_at = Clock::now() + std::max(at_least, Backoff(ps.recoveries));
 }
 
-// A partition whose Kafka transaction failed, or that was fenced, restarts from its durable state by
-// claiming it again and seeking to the replay point.
+void Pipeline::Impl::Forget(PartitionState& ps) {
+  if (ps.paused) SetPaused(ps, false);
+  lake_->Discard(ps.partition);
+}
+
+std::unique_ptr<PartitionState> Pipeline::Impl::Dropped(Partition p, int recoveries,
+                                                        Clock::duration at_least) {
+  auto ps = std::make_unique<PartitionState>(p, 0, options_.engine);
+  ps->recoveries = recoveries;
+  Break(*ps, at_least);
+  return ps;
+}
+
+std::set<int32_t> Pipeline::Impl::Assigned() {
+  std::set<int32_t> out;
+  std::vector<RdKafka::TopicPartition*> tps;
+  if (consumer_->assignment_lost() || consumer_->assignment(tps) != RdKafka::ERR_NO_ERROR) return out;
+  for (const RdKafka::TopicPartition* tp : tps) out.insert(tp->partition());
+  RdKafka::TopicPartition::destroy(tps);
+  return out;
+}
+
+bool Pipeline::Impl::RecoveryDue() const {
+  const auto now = Clock::now();
+  return std::any_of(partitions_.begin(), partitions_.end(), [now](const auto& entry) {
+    return entry.second->broken && entry.second->recover_at <= now;
+  });
+}
+
+// A partition whose sink failed, or that was fenced, restarts from its durable state by claiming it
+// again and seeking to the replay point: not at once when it keeps failing, and only while assigned.
 void Pipeline::Impl::RecoverBroken() {
+  const std::set<int32_t> assigned = Assigned();
   for (auto& [id, psp] : partitions_) {
-    if (!psp->broken) continue;
+    if (!psp->broken || Clock::now() < psp->recover_at) continue;
+    if (!assigned.contains(id)) {
+      psp->recover_at = Clock::now() + std::chrono::seconds(1);  // a revocation is on its way
+      continue;
+    }
     const Partition p = psp->partition;
+    const int recoveries = psp->recoveries + 1;
     probe_->recoveries.fetch_add(1, std::memory_order_relaxed);
-    lake_->Discard(p);
+    Forget(*psp);
     psp.reset();
     std::unique_ptr<PartitionState> fresh;
     const Status st = Claim(p, &fresh);
     if (!st.ok()) {
       Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
-      psp = std::make_unique<PartitionState>(p, 0, options_.engine);
-      psp->broken = true;
+      psp = Dropped(p, recoveries);
       continue;
     }
+    fresh->recoveries = recoveries;
     std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
         options_.input_topic, p.id(),
         fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
     const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
     if (code != RdKafka::ERR_NO_ERROR) {
       Log("run: seek failed on partition %s: %s", std::to_string(p.id()), RdKafka::err2str(code));
-      fresh->broken = true;
+      Break(*fresh);
     }
     psp = std::move(fresh);
   }
@@ -667,7 +805,7 @@ Status Pipeline::Impl::Run(bool (*stop)()) {
     RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
     if (!pending_ && Clock::now() - last_commit_ >= commit_interval) {
       RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
-      if (AnyBroken()) {
+      if (RecoveryDue()) {
         RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
         RecoverBroken();
       }

@@ -61,6 +61,7 @@ struct PipelineProbe {
   std::atomic<int64_t> last_commit_pass_unix_micros{
       0};                                      // wall clock at the end of the last commit pass that succeeded
   std::atomic<bool> postgres_retrying{false};  // a PostgreSQL commit failed and is being retried
+  std::atomic<bool> lake_retrying{false};      // a lake write failed (e.g. disk full) and is being retried
 
   int64_t rejected_total() const {
     int64_t n = 0;

@@ -1,0 +1,301 @@
+#include "pipeline_fixture.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "common/rfc3339.h"
+#include "engine/parser.h"
+#include "engine/partition_engine.h"
+#include "engine/result_table.h"
+#include "format/event_json.h"
+#include "kafka/topics.h"
+
+namespace clickstream::testing {
+namespace {
+
+std::string Ts(EventTime t) { return FormatRfc3339(t); }
+
+// A record as sent: key and value (or null), timestamp and the first `headers` headers.
+std::string AsSent(const ConsumedRecord& r, size_t headers) {
+  std::string out = (r.key_null ? "<null>" : r.key) + "|" + (r.value_null ? "<null>" : r.value) + "|" +
+                    std::to_string(r.timestamp_ms);
+  for (size_t i = 0; i < headers && i < r.header_list.size(); ++i) {
+    out += "|" + r.header_list[i].first + "=" + r.header_list[i].second.value_or("<null>");
+  }
+  return out;
+}
+
+// Headers the pipeline adds to a dead letter after the record's own.
+constexpr size_t kDeadLetterHeaders = 5;
+
+// What PostgreSQL, the lake and the topics must hold, computed offline from the input as stored per
+// partition.
+struct Expected {
+  Rows page_view_counts, active_users, sessions, user_sessions, late_events, enriched, dlq;
+  size_t lake_rows = 0;
+};
+
+Expected Compute(const std::string& input_topic, size_t produced) {
+  auto input = ConsumeAll(input_topic, produced, 60);
+  EXPECT_EQ(input.size(), produced);
+  std::sort(input.begin(), input.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.partition, a.offset) < std::tie(b.partition, b.offset);
+  });
+  Expected x;
+  EventParser parser;
+  struct Sum {
+    int64_t count = 0;
+    bool is_final = true;
+  };
+  std::map<std::string, Sum> pvc, au;
+  std::map<int32_t, std::unique_ptr<PartitionEngine>> engines;
+  for (const auto& r : input) {
+    auto& engine = engines[r.partition];
+    if (!engine) engine = std::make_unique<PartitionEngine>(EngineOptions{});
+    ParseOutcome o = parser.Parse(r.value);
+    if (o.ok()) {
+      // --max-future at its default of 24 h
+      if (auto future = CheckFutureEventTime(o.event().event_time, r.timestamp_ms, Duration::Minutes(24 * 60))) {
+        o = std::move(*future);
+      }
+    }
+    if (!o.ok()) {
+      x.dlq.insert(AsSent(r, r.header_list.size()) + "|" + std::string(RejectReasonName(o.rejection().reason)) +
+                   "|" + std::to_string(r.partition) + "|" + std::to_string(r.offset));
+      continue;
+    }
+    const Admission a = engine->Add(o.event());
+    std::string enriched;
+    AppendEventJson(o.event(), &enriched);
+    x.enriched.insert(enriched + (a.late ? "|late" : "|on-time"));
+    ++x.lake_rows;
+    if (a.late) {
+      x.late_events.insert(std::to_string(r.partition) + "|" + std::to_string(r.offset) + "|" +
+                           std::to_string(a.lateness.micros()));
+    }
+  }
+  for (auto& [partition, engine] : engines) {
+    Changes changes;
+    engine->TakeChanges(&changes);
+    ResultTable table;
+    table.Apply(changes);
+    for (const auto& [key, row] : table.page_view_counts()) {
+      Sum& s = pvc[Ts(row.window_start) + "|" + Ts(row.window_end) + "|" + row.page_url];
+      s.count += row.view_count;
+      s.is_final = s.is_final && row.is_final;
+    }
+    for (const auto& [key, row] : table.active_users()) {
+      Sum& s = au[Ts(row.window_start) + "|" + Ts(row.window_end)];
+      s.count += row.active_user_count;
+      s.is_final = s.is_final && row.is_final;
+    }
+    auto session = [](const SessionRow& s) {
+      return s.user_id + "|" + Ts(s.session_start_time) + "|" + Ts(s.session_end_time) + "|" +
+             std::to_string(s.event_count) + "|" + std::to_string(s.page_view_count) + "|" +
+             (s.is_final ? "t" : "f");
+    };
+    for (const auto& [key, row] : table.sessions()) x.sessions.insert(session(row));
+    for (const auto& [key, row] : table.user_sessions()) x.user_sessions.insert(session(row));
+  }
+  for (const auto& [k, s] : pvc)
+    x.page_view_counts.insert(k + "|" + std::to_string(s.count) + "|" + (s.is_final ? "t" : "f"));
+  for (const auto& [k, s] : au)
+    x.active_users.insert(k + "|" + std::to_string(s.count) + "|" + (s.is_final ? "t" : "f"));
+  return x;
+}
+
+constexpr const char* kTs = R"('YYYY-MM-DD"T"HH24:MI:SS.US"Z"')";
+
+std::string TsSql(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")";
+}
+
+void ResetTables(pg::Connection& db) {
+  ASSERT_TRUE(
+      db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
+              "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
+          .ok());
+}
+
+// A pipeline under test with its own topics, group and lake.
+
+}  // namespace
+
+std::vector<KeyedRecord> KnownStream(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const EventTime base = *ParseRfc3339("2026-03-01T10:00:00Z");
+  const char* pages[] = {"https://example.com/home", "https://example.com/products",
+                         "https://example.com/cart"};
+  const char* invalid[] = {
+      "not json",
+      "[1,2]",
+      "{}",
+      R"({"event_time":"2026-03-01T10:00:00","user_id":"user_1","page_url":"p","event_type":"click"})",
+      R"({"event_time":"2026-03-01T10:00:00Z","user_id":7,"page_url":"p","event_type":"click"})",
+      R"({"event_time":"2026-03-01T10:00:00Z","user_id":"user_1","page_url":"p","event_type":"scroll"})"};
+  std::vector<KeyedRecord> out;
+  EventTime clock = base;
+  for (size_t i = 0; i < n; ++i) {
+    clock = clock + Duration::Micros(static_cast<int64_t>(rng() % 400'000));
+    const std::string user = "user_" + std::to_string(rng() % 60);
+    const uint64_t roll = rng() % 1000;
+    if (roll < 10) {
+      out.push_back({user, invalid[rng() % std::size(invalid)]});
+      continue;
+    }
+    Event e;
+    e.user_id = user;
+    e.page_url = pages[rng() % std::size(pages)];
+    const uint64_t t = rng() % 100;
+    e.event_type = t < 55   ? EventType::kPageView
+                   : t < 85 ? EventType::kClick
+                   : t < 93 ? EventType::kSessionStart
+                            : EventType::kSessionEnd;
+    e.event_time = roll < 30 ? clock - Duration::Minutes(5)
+                             : clock - Duration::Micros(static_cast<int64_t>(rng() % 90'000'000));
+    std::string value;
+    AppendEventJson(e, &value);
+    out.push_back({user, value});
+  }
+  return out;
+}
+
+Rows QueryRows(pg::Connection& db, const std::string& sql) {
+  Rows rows;
+  auto res = db.Query(sql);
+  EXPECT_TRUE(res.ok()) << res.status().message();
+  if (!res.ok()) return rows;
+  for (int i = 0; i < res->rows(); ++i) rows.insert(std::string(res->text(i, 0)));
+  return rows;
+}
+
+void ProduceSlowly(const std::string& topic, const std::vector<KeyedRecord>& records, size_t chunk,
+                   int pause_ms) {
+  for (size_t i = 0; i < records.size(); i += chunk) {
+    ProduceAll(topic, std::vector<KeyedRecord>(records.begin() + static_cast<std::ptrdiff_t>(i),
+                                               records.begin() + static_cast<std::ptrdiff_t>(
+                                                                     std::min(records.size(), i + chunk))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+  }
+}
+
+void PipelineTest::SetUp() {
+  input_ = UniqueTopic("in");
+  enriched_ = UniqueTopic("enriched");
+  dlq_ = UniqueTopic("dlq");
+  ASSERT_TRUE(
+      kafka::EnsureTopics(Services().bootstrap_servers, {{input_, 4}, {enriched_, 4}, {dlq_, 1}}, 30000)
+          .ok());
+  lake_ = std::filesystem::path(::testing::TempDir()) / UniqueTopic("lake");
+  std::filesystem::remove_all(lake_);
+  auto db = pg::Connection::Open(Services().pg);
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  db_ = std::make_unique<pg::Connection>(std::move(*db));
+  ResetTables(*db_);
+}
+
+void PipelineTest::Verify(size_t produced) {
+  const Expected x = Compute(input_, produced);
+  EXPECT_EQ(
+      QueryRows(
+          *db_,
+          "SELECT " + TsSql("window_start") + " || '|' || " + TsSql("window_end") +
+              " || '|' || page_url || '|' || view_count || '|' || CASE WHEN is_final THEN 't' ELSE 'f' END "
+              "FROM page_view_counts"),
+      x.page_view_counts);
+  EXPECT_EQ(
+      QueryRows(*db_, "SELECT " + TsSql("window_start") + " || '|' || " + TsSql("window_end") +
+                          " || '|' || active_user_count || '|' || CASE WHEN is_final THEN 't' ELSE 'f' END "
+                          "FROM active_users"),
+      x.active_users);
+  const std::string session_cols = "user_id || '|' || " + TsSql("session_start_time") + " || '|' || " +
+                                   TsSql("session_end_time") +
+                                   " || '|' || event_count || '|' || page_view_count "
+                                   "|| '|' || CASE WHEN is_final THEN 't' ELSE 'f' END";
+  EXPECT_EQ(QueryRows(*db_, "SELECT " + session_cols + " FROM session_history"), x.sessions);
+  EXPECT_EQ(QueryRows(*db_, "SELECT " + session_cols + " FROM user_sessions"), x.user_sessions);
+  EXPECT_EQ(QueryRows(*db_,
+                      "SELECT kafka_partition || '|' || kafka_offset || '|' || "
+                      "round(lateness_seconds * 1000000)::bigint FROM late_events"),
+            x.late_events);
+  EXPECT_GT(x.late_events.size(), 0u);
+
+  // Enriched: each valid event once, read_committed.
+  Rows enriched;
+  EventParser parser;
+  for (const auto& r : ConsumeAll(enriched_, x.enriched.size() + 1, 20, /*read_committed=*/true)) {
+    ParseOutcome o = parser.Parse(r.value);
+    ASSERT_TRUE(o.ok()) << r.value;
+    EXPECT_EQ(r.key, o.event().user_id);
+    EXPECT_NE(r.value.find("\"processing_time\":"), std::string::npos);
+    std::string base;
+    AppendEventJson(o.event(), &base);
+    enriched.insert(base + (r.value.find("\"is_late\":true") != std::string::npos ? "|late" : "|on-time"));
+  }
+  EXPECT_EQ(enriched.size(), x.enriched.size());
+  EXPECT_TRUE(enriched == x.enriched) << "enriched topic differs from the valid input events";
+
+  // Dead letters: each rejected record once, as sent (key, value, headers, timestamp), with reason and
+  // source headers.
+  Rows dlq;
+  for (const auto& r : ConsumeAll(dlq_, x.dlq.size() + 1, 10, /*read_committed=*/true)) {
+    EXPECT_EQ(r.headers.at("source_topic"), input_);
+    ASSERT_GE(r.header_list.size(), kDeadLetterHeaders);
+    dlq.insert(AsSent(r, r.header_list.size() - kDeadLetterHeaders) + "|" + r.headers.at("reason") + "|" +
+               r.headers.at("source_partition") + "|" + r.headers.at("source_offset"));
+  }
+  EXPECT_EQ(dlq.size(), x.dlq.size());
+  EXPECT_TRUE(dlq == x.dlq) << "the dead-letter topic differs from the rejected input records";
+
+  // Lake: each accepted or late event once, read back with pyarrow.
+  const CommandResult lake =
+      RunCommand(SourceDir() +
+                 "/.deps/venv/bin/python -c \"import pyarrow.dataset as ds; "
+                 "t = ds.dataset('" +
+                 lake_.string() +
+                 "', format='parquet', partitioning='hive').to_table(); "
+                 "keys = set(zip(t['kafka_partition'].to_pylist(), t['kafka_offset'].to_pylist())); "
+                 "print(t.num_rows, len(keys), sum(t['is_late'].to_pylist()))\"");
+  EXPECT_EQ(lake.exit_code, 0) << lake.output;
+  EXPECT_EQ(lake.output, std::to_string(x.lake_rows) + " " + std::to_string(x.lake_rows) + " " +
+                             std::to_string(x.late_events.size()) + "\n");
+}
+
+void PipelineTest::KillThenDrain(size_t produced, int kills, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  // Lake files every second, so crashes land between seal, commit and publish too. A killed member's
+  // partitions return after the session timeout (the minimum the broker allows).
+  const std::vector<std::string> flags = {"--lake-roll-age", "1", "--session-timeout-ms", "6000"};
+  int64_t claims = Claims();
+  int mid_stream_kills = 0;
+  for (int kill = 0; kill < kills; ++kill) {
+    auto pipeline = StartPipeline(flags);
+    // Kill only once the process owns all four partitions, at a random moment of its processing.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (Claims() < claims + 4 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GE(Claims(), claims + 4) << "see " << log_path();
+    claims = Claims();
+    // ... after it committed something new, so that each run makes progress.
+    const int64_t before = CommittedOffsets();
+    while (CommittedOffsets() == before && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 700));
+    pipeline->Signal(SIGKILL);
+    pipeline->Wait(10);
+    const int64_t committed = CommittedOffsets();
+    mid_stream_kills += committed > 0 && committed < static_cast<int64_t>(produced);
+  }
+  EXPECT_GE(mid_stream_kills, std::min(kills, 2)) << "the kills should land while results are being committed";
+  auto pipeline = StartPipeline(flags);
+  WaitDrained(produced, 300);
+  // PostgreSQL may already hold everything while the lake's tail is re-read: wait until the new process
+  // reports no lag, so its graceful stop writes that tail.
+  WaitForCaughtUp(claims + 4);
+  StopGracefully(*pipeline);
+}
+
+}  // namespace clickstream::testing

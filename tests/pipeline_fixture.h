@@ -1,0 +1,116 @@
+// A pipeline under test on the real broker and server, with its own topics, group and lake, and the
+// check of its outputs: PostgreSQL must equal what the engine computes offline for the same
+// per-partition input (as `clickstream replay` does), the lake and the enriched topic must hold each
+// event once, the DLQ each rejected record.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_services.h"
+
+namespace clickstream::testing {
+
+using Rows = std::multiset<std::string>;
+
+// Many users, event times out of order within the 2-minute bound, late events, session markers and
+// invalid records of several kinds, keyed by user_id.
+std::vector<KeyedRecord> KnownStream(size_t n, uint64_t seed);
+
+// The first column of every row of `sql`.
+Rows QueryRows(pg::Connection& db, const std::string& sql);
+
+// Produces `records` to `topic` in chunks of `chunk`, `pause_ms` apart: input that keeps arriving.
+void ProduceSlowly(const std::string& topic, const std::vector<KeyedRecord>& records, size_t chunk,
+                   int pause_ms);
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+
+  // Starts `clickstream run` on the test's topics, group and lake, its output to `log` (log_path() if empty).
+  std::unique_ptr<ChildProcess> StartPipeline(const std::vector<std::string>& extra = {},
+                                              const std::string& log = {}) {
+    std::vector<std::string> argv = {
+        ClickstreamBinary(), "run", "--topic",    input_,        "--enriched-topic", enriched_,
+        "--dlq-topic",       dlq_,  "--group-id", "g-" + input_, "--lake-dir",       lake_.string(),
+        "--status-interval", "1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const auto& s = Services();
+    return std::make_unique<ChildProcess>(
+        argv,
+        std::vector<std::string>{"KAFKA_BOOTSTRAP_SERVERS=" + s.bootstrap_servers, "DB_HOST=" + s.pg.host,
+                                 "DB_PORT=" + std::to_string(s.pg.port), "DB_USER=" + s.pg.user,
+                                 "DB_PASSWORD=" + s.pg.password, "DB_NAME=" + s.pg.dbname, "HTTP_PORT=0"},
+        log.empty() ? log_path() : log);
+  }
+
+  std::string log_path() const { return lake_.string() + ".log"; }
+
+  // Committed offset of every partition that PostgreSQL holds, summed.
+  int64_t CommittedOffsets() {
+    auto res = db_->Query("SELECT coalesce(sum(next_offset), 0) FROM partition_progress");
+    return res.ok() && res->rows() == 1 ? std::stoll(std::string(res->text(0, 0))) : -1;
+  }
+
+  // Sum of the partitions' fence tokens: each claim of a partition adds one.
+  int64_t Claims() {
+    auto res = db_->Query("SELECT coalesce(sum(fence), 0) FROM partition_progress");
+    return res.ok() && res->rows() == 1 ? std::stoll(std::string(res->text(0, 0))) : -1;
+  }
+
+  // Waits until PostgreSQL holds offsets up to the end of every partition.
+  void WaitDrained(size_t produced, int timeout_s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    while (CommittedOffsets() < static_cast<int64_t>(produced) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ASSERT_EQ(CommittedOffsets(), static_cast<int64_t>(produced))
+        << "pipeline did not drain; see " << log_path();
+  }
+
+  // Waits until `claims` claims were made and the pipeline's status line then reports no lag.
+  // `path`: the pipeline's log, log_path() if empty.
+  void WaitForCaughtUp(int64_t claims, const std::string& path = {}) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    for (;;) {
+      const std::string log = RunCommand("cat " + (path.empty() ? log_path() : path)).output;
+      const size_t last_claim = log.rfind("claimed (fence");
+      if (Claims() >= claims && last_claim != std::string::npos &&
+          log.find("| lag 0 |", last_claim) != std::string::npos) {
+        return;
+      }
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+          << "pipeline did not catch up; see " << log_path();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  // Kills the pipeline with SIGKILL `kills` times at random moments while it works through `produced`
+  // records, then lets a last process drain them and stop gracefully.
+  void KillThenDrain(size_t produced, int kills, uint64_t seed);
+
+  void StopGracefully(ChildProcess& p) {
+    p.Signal(SIGTERM);
+    EXPECT_EQ(p.Wait(60), 0) << "see " << log_path();
+  }
+
+  // PostgreSQL, the enriched topic, the dead-letter topic and the lake equal what the engine computes
+  // offline from the input as stored per partition.
+  void Verify(size_t produced);
+
+  std::string input_, enriched_, dlq_;
+  std::filesystem::path lake_;
+  std::unique_ptr<pg::Connection> db_;
+};
+
+}  // namespace clickstream::testing
