@@ -221,7 +221,10 @@ Status ResultsSink::Reconnect() {
   return Prepare();
 }
 
+Status ResultsSink::EnsureConnected() { return conn_.healthy() ? Status::OK() : Reconnect(); }
+
 Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
+  RETURN_NOT_OK(EnsureConnected());
   const std::vector<Param> key = {Param::Int4(partition.id())};
   ASSIGN_OR_RETURN(QueryResult progress, conn_.QueryBinary(kClaim, key));
   PartitionClaim claim;
@@ -245,6 +248,7 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
 
 Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits) {
   if (commits.empty()) return Status::OK();
+  RETURN_NOT_OK(EnsureConnected());
   RETURN_NOT_OK(conn_.Exec("BEGIN"));
   Status st = CommitInTransaction(commits);
   if (st.ok()) return conn_.Exec("COMMIT");

@@ -16,8 +16,10 @@
 // processes committing concurrently cannot overwrite a sum with one that misses the other's partials.
 //
 // Retries: a failed Commit has been rolled back, except when the connection broke during COMMIT, when it
-// may have been applied. Either way the caller may Reconnect and retry the same commits: every write is
-// idempotent (absolute values, upserts, late events and lake batches inserted once).
+// may have been applied. Either way the caller may retry the same commits when the failure is
+// retryable() (a broken connection is reopened first): every write is idempotent (absolute values,
+// upserts, late events and lake batches inserted once). A kRefused failure (a constraint, a missing
+// privilege or table) fails again on every retry.
 //
 // Thread safety: not thread-safe (one connection); one ResultsSink per thread. Any number of processes may
 // use the same database, each owning different partitions. Owns its connection; movable.
@@ -74,13 +76,16 @@ class ResultsSink {
   static Result<ResultsSink> Open(const ConnectionOptions& options);
 
   // Takes ownership of `partition`: increments its fence token, so commits under the previous owner's
-  // token fail from now on, and returns the partition's stored progress.
+  // token fail from now on, and returns the partition's stored progress. Reconnects first if the
+  // connection broke.
   Result<PartitionClaim> Claim(Partition partition);
 
   // Writes all `commits` in one transaction. Only the rows given are written.
   // REQUIRES: distinct partitions, each claimed (its fence from the latest Claim).
+  // Reconnects first if the connection broke.
   // Errors: kFenced naming the partition when a fence is no longer current (nothing is written; stop
-  // processing that partition); kUnavailable when the server failed (Reconnect, then retry).
+  // processing that partition); kUnavailable when the server failed (retry); kRefused when it refused
+  // the rows (do not retry).
   Status Commit(const std::vector<PartitionCommit>& commits);
 
   // Opens a new connection, for after the server went away. Fence tokens stay valid.
@@ -91,6 +96,7 @@ class ResultsSink {
       : options_(std::move(options)), conn_(std::move(conn)) {}
   // Creates this session's staging tables (temporary, emptied at every commit).
   Status Prepare();
+  Status EnsureConnected();
   Status CommitInTransaction(const std::vector<PartitionCommit>& commits);
 
   ConnectionOptions options_;
