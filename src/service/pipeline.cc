@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -21,6 +22,7 @@
 #include "kafka/transactional_producer.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
+#include "service/postgres_retry.h"
 
 namespace clickstream {
 namespace {
@@ -33,6 +35,9 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMaxCommitOverlap = std::chrono::seconds(2);
 // A commit slower than this is logged with where its time went.
 constexpr int64_t kSlowCommitMicros = 2'000'000;
+// After a stop request, PostgreSQL has this long to take the last commit; then the process gives up on
+// it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
+constexpr auto kStopGrace = std::chrono::seconds(8);
 
 void Log(const char* fmt, const std::string& a, const std::string& b = "") {
   std::fprintf(stderr, fmt, a.c_str(), b.c_str());
@@ -83,7 +88,10 @@ struct PendingCommit {
 
 class Pipeline::Impl : public RdKafka::RebalanceCb {
  public:
-  Impl(const PipelineOptions& options, PipelineProbe* probe) : options_(options), probe_(probe) {}
+  Impl(const PipelineOptions& options, PipelineProbe* probe)
+      : options_(options), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
+    options_.db.interrupted = [this] { return GivingUp(); };
+  }
 
   Status Connect();
   Status Run(bool (*stop)());
@@ -114,7 +122,14 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Status CommitNow(bool final_seal);
   Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits);
   bool AnyBroken() const;
-  void RecoverBroken();
+  // Errors: a permanent PostgreSQL error (the process stops); other failures leave the partition broken.
+  Status RecoverBroken();
+  // The consuming loop and the final commit.
+  Status Consume();
+  // True once a stop was requested kStopGrace ago: waits for PostgreSQL end. Thread-safe.
+  bool GivingUp();
+  // Where each partition's results stop in PostgreSQL, for the message of a stop that gave up.
+  std::string Uncommitted() const;
   // Records of the partition not read yet, if the consumer knows its end offset.
   std::optional<int64_t> Lag(const PartitionState& ps);
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
@@ -123,6 +138,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
 
   PipelineOptions options_;
   PipelineProbe* probe_;
+  bool (*stop_)() = nullptr;
+  std::atomic<Clock::rep> stop_seen_{0};  // when GivingUp() first saw the stop request
+  PostgresRetry retry_;
   kafka::ErrorReporter kafka_errors_{"run"};
   kafka::ConfigPairs producer_config_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
@@ -193,7 +211,11 @@ Status Pipeline::Impl::Connect() {
 }
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
-  ASSIGN_OR_RETURN(pg::PartitionClaim claim, sink_->Claim(p));
+  pg::PartitionClaim claim;
+  RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
+    ASSIGN_OR_RETURN(claim, sink_->Claim(p));
+    return Status::OK();
+  }));
   std::vector<Batch> batches;
   for (const auto& text : claim.lake_batches) {
     ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
@@ -242,15 +264,11 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     for (auto* tp : partitions) {
       std::unique_ptr<PartitionState> ps;
       Status st = Claim(Partition(tp->partition()), &ps);
-      // A server that went away during the claim: wait for it rather than lose the assignment.
-      for (int attempt = 1; !st.ok() && st.code() == StatusCode::kUnavailable && attempt <= 30; ++attempt) {
+      // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
+      // itself waits for PostgreSQL).
+      for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
         Log("run: claiming partition failed, retrying: %s%s", st.message());
         std::this_thread::sleep_for(std::chrono::seconds(1));
-        // The server may have restarted while the pipeline was idle: its connection is gone then.
-        if (st.message().rfind("postgres:", 0) == 0) {
-          const Status reconnected = sink_->Reconnect();
-          if (!reconnected.ok()) Log("run: %s%s", reconnected.message());
-        }
         st = Claim(Partition(tp->partition()), &ps);
       }
       if (!st.ok()) {
@@ -348,20 +366,11 @@ void Pipeline::Impl::EndReplay(PartitionState& ps) {
 }
 
 Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits) {
-  auto backoff = std::chrono::milliseconds(250);
-  for (int attempt = 1;; ++attempt) {
-    const Status st = sink_->Commit(commits);
-    probe_->postgres_retrying.store(!st.ok() && st.code() != StatusCode::kFenced, std::memory_order_relaxed);
-    if (st.ok() || st.code() == StatusCode::kFenced) return st;
-    probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    probe_->SetLastError("PostgreSQL commit failed: " + st.message());
-    Log("run: PostgreSQL commit failed (retrying in %s ms): %s", std::to_string(backoff.count()),
-        st.message());
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-    const Status reconnected = sink_->Reconnect();
-    if (!reconnected.ok()) Log("run: %s%s", reconnected.message());
-  }
+  const Status st = retry_.Run("commit", [&] { return sink_->Commit(commits); });
+  if (st.code() != StatusCode::kRefused) return st;
+  return Status::Refused("PostgreSQL refused the results: " + st.message() +
+                         "; the transaction was rolled back, nothing of it was written; once fixed, restart: "
+                         "processing resumes from the last commit");
 }
 
 Status Pipeline::Impl::StartCommit(bool final_seal) {
@@ -536,7 +545,7 @@ bool Pipeline::Impl::AnyBroken() const {
 
 // A partition whose Kafka transaction failed, or that was fenced, restarts from its durable state by
 // claiming it again and seeking to the replay point.
-void Pipeline::Impl::RecoverBroken() {
+Status Pipeline::Impl::RecoverBroken() {
   for (auto& [id, psp] : partitions_) {
     if (!psp->broken) continue;
     const Partition p = psp->partition;
@@ -545,6 +554,7 @@ void Pipeline::Impl::RecoverBroken() {
     psp.reset();
     std::unique_ptr<PartitionState> fresh;
     const Status st = Claim(p, &fresh);
+    if (st.code() == StatusCode::kRefused) return st;
     if (!st.ok()) {
       Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
       psp = std::make_unique<PartitionState>(p, 0, options_.engine);
@@ -561,6 +571,7 @@ void Pipeline::Impl::RecoverBroken() {
     }
     psp = std::move(fresh);
   }
+  return Status::OK();
 }
 
 std::optional<int64_t> Pipeline::Impl::Lag(const PartitionState& ps) {
@@ -612,11 +623,38 @@ void Pipeline::Impl::PrintStatus() {
   last_status_ = now;
 }
 
+bool Pipeline::Impl::GivingUp() {
+  if (stop_ == nullptr || !stop_()) return false;
+  const Clock::rep now = Clock::now().time_since_epoch().count();
+  Clock::rep seen = 0;
+  if (stop_seen_.compare_exchange_strong(seen, now)) return false;
+  return Clock::duration(now - seen) > kStopGrace;
+}
+
+std::string Pipeline::Impl::Uncommitted() const {
+  std::string out;
+  for (const auto& [id, ps] : partitions_) {
+    if (ps->broken) continue;
+    out += (out.empty() ? "partition " : ", ") + std::to_string(id) + " from offset " +
+           std::to_string(ps->db_committed.value());
+  }
+  return out.empty() ? "none" : out;
+}
+
 Status Pipeline::Impl::Run(bool (*stop)()) {
+  stop_ = stop;
+  const Status st = Consume();
+  if (st.ok() || !st.retryable() || !stop()) return st;
+  return Status::Unavailable("stopped before the last results were committed (" + st.message() +
+                             "); results not in PostgreSQL: " + Uncommitted() +
+                             "; a restart re-reads them, nothing committed is lost");
+}
+
+Status Pipeline::Impl::Consume() {
   const auto commit_interval = std::chrono::milliseconds(options_.commit_interval_ms);
   const auto status_interval = std::chrono::seconds(options_.status_interval_s);
   probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
-  while (!stop()) {
+  while (!stop_()) {
     // While a commit is being written, come back often to start the next one as soon as it is done.
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
@@ -631,7 +669,7 @@ Status Pipeline::Impl::Run(bool (*stop)()) {
       RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (AnyBroken()) {
         RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
-        RecoverBroken();
+        RETURN_NOT_OK(RecoverBroken());
       }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
