@@ -126,7 +126,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Status RecoverBroken();
   // The consuming loop and the final commit.
   Status Consume();
-  // True once a stop was requested kStopGrace ago: waits for PostgreSQL end. Thread-safe.
+  // True once a stop was requested kStopGrace ago: waits for PostgreSQL end then. Thread-safe.
   bool GivingUp();
   // Where each partition's results stop in PostgreSQL, for the message of a stop that gave up.
   std::string Uncommitted() const;
