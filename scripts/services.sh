@@ -8,6 +8,7 @@
 #   scripts/services.sh env      print the connection settings as KEY=VALUE lines
 #   scripts/services.sh reset    stop both and delete their data and settings (tests start from scratch)
 #   scripts/services.sh kafka-stop|kafka-start|pg-stop|pg-start   one service alone (fault tests)
+#   scripts/services.sh pg-pid   the PostgreSQL postmaster's pid (fault tests signal it and its children)
 #
 # Settings (environment):
 #   CLICKSTREAM_STATE_DIR  where data, logs and pid files live        (default: .run in the checkout)
@@ -84,6 +85,13 @@ pg_start() {
   local dir; dir=$(pg_dir)
   if [ "$(id -u)" -eq 0 ] && ! id "$PG_OS_USER" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+  fi
+  # A postmaster killed with SIGKILL leaves its lock files behind; where nothing reaps orphans (some
+  # container inits), its zombie keeps that pid alive, and pg_ctl and the new server would take it for
+  # a running server.
+  local pidfile="$dir/data/postmaster.pid"
+  if [ -f "$pidfile" ] && [ "$(awk '{print $3}' "/proc/$(head -n 1 "$pidfile")/stat" 2>/dev/null)" = Z ]; then
+    rm -f "$pidfile" "$dir/.s.PGSQL.$PG_PORT.lock"
   fi
   if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     log "postgres already running on 127.0.0.1:$PG_PORT"
@@ -250,6 +258,7 @@ case "$cmd" in
   kafka-start) load_settings; kafka_start ;;
   pg-stop) load_settings; pg_stop ;;
   pg-start) load_settings; pg_start ;;
+  pg-pid) load_settings; head -n 1 "$(pg_dir)/data/postmaster.pid" ;;
   reset)
     if [ -f "$SETTINGS" ]; then
       load_settings
@@ -264,7 +273,7 @@ case "$cmd" in
     cat "$SETTINGS"
     ;;
   *)
-    echo "usage: scripts/services.sh start|stop|status|env|reset|kafka-stop|kafka-start|pg-stop|pg-start" >&2
+    echo "usage: scripts/services.sh start|stop|status|env|reset|kafka-stop|kafka-start|pg-stop|pg-start|pg-pid" >&2
     exit 2
     ;;
 esac

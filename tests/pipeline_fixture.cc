@@ -1,6 +1,8 @@
 #include "pipeline_fixture.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 
@@ -189,10 +191,48 @@ void PipelineTest::SetUp() {
           .ok());
   lake_ = std::filesystem::path(::testing::TempDir()) / UniqueTopic("lake");
   std::filesystem::remove_all(lake_);
-  auto db = pg::Connection::Open(Services().pg);
+  Reconnect();
+  ResetTables(*db_);
+}
+
+void PipelineTest::UseDatabase(const std::string& name) {
+  auto exists = db_->Query("SELECT 1 FROM pg_database WHERE datname = $1", {name});
+  ASSERT_TRUE(exists.ok()) << exists.status().message();
+  if (exists->rows() == 0) {
+    ASSERT_TRUE(db_->Exec("CREATE DATABASE " + name).ok());
+  }
+  pg_.dbname = name;
+  Reconnect();
+  std::ifstream schema(SourceDir() + "/sql/init-db.sql");
+  const std::string sql((std::istreambuf_iterator<char>(schema)), std::istreambuf_iterator<char>());
+  const Status applied = db_->Exec(sql);
+  ASSERT_TRUE(applied.ok()) << applied.message();
+  ResetTables(*db_);
+}
+
+void PipelineTest::Reconnect() {
+  auto db = pg::Connection::Open(pg_);
   ASSERT_TRUE(db.ok()) << db.status().message();
   db_ = std::make_unique<pg::Connection>(std::move(*db));
-  ResetTables(*db_);
+}
+
+std::map<int32_t, int64_t> PipelineTest::ProgressByPartition() {
+  std::map<int32_t, int64_t> out;
+  auto res = db_->Query("SELECT kafka_partition, coalesce(next_offset, 0) FROM partition_progress");
+  EXPECT_TRUE(res.ok()) << res.status().message();
+  for (int i = 0; res.ok() && i < res->rows(); ++i) {
+    out[std::stoi(std::string(res->text(i, 0)))] = std::stoll(std::string(res->text(i, 1)));
+  }
+  return out;
+}
+
+bool PipelineTest::WaitForLog(const std::string& text, int timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (RunCommand("cat " + log_path()).output.find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
 }
 
 void PipelineTest::Verify(size_t produced) {

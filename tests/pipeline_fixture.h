@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -44,14 +45,25 @@ class PipelineTest : public ::testing::Test {
         "--dlq-topic",       dlq_,  "--group-id", "g-" + input_, "--lake-dir",       lake_.string(),
         "--status-interval", "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    const auto& s = Services();
     return std::make_unique<ChildProcess>(
         argv,
-        std::vector<std::string>{"KAFKA_BOOTSTRAP_SERVERS=" + s.bootstrap_servers, "DB_HOST=" + s.pg.host,
-                                 "DB_PORT=" + std::to_string(s.pg.port), "DB_USER=" + s.pg.user,
-                                 "DB_PASSWORD=" + s.pg.password, "DB_NAME=" + s.pg.dbname, "HTTP_PORT=0"},
+        std::vector<std::string>{"KAFKA_BOOTSTRAP_SERVERS=" + Services().bootstrap_servers, "DB_HOST=" + pg_.host,
+                                 "DB_PORT=" + std::to_string(pg_.port), "DB_USER=" + pg_.user,
+                                 "DB_PASSWORD=" + pg_.password, "DB_NAME=" + pg_.dbname, "HTTP_PORT=0"},
         log.empty() ? log_path() : log);
   }
+
+  // From now on the pipeline writes to database `name`, created with the schema if missing and emptied.
+  void UseDatabase(const std::string& name);
+
+  // A new connection to the results, for after the server restarted.
+  void Reconnect();
+
+  // Committed offset of each partition, as PostgreSQL holds it.
+  std::map<int32_t, int64_t> ProgressByPartition();
+
+  // Waits up to `timeout_s` for the pipeline's log to hold `text`.
+  bool WaitForLog(const std::string& text, int timeout_s);
 
   std::string log_path() const { return lake_.string() + ".log"; }
 
@@ -111,6 +123,7 @@ class PipelineTest : public ::testing::Test {
   std::string input_, enriched_, dlq_;
   std::filesystem::path lake_;
   std::unique_ptr<pg::Connection> db_;
+  pg::ConnectionOptions pg_ = Services().pg;  // where the pipeline writes its results
 };
 
 }  // namespace clickstream::testing

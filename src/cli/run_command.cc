@@ -10,9 +10,13 @@
 namespace clickstream::cli {
 namespace {
 
-int ExitCodeFor(const Status& status) {
+// `running`: the failure came after the start, while the pipeline ran.
+int ExitCodeFor(const Status& status, bool running) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument: return kExitUsage;
+    // At start a refusal is a setting to fix (wrong password, missing privilege); while running, the
+    // server refused results it used to take.
+    case StatusCode::kRefused: return running ? kExitRefused : kExitUnavailable;
     case StatusCode::kUnavailable:
     case StatusCode::kNotFound: return kExitUnavailable;  // e.g. the schema is not applied
     case StatusCode::kIoError:
@@ -39,14 +43,16 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
       status = started.status();
     }
   }
+  bool running = false;
   if (status.ok()) {
     auto pipeline = Pipeline::Start(options, &probe);
-    status = pipeline.ok() ? (*pipeline)->Run(&StopRequested) : pipeline.status();
+    running = pipeline.ok();
+    status = running ? (*pipeline)->Run(&StopRequested) : pipeline.status();
   }
   server.reset();
   if (!status.ok()) {
     std::fprintf(stderr, "clickstream run: %s\n", status.message().c_str());
-    throw CLI::RuntimeError(ExitCodeFor(status));
+    throw CLI::RuntimeError(ExitCodeFor(status, running));
   }
 }
 
@@ -108,6 +114,12 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--db-user", o->db.user, "PostgreSQL role")->envname("DB_USER")->capture_default_str();
   cmd->add_option("--db-password", o->db.password, "PostgreSQL password")->envname("DB_PASSWORD");
   cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")->envname("DB_NAME")->capture_default_str();
+  cmd->add_option("--db-timeout-ms", o->db.timeout_ms,
+                  "Milliseconds PostgreSQL may take to connect or to run a statement, and to notice a dead "
+                  "connection, before the attempt fails and is retried")
+      ->envname("DB_TIMEOUT_MS")
+      ->check(CLI::Range(1000, 3600000))
+      ->capture_default_str();
   cmd->add_option("--http-port", http->port,
                   "Port of /metrics, /healthz and the dashboard page (/); 0 = no HTTP server")
       ->envname("HTTP_PORT")

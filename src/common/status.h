@@ -23,6 +23,7 @@ enum class StatusCode {
   kNotFound,
   kFenced,           // another process took over the resource (e.g. a Kafka partition): stop using it
   kInternal,
+  kRefused,          // a server refused a request for a reason retrying cannot fix (constraint, privilege, schema)
 };
 
 class [[nodiscard]] Status {
@@ -38,10 +39,13 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status Fenced(std::string m) { return {StatusCode::kFenced, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Refused(std::string m) { return {StatusCode::kRefused, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // Whether the same request may succeed later (a server unreachable or overloaded for now).
+  bool retryable() const { return code_ == StatusCode::kUnavailable; }
 
  private:
   StatusCode code_ = StatusCode::kOk;

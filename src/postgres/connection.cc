@@ -1,7 +1,15 @@
 #include "postgres/connection.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <type_traits>
+
+#include "postgres/sql_state.h"
 
 namespace clickstream::pg {
 namespace {
@@ -35,6 +43,21 @@ std::string FirstLine(const char* text) {
   std::string s = text ? text : "";
   const size_t nl = s.find('\n');
   return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// A statement's start, on one line: error messages are one line each.
+std::string OneLine(std::string_view what) {
+  std::string out;
+  for (const char c : what) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (!space) {
+      out.push_back(c);
+    } else if (!out.empty() && out.back() != ' ') {
+      out.push_back(' ');
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 bool Succeeded(const PGresult* res) {
@@ -102,51 +125,138 @@ void CopyRows::Timestamptz(EventTime t) { Int8(t.micros() - kPostgresEpochMicros
 
 Result<Connection> Connection::Open(const ConnectionOptions& o) {
   const std::string port = std::to_string(o.port);
-  const std::string timeout = std::to_string(o.connect_timeout_s);
-  const char* keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout", "application_name",
-                        nullptr};
-  const char* values[] = {o.host.c_str(),   port.c_str(),    o.user.c_str(), o.password.c_str(),
-                          o.dbname.c_str(), timeout.c_str(), "clickstream",  nullptr};
-  Connection conn(PQconnectdbParams(keys, values, /*expand_dbname=*/0));
-  if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
-    const std::string why = FirstLine(PQerrorMessage(conn.conn_.get()));
+  // A dead peer is noticed by TCP within the timeout (keepalive probes after a third of it, three of
+  // them, and tcp_user_timeout for unacknowledged data); a slow statement is cancelled by the server.
+  const std::pair<const char*, std::string> settings[] = {
+      {"host", o.host},
+      {"port", port},
+      {"user", o.user},
+      {"password", o.password},
+      {"dbname", o.dbname},
+      {"application_name", "clickstream"},
+      {"keepalives", "1"},
+      {"keepalives_idle", std::to_string(std::max(1, o.timeout_ms / 3000))},
+      {"keepalives_interval", std::to_string(std::max(1, o.timeout_ms / 9000))},
+      {"keepalives_count", "3"},
+      {"tcp_user_timeout", std::to_string(o.timeout_ms)},
+      {"options", "-c statement_timeout=" + std::to_string(o.timeout_ms)},
+  };
+  std::vector<const char*> keys, values;
+  for (const auto& [key, value] : settings) {
+    keys.push_back(key);
+    values.push_back(value.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  Connection conn(PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/0), o);
+  // libpq's connect_timeout does not apply to a connection polled by the caller: each step is bounded here.
+  PostgresPollingStatusType step = PGRES_POLLING_WRITING;
+  Status waited;
+  while (conn.conn_ && PQstatus(conn.conn_.get()) != CONNECTION_BAD && step != PGRES_POLLING_OK &&
+         step != PGRES_POLLING_FAILED && waited.ok()) {
+    waited = conn.Wait(step == PGRES_POLLING_READING ? POLLIN : POLLOUT, o.timeout_ms, "connect");
+    if (waited.ok()) step = PQconnectPoll(conn.conn_.get());
+  }
+  if (!waited.ok() || step != PGRES_POLLING_OK || PQsetnonblocking(conn.conn_.get(), 1) != 0) {
+    const std::string why = waited.ok() ? FirstLine(PQerrorMessage(conn.conn_.get())) : waited.message();
     std::string fix = "start it (make services) or set DB_HOST/DB_PORT";
-    if (why.find("password") != std::string::npos) fix = "check DB_USER and DB_PASSWORD";
-    if (why.find("does not exist") != std::string::npos) fix = "create it or set DB_NAME";
-    return Status::Unavailable("cannot connect to PostgreSQL at " + o.host + ":" + port + "/" + o.dbname +
-                               ": " + why + " (" + fix + ")");
+    bool refused = true;
+    if (why.find("password") != std::string::npos || why.find("pg_hba.conf") != std::string::npos) {
+      fix = "check DB_USER and DB_PASSWORD";
+    } else if (why.find("does not exist") != std::string::npos) {
+      fix = "create it or set DB_NAME";
+    } else {
+      refused = false;
+    }
+    return Status(refused ? StatusCode::kRefused : StatusCode::kUnavailable,
+                  "cannot connect to PostgreSQL at " + o.host + ":" + port + "/" + o.dbname + ": " + why +
+                      " (" + fix + ")");
   }
   return conn;
 }
 
-Status Connection::ErrorStatus(std::string_view what) const {
-  // The statement's start, on one line: error messages are one line each.
-  std::string statement;
-  for (const char c : what) {
-    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
-    if (!space) {
-      statement.push_back(c);
-    } else if (!statement.empty() && statement.back() != ' ') {
-      statement.push_back(' ');
+Status Connection::Wait(short events, int timeout_ms, std::string_view what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    std::string why;
+    if (interrupted_ && interrupted_()) {
+      why = "interrupted (stopping)";
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      why = "no answer from the server within " + std::to_string(timeout_ms) + " ms";
+    } else {
+      pollfd fd{PQsocket(conn_.get()), events, 0};
+      const int ready = poll(&fd, 1, 100);
+      if (ready > 0) return Status::OK();
+      if (ready < 0 && errno != EINTR) why = std::string("poll: ") + std::strerror(errno);
+    }
+    if (!why.empty()) {
+      conn_.reset();  // a half-done exchange leaves the connection unusable
+      return Status::Unavailable("postgres: " + OneLine(what) + ": " + why);
     }
   }
-  while (!statement.empty() && statement.back() == ' ') statement.pop_back();
-  return Status::Unavailable("postgres: " + statement + ": " + FirstLine(PQerrorMessage(conn_.get())));
+}
+
+Status Connection::Flush(std::string_view what) {
+  for (;;) {
+    const int left = PQflush(conn_.get());
+    if (left == 0) return Status::OK();
+    if (left < 0) return ErrorStatus(nullptr, what);
+    // The server may be sending (an error, a notice) and wait for us to read it before reading more.
+    RETURN_NOT_OK(Wait(POLLIN | POLLOUT, timeout_ms_, what));
+    if (PQconsumeInput(conn_.get()) == 0) return ErrorStatus(nullptr, what);
+  }
+}
+
+Result<QueryResult> Connection::Execute(std::string_view what, const std::function<int(PGconn*)>& queue) {
+  if (!conn_) return ErrorStatus(nullptr, what);
+  if (queue(conn_.get()) != 1) return ErrorStatus(nullptr, what);
+  RETURN_NOT_OK(Flush(what));
+  std::optional<QueryResult> kept;
+  for (;;) {
+    while (PQisBusy(conn_.get())) {
+      // A statement may run for timeout_ms before the server cancels it: give it a second more.
+      RETURN_NOT_OK(Wait(POLLIN, timeout_ms_ + 1000, what));
+      if (PQconsumeInput(conn_.get()) == 0) return ErrorStatus(nullptr, what);
+    }
+    PGresult* r = PQgetResult(conn_.get());
+    if (r == nullptr) break;
+    QueryResult res(r);
+    if (PQresultStatus(r) == PGRES_COPY_IN) return res;
+    if (!kept || Succeeded(kept->raw())) kept.emplace(std::move(res));
+  }
+  if (!kept) return ErrorStatus(nullptr, what);
+  if (!Succeeded(kept->raw())) return ErrorStatus(kept->raw(), what);
+  return std::move(*kept);
+}
+
+Status Connection::ErrorStatus(const PGresult* res, std::string_view what) const {
+  const std::string statement = "postgres: " + OneLine(what) + ": ";
+  if (!conn_) return Status::Unavailable(statement + "the connection was closed after a failure");
+  const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string text = FirstLine(res ? PQresultErrorMessage(res) : "");
+  if (text.empty()) text = FirstLine(PQerrorMessage(conn_.get()));
+  // No SQLSTATE: libpq's own failure, i.e. the connection broke.
+  if (sqlstate == nullptr || PQstatus(conn_.get()) != CONNECTION_OK || IsTransientSqlState(sqlstate)) {
+    return Status::Unavailable(statement + text);
+  }
+  const std::string_view fix = SqlStateFix(sqlstate);
+  return Status::Refused(statement + "SQLSTATE " + sqlstate + ": " + text + (fix.empty() ? "" : " (") +
+                         std::string(fix) + (fix.empty() ? "" : ")"));
 }
 
 Status Connection::Exec(const std::string& sql) {
-  QueryResult res(PQexec(conn_.get(), sql.c_str()));
-  return Succeeded(res.raw()) ? Status::OK() : ErrorStatus(sql.substr(0, 60));
+  const std::string_view what = std::string_view(sql).substr(0, 60);
+  return Execute(what, [&](PGconn* c) { return PQsendQuery(c, sql.c_str()); }).status();
 }
 
 Result<QueryResult> Connection::Query(const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  QueryResult res(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, /*resultFormat=*/0));
-  if (!Succeeded(res.raw())) return ErrorStatus(sql.substr(0, 60));
-  return res;
+  return Execute(std::string_view(sql).substr(0, 60), [&](PGconn* c) {
+    return PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                             nullptr, /*resultFormat=*/0);
+  });
 }
 
 Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::vector<Param>& params) {
@@ -159,29 +269,29 @@ Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::v
     values.push_back(p.value ? p.value->data() : nullptr);
     lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
   }
-  QueryResult res(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), types.data(),
-                               values.data(), lengths.data(), formats.data(), /*resultFormat=*/1));
-  if (!Succeeded(res.raw())) return ErrorStatus(sql.substr(0, 60));
-  return res;
+  return Execute(std::string_view(sql).substr(0, 60), [&](PGconn* c) {
+    return PQsendQueryParams(c, sql.c_str(), static_cast<int>(params.size()), types.data(), values.data(),
+                             lengths.data(), formats.data(), /*resultFormat=*/1);
+  });
 }
 
 Status Connection::CopyIn(const std::string& copy_sql, const CopyRows& rows) {
   if (rows.rows() == 0) return Status::OK();
-  QueryResult start(PQexec(conn_.get(), copy_sql.c_str()));
-  if (PQresultStatus(start.raw()) != PGRES_COPY_IN) return ErrorStatus(copy_sql.substr(0, 60));
+  const std::string_view what = std::string_view(copy_sql).substr(0, 60);
+  ASSIGN_OR_RETURN(QueryResult start,
+                   Execute(what, [&](PGconn* c) { return PQsendQuery(c, copy_sql.c_str()); }));
+  if (PQresultStatus(start.raw()) != PGRES_COPY_IN) return ErrorStatus(start.raw(), what);
   const std::string trailer = BigEndian(int16_t{-1});
-  const bool sent =
-      PQputCopyData(conn_.get(), rows.data().data(), static_cast<int>(rows.data().size())) == 1 &&
-      PQputCopyData(conn_.get(), trailer.data(), static_cast<int>(trailer.size())) == 1;
-  // Ends the copy even after a failed send, so the connection leaves COPY mode; the reason then comes
-  // from the server's result below.
-  PQputCopyEnd(conn_.get(), sent ? nullptr : "client failed to send rows");
-  Status st;
-  while (PGresult* r = PQgetResult(conn_.get())) {
-    QueryResult res(r);
-    if (st.ok() && !Succeeded(r)) st = ErrorStatus(copy_sql.substr(0, 60));
-  }
-  return st;
+  // Without blocking, libpq queues all of the data (growing its buffer); Execute sends it.
+  return Execute(what,
+                 [&](PGconn* c) {
+                   const bool queued =
+                       PQputCopyData(c, rows.data().data(), static_cast<int>(rows.data().size())) == 1 &&
+                       PQputCopyData(c, trailer.data(), static_cast<int>(trailer.size())) == 1 &&
+                       PQputCopyEnd(c, nullptr) == 1;
+                   return queued ? 1 : 0;
+                 })
+      .status();
 }
 
 }  // namespace clickstream::pg

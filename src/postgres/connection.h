@@ -1,11 +1,20 @@
 // A PostgreSQL connection (libpq) whose failures come back as Status.
 //
+// Failures are classified by SQLSTATE (postgres/sql_state.h): a lost connection, an unreachable,
+// overloaded or restarting server is kUnavailable (retryable()); an error a retry cannot fix (bad data,
+// a violated constraint, a missing table or privilege, a wrong password) is kRefused, naming the SQLSTATE.
+//
+// Every wait for the server is bounded: libpq is driven without blocking, and a server that does not
+// answer within ConnectionOptions::timeout_ms (plus a second for a statement, which the server itself
+// cancels after timeout_ms) is given up; the connection is then closed (healthy() is false).
+//
 // Not thread-safe: one connection per thread. Owns the libpq handle; movable, not copyable.
 #pragma once
 
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +34,12 @@ struct ConnectionOptions {
   std::string user = "clickstream";
   std::string password = "clickstream";
   std::string dbname = "clickstream";
-  int connect_timeout_s = 10;
+  // Bound on waiting for the server, in milliseconds: for connecting, for each statement (the server's
+  // statement_timeout), and for TCP to notice a dead peer (keepalives, tcp_user_timeout).
+  int timeout_ms = 15000;
+  // Polled about every 100 ms while waiting for the server; once true, the wait ends (kUnavailable).
+  // Empty: waits end on timeout_ms only.
+  std::function<bool()> interrupted;
 };
 
 // A query's rows: text, or PostgreSQL's binary format for QueryBinary. Owns the PGresult.
@@ -90,7 +104,7 @@ class CopyRows {
 class Connection {
  public:
   // Connects; a refused connection, wrong password or missing database is a one-line Status naming
-  // host:port/database and the likely fix.
+  // host:port/database and the likely fix (a wrong password or a missing database is kRefused).
   static Result<Connection> Open(const ConnectionOptions& options);
 
   // Runs `sql` (one or more statements, no parameters).
@@ -103,14 +117,24 @@ class Connection {
   Status CopyIn(const std::string& copy_sql, const CopyRows& rows);
 
   // True when the server connection is still usable.
-  bool healthy() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
-  PGconn* raw() { return conn_.get(); }
+  bool healthy() const { return conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK; }
 
  private:
-  explicit Connection(PGconn* conn) : conn_(conn, &PQfinish) {}
-  Status ErrorStatus(std::string_view what) const;
+  Connection(PGconn* conn, const ConnectionOptions& options)
+      : conn_(conn, &PQfinish), timeout_ms_(options.timeout_ms), interrupted_(options.interrupted) {}
+  // Waits until the socket is ready for `events` (POLLIN, POLLOUT), at most `timeout_ms`; on timeout or
+  // interruption closes the connection.
+  Status Wait(short events, int timeout_ms, std::string_view what);
+  // Sends what libpq has buffered.
+  Status Flush(std::string_view what);
+  // Queues a command (`queue` returns libpq's 1 for success), sends it and returns its last result, or
+  // the first that failed; a COPY FROM STDIN returns at once with its PGRES_COPY_IN result.
+  Result<QueryResult> Execute(std::string_view what, const std::function<int(PGconn*)>& queue);
+  Status ErrorStatus(const PGresult* res, std::string_view what) const;
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  int timeout_ms_;
+  std::function<bool()> interrupted_;
 };
 
 }  // namespace clickstream::pg

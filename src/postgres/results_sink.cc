@@ -245,7 +245,10 @@ Status ResultsSink::RegisterPartitions(int32_t count) {
   return conn_.QueryBinary(kRegisterPartitions, {Param::Int4(count)}).status();
 }
 
+Status ResultsSink::EnsureConnected() { return conn_.healthy() ? Status::OK() : Reconnect(); }
+
 Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
+  RETURN_NOT_OK(EnsureConnected());
   const std::vector<Param> key = {Param::Int4(partition.id())};
   ASSIGN_OR_RETURN(QueryResult progress, conn_.QueryBinary(kClaim, key));
   PartitionClaim claim;
@@ -270,6 +273,7 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
 Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced) {
   if (fenced != nullptr) fenced->clear();
   if (commits.empty()) return Status::OK();
+  RETURN_NOT_OK(EnsureConnected());
   RETURN_NOT_OK(conn_.Exec("BEGIN"));
   Status st = CommitInTransaction(commits, fenced);
   if (st.ok()) return conn_.Exec("COMMIT");

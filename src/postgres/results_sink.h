@@ -22,8 +22,10 @@
 // the window's end: no partition can change the window again, and its visible row is final and complete.
 //
 // Retries: a failed Commit has been rolled back, except when the connection broke during COMMIT, when it
-// may have been applied. Either way the caller may Reconnect and retry the same commits: every write is
-// idempotent (absolute values, upserts, late events and lake batches inserted once).
+// may have been applied. Either way the caller may retry the same commits when the failure is
+// retryable() (a broken connection is reopened first): every write is idempotent (absolute values,
+// upserts, late events and lake batches inserted once). A kRefused failure (a constraint, a missing
+// privilege or table) fails again on every retry.
 //
 // Thread safety: not thread-safe (one connection); one ResultsSink per thread. Any number of processes may
 // use the same database, each owning different partitions. Owns its connection; movable.
@@ -82,7 +84,8 @@ class ResultsSink {
   static Result<ResultsSink> Open(const ConnectionOptions& options);
 
   // Takes ownership of `partition`: increments its fence token, so commits under the previous owner's
-  // token fail from now on, and returns the partition's stored progress.
+  // token fail from now on, and returns the partition's stored progress. Reconnects first if the
+  // connection broke.
   Result<PartitionClaim> Claim(Partition partition);
 
   // Gives each partition of the input topic, 0 to `count` - 1, a progress row if it has none, so that
@@ -91,9 +94,10 @@ class ResultsSink {
 
   // Writes all `commits` in one transaction. Only the rows given are written.
   // REQUIRES: distinct partitions, each claimed (its fence from the latest Claim).
+  // Reconnects first if the connection broke.
   // Errors: kFenced when a fence is no longer current: nothing is written, and `fenced` (if given) lists
   // every such partition (stop processing them; the other commits may be retried without them);
-  // kUnavailable when the server failed (Reconnect, then retry).
+  // kUnavailable when the server failed (retry); kRefused when it refused the rows (do not retry).
   Status Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced = nullptr);
 
   // Opens a new connection, for after the server went away. Fence tokens stay valid.
@@ -104,6 +108,7 @@ class ResultsSink {
       : options_(std::move(options)), conn_(std::move(conn)) {}
   // Creates this session's staging tables (temporary, emptied at every commit).
   Status Prepare();
+  Status EnsureConnected();
   Status CommitInTransaction(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
 
   ConnectionOptions options_;

@@ -10,7 +10,11 @@ Health CheckHealth(const PipelineProbe& p, int commit_interval_ms, int64_t now_u
     case PipelineProbe::State::kStopping: return {false, "stopping"};
     case PipelineProbe::State::kRunning: break;
   }
-  if (p.postgres_retrying.load(std::memory_order_relaxed)) return {false, p.last_error()};
+  if (const std::optional<PostgresOutage> o = p.postgres_outage()) {
+    return {false, "PostgreSQL unavailable for " +
+                       std::to_string((now_unix_micros - o->since_unix_micros) / 1'000'000) + " s (" +
+                       std::to_string(o->attempts) + " failed attempts, retrying): " + o->cause};
+  }
   if (p.lake_retrying.load(std::memory_order_relaxed)) return {false, p.last_error()};
   const int64_t last = p.last_commit_pass_unix_micros.load(std::memory_order_relaxed);
   const int64_t stale_micros = std::max<int64_t>(int64_t{5} * commit_interval_ms, 5000) * 1000;

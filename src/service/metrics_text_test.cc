@@ -81,10 +81,12 @@ TEST(Health, ReadyOnlyWhenRunningConnectedAndCommitting) {
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "no commit for 6 s");
   EXPECT_TRUE(CheckHealth(p, 2000, kNow).ok);
   p.last_commit_pass_unix_micros = kNow;
-  p.postgres_retrying = true;
-  p.SetLastError("PostgreSQL commit failed: server closed the connection");
-  EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "PostgreSQL commit failed: server closed the connection");
-  p.postgres_retrying = false;
+  p.SetPostgresOutage(PostgresOutage{kNow - 12'000'000, 4, "postgres: COMMIT: server closed the connection"});
+  EXPECT_EQ(CheckHealth(p, 200, kNow).reason,
+            "PostgreSQL unavailable for 12 s (4 failed attempts, retrying): postgres: COMMIT: server closed the "
+            "connection");
+  p.SetPostgresOutage(std::nullopt);
+  EXPECT_TRUE(CheckHealth(p, 200, kNow).ok);
   p.state = PipelineProbe::State::kStopping;
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "stopping");
 }

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -24,6 +25,7 @@
 #include "kafka/transactional_producer.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
+#include "service/postgres_retry.h"
 
 namespace clickstream {
 namespace {
@@ -39,6 +41,9 @@ constexpr int64_t kLibrdkafkaMessageMaxBytes = 1'000'000;
 constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
 // A commit slower than this is logged with where its time went.
 constexpr int64_t kSlowCommitMicros = 2'000'000;
+// After a stop request, PostgreSQL has this long to take the last commit; then the process gives up on
+// it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
+constexpr auto kStopGrace = std::chrono::seconds(8);
 
 void Log(const char* fmt, const std::string& a, const std::string& b = "") {
   std::fprintf(stderr, fmt, a.c_str(), b.c_str());
@@ -111,7 +116,10 @@ struct PendingCommit {
 
 class Pipeline::Impl : public RdKafka::RebalanceCb {
  public:
-  Impl(const PipelineOptions& options, PipelineProbe* probe) : options_(options), probe_(probe) {}
+  Impl(const PipelineOptions& options, PipelineProbe* probe)
+      : options_(options), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
+    options_.db.interrupted = [this] { return GivingUp(); };
+  }
 
   Status Connect();
   Status Run(bool (*stop)());
@@ -159,7 +167,14 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // The partitions the consumer is assigned; none once it knows it lost them (before they are revoked).
   std::set<int32_t> Assigned();
   bool RecoveryDue() const;
-  void RecoverBroken();
+  // Errors: a permanent PostgreSQL error (the process stops); other failures leave the partition broken.
+  Status RecoverBroken();
+  // The consuming loop and the final commit.
+  Status Consume();
+  // True once a stop was requested kStopGrace ago: waits for PostgreSQL end then. Thread-safe.
+  bool GivingUp();
+  // Where each partition's results stop in PostgreSQL, for the message of a stop that gave up.
+  std::string Uncommitted() const;
   // Records of the partition not read yet, if the consumer knows its end offset.
   std::optional<int64_t> Lag(const PartitionState& ps);
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
@@ -168,6 +183,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
 
   PipelineOptions options_;
   PipelineProbe* probe_;
+  bool (*stop_)() = nullptr;
+  std::atomic<Clock::rep> stop_seen_{0};  // when GivingUp() first saw the stop request
+  PostgresRetry retry_;
   kafka::ErrorReporter kafka_errors_{"run"};
   kafka::ConfigPairs producer_config_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
@@ -266,7 +284,11 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
 }
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
-  ASSIGN_OR_RETURN(pg::PartitionClaim claim, sink_->Claim(p));
+  pg::PartitionClaim claim;
+  RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
+    ASSIGN_OR_RETURN(claim, sink_->Claim(p));
+    return Status::OK();
+  }));
   std::vector<Batch> batches;
   for (const auto& text : claim.lake_batches) {
     ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
@@ -316,15 +338,11 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     for (auto* tp : partitions) {
       std::unique_ptr<PartitionState> ps;
       Status st = Claim(Partition(tp->partition()), &ps);
-      // A server that went away during the claim: wait for it rather than lose the assignment.
-      for (int attempt = 1; !st.ok() && st.code() == StatusCode::kUnavailable && attempt <= 30; ++attempt) {
+      // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
+      // itself waits for PostgreSQL).
+      for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
         Log("run: claiming partition failed, retrying: %s%s", st.message());
         std::this_thread::sleep_for(std::chrono::seconds(1));
-        // The server may have restarted while the pipeline was idle: its connection is gone then.
-        if (st.message().rfind("postgres:", 0) == 0) {
-          const Status reconnected = sink_->Reconnect();
-          if (!reconnected.ok()) Log("run: %s%s", reconnected.message());
-        }
         st = Claim(Partition(tp->partition()), &ps);
       }
       if (!st.ok()) {
@@ -425,20 +443,11 @@ void Pipeline::Impl::EndReplay(PartitionState& ps) {
 
 Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits,
                                         std::vector<Partition>* fenced) {
-  auto backoff = std::chrono::milliseconds(250);
-  for (int attempt = 1;; ++attempt) {
-    const Status st = sink_->Commit(commits, fenced);
-    probe_->postgres_retrying.store(!st.ok() && st.code() != StatusCode::kFenced, std::memory_order_relaxed);
-    if (st.ok() || st.code() == StatusCode::kFenced) return st;
-    probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    probe_->SetLastError("PostgreSQL commit failed: " + st.message());
-    Log("run: PostgreSQL commit failed (retrying in %s ms): %s", std::to_string(backoff.count()),
-        st.message());
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-    const Status reconnected = sink_->Reconnect();
-    if (!reconnected.ok()) Log("run: %s%s", reconnected.message());
-  }
+  const Status st = retry_.Run("commit", [&] { return sink_->Commit(commits, fenced); });
+  if (st.code() != StatusCode::kRefused) return st;
+  return Status::Refused("PostgreSQL refused the results: " + st.message() +
+                         "; the transaction was rolled back, nothing of it was written; once fixed, restart: "
+                         "processing resumes from the last commit");
 }
 
 Status Pipeline::Impl::StartCommit(bool final_seal) {
@@ -706,7 +715,7 @@ bool Pipeline::Impl::RecoveryDue() const {
 
 // A partition whose sink failed, or that was fenced, restarts from its durable state by claiming it
 // again and seeking to the replay point: not at once when it keeps failing, and only while assigned.
-void Pipeline::Impl::RecoverBroken() {
+Status Pipeline::Impl::RecoverBroken() {
   const std::set<int32_t> assigned = Assigned();
   for (auto& [id, psp] : partitions_) {
     if (!psp->broken || Clock::now() < psp->recover_at) continue;
@@ -721,6 +730,7 @@ void Pipeline::Impl::RecoverBroken() {
     psp.reset();
     std::unique_ptr<PartitionState> fresh;
     const Status st = Claim(p, &fresh);
+    if (st.code() == StatusCode::kRefused) return st;
     if (!st.ok()) {
       Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
       psp = Dropped(p, recoveries);
@@ -737,6 +747,7 @@ void Pipeline::Impl::RecoverBroken() {
     }
     psp = std::move(fresh);
   }
+  return Status::OK();
 }
 
 std::optional<int64_t> Pipeline::Impl::Lag(const PartitionState& ps) {
@@ -788,11 +799,38 @@ void Pipeline::Impl::PrintStatus() {
   last_status_ = now;
 }
 
+bool Pipeline::Impl::GivingUp() {
+  if (stop_ == nullptr || !stop_()) return false;
+  const Clock::rep now = Clock::now().time_since_epoch().count();
+  Clock::rep seen = 0;
+  if (stop_seen_.compare_exchange_strong(seen, now)) return false;
+  return Clock::duration(now - seen) > kStopGrace;
+}
+
+std::string Pipeline::Impl::Uncommitted() const {
+  std::string out;
+  for (const auto& [id, ps] : partitions_) {
+    if (ps->broken) continue;
+    out += (out.empty() ? "partition " : ", ") + std::to_string(id) + " from offset " +
+           std::to_string(ps->db_committed.value());
+  }
+  return out.empty() ? "none" : out;
+}
+
 Status Pipeline::Impl::Run(bool (*stop)()) {
+  stop_ = stop;
+  const Status st = Consume();
+  if (st.ok() || !st.retryable() || !stop()) return st;
+  return Status::Unavailable("stopped before the last results were committed (" + st.message() +
+                             "); results not in PostgreSQL: " + Uncommitted() +
+                             "; a restart re-reads them, nothing committed is lost");
+}
+
+Status Pipeline::Impl::Consume() {
   const auto commit_interval = std::chrono::milliseconds(options_.commit_interval_ms);
   const auto status_interval = std::chrono::seconds(options_.status_interval_s);
   probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
-  while (!stop()) {
+  while (!stop_()) {
     // While a commit is being written, come back often to start the next one as soon as it is done.
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
@@ -807,7 +845,7 @@ Status Pipeline::Impl::Run(bool (*stop)()) {
       RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
         RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
-        RecoverBroken();
+        RETURN_NOT_OK(RecoverBroken());
       }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "engine/parser.h"
@@ -26,6 +27,13 @@ struct PartitionGauges {
   int64_t open_sessions = 0;     // sessions not final yet
 };
 
+// PostgreSQL unavailable while the pipeline retries its work there.
+struct PostgresOutage {
+  int64_t since_unix_micros = 0;  // wall clock at the first failure
+  int attempts = 0;               // failed so far
+  std::string cause;              // the last failure
+};
+
 struct PipelineProbe {
   static constexpr size_t kReasons = kRejectReasonCount;
   // Upper bounds, in seconds, of the commit duration histogram's buckets (+Inf follows).
@@ -39,7 +47,7 @@ struct PipelineProbe {
   std::atomic<int64_t> misrouted{0};  // record key differs from user_id
   std::array<std::atomic<int64_t>, kReasons> rejected{};  // by RejectReason
   std::atomic<int64_t> commits{0};
-  std::atomic<int64_t> commit_failures{0};  // PostgreSQL commits that failed and were retried
+  std::atomic<int64_t> commit_failures{0};  // PostgreSQL commits and claims that failed and were retried
   std::atomic<int64_t> kafka_errors{0};     // failed Kafka sends or transactions (the partition is recovered)
   std::atomic<int64_t> lake_errors{0};      // failed lake writes (the partition is recovered)
   std::atomic<int64_t> recoveries{0};       // partitions re-claimed from durable state after an error
@@ -59,9 +67,8 @@ struct PipelineProbe {
   // Health: what /healthz decides on.
   std::atomic<State> state{State::kStarting};
   std::atomic<int64_t> last_commit_pass_unix_micros{
-      0};                                      // wall clock at the end of the last commit pass that succeeded
-  std::atomic<bool> postgres_retrying{false};  // a PostgreSQL commit failed and is being retried
-  std::atomic<bool> lake_retrying{false};      // a lake write failed (e.g. disk full) and is being retried
+      0};                                  // wall clock at the end of the last commit pass that succeeded
+  std::atomic<bool> lake_retrying{false};  // a lake write failed (e.g. disk full) and is being retried
 
   int64_t rejected_total() const {
     int64_t n = 0;
@@ -88,6 +95,14 @@ struct PipelineProbe {
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = std::move(text);
   }
+  void SetPostgresOutage(std::optional<PostgresOutage> outage) {
+    std::lock_guard<std::mutex> lock(mu_);
+    postgres_outage_ = std::move(outage);
+  }
+  std::optional<PostgresOutage> postgres_outage() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return postgres_outage_;
+  }
   // The last error the pipeline met (a sink's), for /healthz; empty: none.
   std::string last_error() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -98,6 +113,7 @@ struct PipelineProbe {
   mutable std::mutex mu_;
   std::map<int32_t, PartitionGauges> partitions_;
   std::string last_error_;
+  std::optional<PostgresOutage> postgres_outage_;
 };
 
 }  // namespace clickstream

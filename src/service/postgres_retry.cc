@@ -1,0 +1,46 @@
+#include "service/postgres_retry.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include "common/wall_clock.h"
+
+namespace clickstream {
+
+Status PostgresRetry::Run(const std::string& what, const std::function<Status()>& attempt) {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  auto reported = started;
+  auto backoff = policy_.first_backoff;
+  const auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+  for (int attempts = 1;; ++attempts) {
+    const Status st = attempt();
+    if (st.ok() && attempts > 1) {
+      std::fprintf(stderr, "run: PostgreSQL reachable again after %d attempts (%.1f s)\n", attempts,
+                   seconds());
+      probe_->SetPostgresOutage(std::nullopt);
+    }
+    if (!st.retryable()) return st;
+    probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    probe_->SetPostgresOutage(PostgresOutage{WallClockNow().micros() - static_cast<int64_t>(seconds() * 1e6),
+                                             attempts, st.message()});
+    if (attempts == 1) {
+      std::fprintf(stderr, "run: PostgreSQL %s failed: %s; retrying\n", what.c_str(), st.message().c_str());
+    } else if (Clock::now() - reported >= policy_.report_every) {
+      reported = Clock::now();
+      std::fprintf(stderr, "run: PostgreSQL still unavailable after %d attempts (%.0f s): %s\n", attempts,
+                   seconds(), st.message().c_str());
+    }
+    const auto until = Clock::now() + backoff;
+    while (Clock::now() < until) {
+      if (give_up_()) return st;
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
+    }
+    if (give_up_()) return st;
+    backoff = std::min(backoff * 2, policy_.max_backoff);
+  }
+}
+
+}  // namespace clickstream
