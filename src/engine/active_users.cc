@@ -68,8 +68,10 @@ void ActiveUsers::TakeChanges(Watermark w, std::vector<ActiveUsersRow>* out) {
     window.dirty = false;
   }
   // Final windows form a prefix: their ends are below W, and ends grow with the step.
-  while (!windows_.empty() && WindowIsFinal(StepStart(windows_.front().step) + window_, w))
-    windows_.pop_front();
+  const auto open = std::find_if(windows_.begin(), windows_.end(), [&](const Window& window) {
+    return !WindowIsFinal(StepStart(window.step) + window_, w);
+  });
+  windows_.erase(windows_.begin(), open);
 }
 
 void ActiveUsers::Save(SnapshotWriter* out) const {
