@@ -36,7 +36,8 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
   std::unique_ptr<HttpServer> server;  // serves while the pipeline starts, runs and stops
   if (http.port != 0) {
     auto started = HttpServer::Start(
-        {http.address, http.port, options.commit_interval_ms, options.bootstrap_servers, options.db}, &probe);
+        {http.address, http.port, options.commit_interval_ms, options.kafka.bootstrap_servers, options.db},
+        &probe);
     if (started.ok()) {
       server = std::move(*started);
     } else {
@@ -62,7 +63,7 @@ void RegisterRunCommand(CLI::App& app) {
   auto o = std::make_shared<PipelineOptions>();
   auto http = std::make_shared<HttpFlags>();
   CLI::App* cmd = app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
-  AddBootstrapServersFlag(cmd, &o->bootstrap_servers);
+  AddKafkaClientFlags(cmd, &o->kafka);
   cmd->add_option("--group-id", o->group_id, "Consumer group; processes with one group id split the partitions")
       ->envname("KAFKA_GROUP_ID")
       ->capture_default_str();
