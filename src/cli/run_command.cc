@@ -1,5 +1,6 @@
 // `clickstream run`: the streaming service (src/service/pipeline.h).
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/command.h"
@@ -113,7 +114,17 @@ void RegisterRunCommand(CLI::App& app) {
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   cmd->add_option("--db-user", o->db.user, "PostgreSQL role")->envname("DB_USER")->capture_default_str();
-  cmd->add_option("--db-password", o->db.password, "PostgreSQL password")->envname("DB_PASSWORD");
+  // No password flag: argv is visible in `ps`. DB_PASSWORD, else libpq's PGPASSWORD or PGPASSFILE.
+  if (const char* password = std::getenv("DB_PASSWORD")) o->db.password = password;
+  cmd->add_option(
+         "--db-password-file", o->db.password_file,
+         "File whose first line is the PostgreSQL password (or set DB_PASSWORD, PGPASSWORD, PGPASSFILE)")
+      ->envname("DB_PASSWORD_FILE");
+  cmd->add_option(
+         "--db-url", o->db.url,
+         "libpq connection string or postgresql:// URI (sslmode, sslrootcert, sslcert, sslkey, ...); "
+         "replaces --db-host, --db-port, --db-user and --db-name")
+      ->envname("DATABASE_URL");
   cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")->envname("DB_NAME")->capture_default_str();
   cmd->add_option("--db-timeout-ms", o->db.timeout_ms,
                   "Milliseconds PostgreSQL may take to connect or to run a statement, and to notice a dead "
