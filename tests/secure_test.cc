@@ -1,4 +1,4 @@
-// `clickstream` against a broker that takes SASL_SSL (SCRAM-SHA-256) only and a PostgreSQL that takes
+// `clickstream` against a broker that takes SASL_SSL (PLAIN) only and a PostgreSQL that takes
 // TLS only, checked by the client with verify-full (ctest fixture "secure_services": scripts/services.sh
 // with CLICKSTREAM_SECURE=1). A run goes end to end through both; a wrong password, a wrong CA and a
 // plaintext client each end with exit code 3 and one line naming the cause; no password is ever printed.
