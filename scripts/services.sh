@@ -22,7 +22,8 @@
 #                          SASL_SSL with one user for PLAIN and SCRAM-SHA-256 (KAFKA_SASL_MECHANISM says
 #                          which the clients use: PLAIN, as librdkafka < 2.6.1 fails SCRAM against
 #                          Kafka 4.x brokers), PostgreSQL has ssl = on and hostssl rules
-#                          only; a CA and certificates for 127.0.0.1/localhost are made in $STATE/tls,
+#                          only; both require a client certificate (mutual TLS); a CA and certificates
+#                          for 127.0.0.1/localhost and a client certificate are made in $STATE/tls,
 #                          and `env` prints the client settings (KAFKA_SECURITY_PROTOCOL, DATABASE_URL, ...)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,7 +85,9 @@ KAFKA_SASL_MECHANISM=${KAFKA_SASL_MECHANISM:-PLAIN}
 KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME
 KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD
 KAFKA_SSL_CA_LOCATION=$STATE/tls/ca.pem
-DATABASE_URL="host=localhost hostaddr=127.0.0.1 port=$PG_PORT dbname=$DB_NAME user=$DB_USER sslmode=verify-full sslrootcert=$STATE/tls/ca.pem"
+KAFKA_SSL_CERTIFICATE_LOCATION=$STATE/tls/client.pem
+KAFKA_SSL_KEY_LOCATION=$STATE/tls/client.key
+DATABASE_URL="host=localhost hostaddr=127.0.0.1 port=$PG_PORT dbname=$DB_NAME user=$DB_USER sslmode=verify-full sslrootcert=$STATE/tls/ca.pem sslcert=$STATE/tls/client.pem sslkey=$STATE/tls/client.key"
 EOF
   fi
 }
@@ -160,10 +163,12 @@ pg_start() {
     rm -f "$dir/pwfile"
     if [ "$SECURE" = 1 ]; then
       # TLS only over TCP: hostssl rules, the server's certificate and key in the data directory.
-      sed -i -E 's/^host(\s)/hostssl\1/' "$dir/data/pg_hba.conf"
+      # and a client certificate signed by the CA on top of the password (mutual TLS).
+      sed -i -E 's/^host(\s.*)$/hostssl\1 clientcert=verify-ca/' "$dir/data/pg_hba.conf"
+      cp "$STATE/tls/ca.pem" "$dir/data/root.crt"
       cp "$STATE/tls/server.pem" "$dir/data/server.crt"
       cp "$STATE/tls/server.key" "$dir/data/server.key"
-      [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir/data/server.crt" "$dir/data/server.key"
+      [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir/data/server.crt" "$dir/data/server.key" "$dir/data/root.crt"
       chmod 600 "$dir/data/server.key"
     fi
   fi
@@ -174,7 +179,7 @@ pg_start() {
   # buffers and compressed page images keep commits in the tens of milliseconds.
   local tuning="-c shared_buffers=512MB -c wal_buffers=64MB -c max_wal_size=4GB -c checkpoint_timeout=30min"
   tuning+=" -c wal_compression=lz4"
-  [ "$SECURE" = 1 ] && tuning+=" -c ssl=on"
+  [ "$SECURE" = 1 ] && tuning+=" -c ssl=on -c ssl_ca_file=root.crt"
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=on -c synchronous_commit=on $tuning" start >/dev/null ||
     die "postgres did not start: see $dir/server.log"
@@ -182,7 +187,9 @@ pg_start() {
       "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
     as_pg "$PG_BIN/psql" -q -h "$dir" -p "$PG_PORT" -U "$DB_USER" -d postgres -c "CREATE DATABASE \"$DB_NAME\""
   fi
-  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
+  local client_cert=()
+  [ "$SECURE" = 1 ] && client_cert=(PGSSLCERT="$STATE/tls/client.pem" PGSSLKEY="$STATE/tls/client.key")
+  env "${client_cert[@]}" PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$DB_PASSWORD" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
     -f "$ROOT/sql/init-db.sql" >/dev/null
   log "postgres ready on 127.0.0.1:$PG_PORT (database $DB_NAME, schema applied)"
 }
@@ -256,6 +263,9 @@ ssl.keystore.type=PKCS12
 ssl.keystore.location=$STATE/tls/server.p12
 ssl.keystore.password=$TLS_PASSWORD
 ssl.key.password=$TLS_PASSWORD
+ssl.truststore.type=PEM
+ssl.truststore.location=$STATE/tls/ca.pem
+listener.name.sasl_ssl.ssl.client.auth=required
 EOF
   fi
   cat > "$dir/log4j2.properties" <<EOF

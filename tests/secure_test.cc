@@ -43,7 +43,8 @@ Env ClientEnv(const Env& s) {
   Env env;
   for (const char* key :
        {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME",
-        "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_LOCATION", "DATABASE_URL", "DB_PASSWORD"}) {
+        "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_CERTIFICATE_LOCATION",
+        "KAFKA_SSL_KEY_LOCATION", "DATABASE_URL", "DB_PASSWORD"}) {
     env[key] = s.at(key);
   }
   return env;
@@ -68,6 +69,8 @@ kafka::ClientOptions KafkaClient(const Env& s) {
   o.sasl_username = s.at("KAFKA_SASL_USERNAME");
   o.sasl_password = s.at("KAFKA_SASL_PASSWORD");
   o.ssl_ca_location = s.at("KAFKA_SSL_CA_LOCATION");
+  o.ssl_certificate_location = s.at("KAFKA_SSL_CERTIFICATE_LOCATION");
+  o.ssl_key_location = s.at("KAFKA_SSL_KEY_LOCATION");
   return o;
 }
 
@@ -210,6 +213,16 @@ TEST_F(SecureTest, KafkaPlaintextClient) {
                 {"Kafka", "security.protocol", "KAFKA_SECURITY_PROTOCOL"});
 }
 
+TEST_F(SecureTest, KafkaWithoutClientCertificate) {
+  ExpectRefused({{"KAFKA_SSL_CERTIFICATE_LOCATION", ""}, {"KAFKA_SSL_KEY_LOCATION", ""}}, {"Kafka"});
+}
+
+TEST_F(SecureTest, PostgresWithoutClientCertificate) {
+  std::string url = settings_.at("DATABASE_URL");
+  url = url.substr(0, url.find(" sslcert="));
+  ExpectRefused({{"DATABASE_URL", url}}, {"PostgreSQL", "certificate"});
+}
+
 TEST_F(SecureTest, PostgresWrongPassword) {
   ExpectRefused({{"DB_PASSWORD", "not-the-password"}},
                 {"PostgreSQL", "password authentication failed", "DB_PASSWORD"});
@@ -217,7 +230,8 @@ TEST_F(SecureTest, PostgresWrongPassword) {
 
 TEST_F(SecureTest, PostgresWrongCa) {
   std::string url = settings_.at("DATABASE_URL");
-  url = url.substr(0, url.find("sslrootcert=")) + "sslrootcert=" + OtherCa();
+  const size_t at = url.find("sslrootcert=");
+  url = url.substr(0, at) + "sslrootcert=" + OtherCa() + url.substr(url.find(' ', at));
   ExpectRefused({{"DATABASE_URL", url}}, {"PostgreSQL", "certificate verify failed", "sslrootcert"});
 }
 
