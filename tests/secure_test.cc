@@ -241,6 +241,24 @@ TEST_F(SecureTest, PostgresPlaintextClient) {
   ExpectRefused({{"DATABASE_URL", url}}, {"PostgreSQL", "no encryption"});
 }
 
+// The passwords' other sources: PostgreSQL takes a right one from --db-password-file or PGPASSWORD (the
+// run then fails on Kafka, whose protocol is wrong on purpose); Kafka reads a wrong one from its file.
+TEST_F(SecureTest, PasswordsFromFiles) {
+  const std::string db_file = (dir_ / "db-password").string();
+  std::ofstream(db_file) << settings_.at("DB_PASSWORD") << "\n";
+  ExpectRefused(
+      {{"DB_PASSWORD", ""}, {"DB_PASSWORD_FILE", db_file}, {"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"}},
+      {"Kafka", "KAFKA_SECURITY_PROTOCOL"});
+  ExpectRefused({{"DB_PASSWORD", ""},
+                 {"PGPASSWORD", settings_.at("DB_PASSWORD")},
+                 {"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"}},
+                {"Kafka", "KAFKA_SECURITY_PROTOCOL"});
+  const std::string kafka_file = (dir_ / "kafka-password").string();
+  std::ofstream(kafka_file) << "not-the-password\n";
+  ExpectRefused({{"KAFKA_SASL_PASSWORD", ""}, {"KAFKA_SASL_PASSWORD_FILE", kafka_file}},
+                {"Kafka", "Authentication", "KAFKA_SASL_PASSWORD"});
+}
+
 TEST_F(SecureTest, PasswordInTheConnectionStringIsNeverPrinted) {
   // A password inside the URL, against a server that is not there.
   const auto [code, lines] =
