@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -204,8 +205,6 @@ class Pipeline {
                                      std::to_string(f.db.port),
                                      "--db-user",
                                      f.db.user,
-                                     "--db-password",
-                                     f.db.password,
                                      "--db-name",
                                      f.bench_db,
                                      "--status-interval",
@@ -444,7 +443,8 @@ int main(int argc, char** argv) {
   app.add_option("--db-host", f.db.host)->envname("DB_HOST");
   app.add_option("--db-port", f.db.port)->envname("DB_PORT");
   app.add_option("--db-user", f.db.user)->envname("DB_USER");
-  app.add_option("--db-password", f.db.password)->envname("DB_PASSWORD");
+  // The password comes from the environment only (DB_PASSWORD), which the pipeline child inherits.
+  if (const char* password = std::getenv("DB_PASSWORD")) f.db.password = password;
   app.add_option("--bench-db", f.bench_db, "Database the benchmark creates and truncates");
   app.add_option("--binary", f.binary);
   app.add_option("--schema", f.schema);

@@ -20,7 +20,7 @@ cat <<EOF2
 clickstream is running: producer at $RATE events/s into user_activity on $KAFKA_BOOTSTRAP_SERVERS.
 Where to look:
   dashboard: http://${HTTP_ADDRESS:-127.0.0.1}:${HTTP_PORT:-18080}/   (metrics: /metrics, health: /healthz)
-  results:   PGPASSWORD=$DB_PASSWORD psql -h ${DB_HOST:-127.0.0.1} -p ${DB_PORT:-5432} -U $DB_USER $DB_NAME \\
+  results:   PGPASSWORD=<DB_PASSWORD> psql -h ${DB_HOST:-127.0.0.1} -p ${DB_PORT:-5432} -U $DB_USER $DB_NAME \\
                -c 'SELECT * FROM page_view_counts ORDER BY window_start DESC LIMIT 12'
   lake:      ${LAKE_DIR:-$ROOT/lake}/event_date=YYYY-MM-DD/*.parquet
   topics:    build/clickstream tail --topic enriched_activity   (and user_activity_dlq)

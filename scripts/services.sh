@@ -18,6 +18,13 @@
 #   KAFKA_PARTITIONS       partitions of user_activity               (default: 4)
 #   DB_USER, DB_PASSWORD, DB_NAME   the database role and database   (default: clickstream for all three)
 #   KAFKA_HEAP             broker JVM heap                           (default: 512m)
+#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker's listener is
+#                          SASL_SSL with one user for PLAIN and SCRAM-SHA-256 (KAFKA_SASL_MECHANISM says
+#                          which the clients use: PLAIN, as librdkafka < 2.6.1 fails SCRAM against
+#                          Kafka 4.x brokers), PostgreSQL has ssl = on and hostssl rules
+#                          only; both require a client certificate (mutual TLS); a CA and certificates
+#                          for 127.0.0.1/localhost and a client certificate are made in $STATE/tls,
+#                          and `env` prints the client settings (KAFKA_SECURITY_PROTOCOL, DATABASE_URL, ...)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/versions.sh"
@@ -39,6 +46,7 @@ load_settings() {
   if [ -f "$SETTINGS" ]; then
     # shellcheck disable=SC1090
     source "$SETTINGS"
+    SECURE=${SECURE:-0}
     return
   fi
   KAFKA_PORT=${KAFKA_PORT:-19092}
@@ -50,6 +58,13 @@ load_settings() {
   DB_USER=${DB_USER:-clickstream}
   DB_PASSWORD=${DB_PASSWORD:-clickstream}
   DB_NAME=${DB_NAME:-clickstream}
+  SECURE=${CLICKSTREAM_SECURE:-0}
+  KAFKA_INTERNAL_PORT=""
+  if [ "$SECURE" = 1 ]; then
+    KAFKA_INTERNAL_PORT=$(free_port)
+    KAFKA_SASL_USERNAME=${KAFKA_SASL_USERNAME:-clickstream}
+    KAFKA_SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-$(openssl rand -hex 16)}
+  fi
   cat > "$SETTINGS" <<EOF
 KAFKA_PORT=$KAFKA_PORT
 KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
@@ -60,7 +75,45 @@ DB_NAME=$DB_NAME
 KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
 DB_HOST=127.0.0.1
 DB_PORT=$PG_PORT
+SECURE=$SECURE
 EOF
+  if [ "$SECURE" = 1 ]; then
+    cat >> "$SETTINGS" <<EOF
+KAFKA_INTERNAL_PORT=$KAFKA_INTERNAL_PORT
+KAFKA_SECURITY_PROTOCOL=SASL_SSL
+KAFKA_SASL_MECHANISM=${KAFKA_SASL_MECHANISM:-PLAIN}
+KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME
+KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD
+KAFKA_SSL_CA_LOCATION=$STATE/tls/ca.pem
+KAFKA_SSL_CERTIFICATE_LOCATION=$STATE/tls/client.pem
+KAFKA_SSL_KEY_LOCATION=$STATE/tls/client.key
+DATABASE_URL="host=localhost hostaddr=127.0.0.1 port=$PG_PORT dbname=$DB_NAME user=$DB_USER sslmode=verify-full sslrootcert=$STATE/tls/ca.pem sslcert=$STATE/tls/client.pem sslkey=$STATE/tls/client.key"
+EOF
+  fi
+}
+
+# --- TLS (CLICKSTREAM_SECURE=1) ---------------------------------------------------------------------
+# A CA, a server certificate for 127.0.0.1 and localhost (PEM, and PKCS12 for the broker) and a client
+# certificate, made once per state directory.
+TLS_PASSWORD=clickstream-keystore
+tls_make() {
+  local dir="$STATE/tls"
+  [ -f "$dir/server.p12" ] && return
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=clickstream test CA" \
+      -keyout ca.key -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile server.ext -out server.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=clickstream" -keyout client.key -out client.csr
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out client.pem
+    openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name server \
+      -passout "pass:$TLS_PASSWORD" -out server.p12
+  ) >"$STATE/tls.log" 2>&1 || die "making test certificates failed: see $STATE/tls.log"
+  chmod 600 "$dir"/*.key
 }
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
@@ -108,6 +161,16 @@ pg_start() {
       --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       die "initdb failed: see $dir/initdb.log"
     rm -f "$dir/pwfile"
+    if [ "$SECURE" = 1 ]; then
+      # TLS only over TCP: hostssl rules, the server's certificate and key in the data directory.
+      # and a client certificate signed by the CA on top of the password (mutual TLS).
+      sed -i -E 's/^host(\s.*)$/hostssl\1 clientcert=verify-ca/' "$dir/data/pg_hba.conf"
+      cp "$STATE/tls/ca.pem" "$dir/data/root.crt"
+      cp "$STATE/tls/server.pem" "$dir/data/server.crt"
+      cp "$STATE/tls/server.key" "$dir/data/server.key"
+      [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir/data/server.crt" "$dir/data/server.key" "$dir/data/root.crt"
+      chmod 600 "$dir/data/server.key"
+    fi
   fi
   # Loopback only; the socket lives beside the data, not in /var/run/postgresql. Durable commits (fsync,
   # synchronous_commit) as in production. The pipeline rewrites the same session rows all the time, so
@@ -116,6 +179,7 @@ pg_start() {
   # buffers and compressed page images keep commits in the tens of milliseconds.
   local tuning="-c shared_buffers=512MB -c wal_buffers=64MB -c max_wal_size=4GB -c checkpoint_timeout=30min"
   tuning+=" -c wal_compression=lz4"
+  [ "$SECURE" = 1 ] && tuning+=" -c ssl=on -c ssl_ca_file=root.crt"
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=on -c synchronous_commit=on $tuning" start >/dev/null ||
     die "postgres did not start: see $dir/server.log"
@@ -123,7 +187,9 @@ pg_start() {
       "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
     as_pg "$PG_BIN/psql" -q -h "$dir" -p "$PG_PORT" -U "$DB_USER" -d postgres -c "CREATE DATABASE \"$DB_NAME\""
   fi
-  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
+  local client_cert=()
+  [ "$SECURE" = 1 ] && client_cert=(PGSSLCERT="$STATE/tls/client.pem" PGSSLKEY="$STATE/tls/client.key")
+  env "${client_cert[@]}" PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$DB_PASSWORD" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
     -f "$ROOT/sql/init-db.sql" >/dev/null
   log "postgres ready on 127.0.0.1:$PG_PORT (database $DB_NAME, schema applied)"
 }
@@ -157,14 +223,23 @@ kafka_start() {
   port_open "$KAFKA_CONTROLLER_PORT" &&
     die "port $KAFKA_CONTROLLER_PORT is already in use: stop what uses it or set KAFKA_CONTROLLER_PORT"
   mkdir -p "$dir"
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  local inter=PLAINTEXT
+  if [ "$SECURE" = 1 ]; then
+    # Clients get SASL_SSL only; brokers and the controller keep plaintext listeners of their own.
+    listeners="SASL_SSL://127.0.0.1:$KAFKA_PORT,INTERNAL://127.0.0.1:$KAFKA_INTERNAL_PORT"
+    protocols="SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    inter=INTERNAL
+  fi
   cat > "$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=$inter
+listener.security.protocol.map=$protocols
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
 log.dirs=$dir/data
 num.partitions=1
@@ -179,6 +254,20 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 EOF
+  if [ "$SECURE" = 1 ]; then
+    cat >> "$dir/server.properties" <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PASSWORD";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$STATE/tls/server.p12
+ssl.keystore.password=$TLS_PASSWORD
+ssl.key.password=$TLS_PASSWORD
+ssl.truststore.type=PEM
+ssl.truststore.location=$STATE/tls/ca.pem
+listener.name.sasl_ssl.ssl.client.auth=required
+EOF
+  fi
   cat > "$dir/log4j2.properties" <<EOF
 appender.file.type=File
 appender.file.name=file
@@ -196,7 +285,10 @@ EOF
     log "kafka: formatting KRaft storage in $dir/data"
     kafka_java kafka.tools.StorageTool random-uuid
     local cluster_id; cluster_id=$("${JAVA_CMD[@]}")
-    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties"
+    local scram=()
+    [ "$SECURE" = 1 ] &&
+      scram=(--add-scram "SCRAM-SHA-256=[name=\"$KAFKA_SASL_USERNAME\",password=\"$KAFKA_SASL_PASSWORD\"]")
+    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties" "${scram[@]}"
     "${JAVA_CMD[@]}" >"$dir/format.log" 2>&1 || die "kafka storage format failed: see $dir/format.log"
   fi
   kafka_java kafka.Kafka "$dir/server.properties"
@@ -210,8 +302,9 @@ EOF
     sleep 0.5
   done
   port_open "$KAFKA_PORT" || die "kafka did not open 127.0.0.1:$KAFKA_PORT within 60 s: see $dir/server.log"
-  "$ROOT/build/clickstream" topics --bootstrap-servers "127.0.0.1:$KAFKA_PORT" \
-    --partitions "${KAFKA_PARTITIONS:-4}" --timeout 60 ||
+  # The client settings of `env` (security included) apply to the topics command.
+  (set -a && source "$SETTINGS" && "$ROOT/build/clickstream" topics --bootstrap-servers "127.0.0.1:$KAFKA_PORT" \
+    --partitions "${KAFKA_PARTITIONS:-4}" --timeout 60) ||
     die "kafka did not become ready: see $dir/server.log"
   log "kafka ready on 127.0.0.1:$KAFKA_PORT"
 }
@@ -235,6 +328,7 @@ case "$cmd" in
   start)
     load_settings
     [ -x "$ROOT/build/clickstream" ] || die "build/clickstream missing: run make build"
+    if [ "$SECURE" = 1 ]; then tls_make; fi
     pg_start
     kafka_start
     ;;

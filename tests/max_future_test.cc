@@ -41,14 +41,33 @@ TEST(MaxFuture, EventsTooFarAheadOfTheirRecordGoToTheDeadLetterTopic) {
 
   const std::filesystem::path lake = std::filesystem::path(::testing::TempDir()) / UniqueTopic("lake");
   const std::string log = lake.string() + ".log";
-  ChildProcess pipeline({ClickstreamBinary(), "run",         "--max-future",        "3600",
-                         "--topic",           input,         "--enriched-topic",    enriched,
-                         "--dlq-topic",       dlq,           "--group-id",          "g-" + input,
-                         "--lake-dir",        lake.string(), "--bootstrap-servers", s.bootstrap_servers,
-                         "--db-host",         s.pg.host,     "--db-port",           std::to_string(s.pg.port),
-                         "--db-user",         s.pg.user,     "--db-password",       s.pg.password,
-                         "--db-name",         s.pg.dbname,   "--http-port",         "0"},
-                        {}, log);
+  ChildProcess pipeline({ClickstreamBinary(),
+                         "run",
+                         "--max-future",
+                         "3600",
+                         "--topic",
+                         input,
+                         "--enriched-topic",
+                         enriched,
+                         "--dlq-topic",
+                         dlq,
+                         "--group-id",
+                         "g-" + input,
+                         "--lake-dir",
+                         lake.string(),
+                         "--bootstrap-servers",
+                         s.bootstrap_servers,
+                         "--db-host",
+                         s.pg.host,
+                         "--db-port",
+                         std::to_string(s.pg.port),
+                         "--db-user",
+                         s.pg.user,
+                         "--db-name",
+                         s.pg.dbname,
+                         "--http-port",
+                         "0"},
+                        {"DB_PASSWORD=" + s.pg.password}, log);
   const auto dead = ConsumeAll(dlq, 1, 60, /*read_committed=*/true);
   ASSERT_EQ(dead.size(), 1u) << "see " << log;
   EXPECT_EQ(dead[0].value, *too_far.value);

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "kafka/client_config.h"
 
 namespace clickstream::cli {
 
@@ -40,14 +43,39 @@ inline CLI::Validator NonNegative() {
       ">= 0");
 }
 
-// Where the local broker of scripts/services.sh listens.
-inline constexpr const char* kDefaultBootstrapServers = "127.0.0.1:19092";
-
-// The --bootstrap-servers flag every Kafka subcommand shares, with KAFKA_BOOTSTRAP_SERVERS as fallback.
-inline CLI::Option* AddBootstrapServersFlag(CLI::App* cmd, std::string* value) {
-  return cmd->add_option("--bootstrap-servers", *value, "Kafka brokers, host:port[,...]")
+// The Kafka client flags every Kafka subcommand shares (brokers, security, extra librdkafka properties),
+// each with an environment variable as fallback. The SASL password has no flag (argv is visible in
+// `ps`): it comes from KAFKA_SASL_PASSWORD or the file of --sasl-password-file.
+inline void AddKafkaClientFlags(CLI::App* cmd, kafka::ClientOptions* o) {
+  if (const char* password = std::getenv("KAFKA_SASL_PASSWORD")) o->sasl_password = password;
+  cmd->add_option("--bootstrap-servers", o->bootstrap_servers, "Kafka brokers, host:port[,...]")
       ->envname("KAFKA_BOOTSTRAP_SERVERS")
       ->capture_default_str();
+  cmd->add_option("--security-protocol", o->security_protocol,
+                  "Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+      ->envname("KAFKA_SECURITY_PROTOCOL")
+      ->check(CLI::IsMember({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}, CLI::ignore_case));
+  cmd->add_option("--sasl-mechanism", o->sasl_mechanism,
+                  "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+      ->envname("KAFKA_SASL_MECHANISM")
+      ->check(CLI::IsMember({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, CLI::ignore_case));
+  cmd->add_option("--sasl-username", o->sasl_username, "SASL user name")->envname("KAFKA_SASL_USERNAME");
+  cmd->add_option("--sasl-password-file", o->sasl_password_file,
+                  "File whose first line is the SASL password (or set KAFKA_SASL_PASSWORD)")
+      ->envname("KAFKA_SASL_PASSWORD_FILE");
+  cmd->add_option("--ssl-ca-location", o->ssl_ca_location, "PEM file of the CA certificates of the brokers")
+      ->envname("KAFKA_SSL_CA_LOCATION");
+  cmd->add_option("--ssl-certificate-location", o->ssl_certificate_location,
+                  "PEM client certificate, for mutual TLS")
+      ->envname("KAFKA_SSL_CERTIFICATE_LOCATION");
+  cmd->add_option("--ssl-key-location", o->ssl_key_location, "PEM private key of the client certificate")
+      ->envname("KAFKA_SSL_KEY_LOCATION");
+  cmd->add_option("-F,--kafka-config-file", o->config_files,
+                  "File of librdkafka properties, key=value a line (repeatable)")
+      ->envname("KAFKA_CONFIG_FILE")
+      ->delimiter(',');
+  cmd->add_option("-X,--kafka-property", o->properties,
+                  "Any librdkafka property, key=value (repeatable; wins over the other settings)");
 }
 
 void RegisterProduceCommand(CLI::App& app);

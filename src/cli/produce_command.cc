@@ -20,7 +20,7 @@ namespace clickstream::cli {
 namespace {
 
 struct ProduceFlags {
-  std::string bootstrap_servers = kDefaultBootstrapServers;
+  kafka::ClientOptions kafka;
   std::string topic = "user_activity";
   int64_t num_events = 0;
   double interval_s = 0.1;
@@ -62,22 +62,24 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
 
 void Produce(const ProduceFlags& flags) {
   DeliveryCounter counter;
-  auto conf = kafka::MakeConf({
-      {"bootstrap.servers", flags.bootstrap_servers},
-      {"enable.idempotence", "true"},
-      {"linger.ms", "5"},
-      {"batch.num.messages", "10000"},
-      {"compression.type", "lz4"},
-      {"queue.buffering.max.messages", "500000"},
-      {"message.timeout.ms", "30000"},
-      {"log_level", "0"},  // failures are reported once, by us
-  });
+  auto conf = kafka::MakeConf(flags.kafka, {
+                                               {"enable.idempotence", "true"},
+                                               {"linger.ms", "5"},
+                                               {"batch.num.messages", "10000"},
+                                               {"compression.type", "lz4"},
+                                               {"queue.buffering.max.messages", "500000"},
+                                               {"message.timeout.ms", "30000"},
+                                               {"log_level", "0"},  // failures are reported once, by us
+                                           });
   if (!conf.ok()) Fail(conf.status(), kExitUsage);
   std::string err;
   (*conf)->set("dr_cb", &counter, err);
+  kafka::ErrorReporter errors("produce", /*print=*/false);
+  (*conf)->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
   if (!producer) Fail(Status::InvalidArgument("kafka: " + err), kExitUsage);
-  Status reachable = kafka::CheckReachable(producer.get(), flags.bootstrap_servers, flags.connect_timeout_s * 1000);
+  Status reachable = kafka::CheckReachable(producer.get(), flags.kafka.bootstrap_servers,
+                                           flags.connect_timeout_s * 1000, &errors);
   if (!reachable.ok()) Fail(reachable, kExitUnavailable);
 
   TrafficOptions traffic = flags.traffic;
@@ -129,7 +131,7 @@ void Produce(const ProduceFlags& flags) {
   if (counter.failed() > 0 || producer->outq_len() > 0) {
     Fail(Status::Unavailable(std::to_string(counter.failed() + producer->outq_len()) +
                              " events were not delivered (first error: " + counter.first_error() +
-                             "): check that Kafka at " + flags.bootstrap_servers + " is up"),
+                             "): check that Kafka at " + flags.kafka.bootstrap_servers + " is up"),
          kExitUnavailable);
   }
 }
@@ -139,7 +141,7 @@ void Produce(const ProduceFlags& flags) {
 void RegisterProduceCommand(CLI::App& app) {
   auto flags = std::make_shared<ProduceFlags>();
   CLI::App* cmd = app.add_subcommand("produce", "Generate website activity events into Kafka");
-  AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
+  AddKafkaClientFlags(cmd, &flags->kafka);
   cmd->add_option("--topic", flags->topic, "Topic to write to")->envname("KAFKA_TOPIC")->capture_default_str();
   cmd->add_option("--num-events", flags->num_events, "Events to produce; 0 = until Ctrl-C")
       ->check(NonNegative())

@@ -1,5 +1,6 @@
 // `clickstream run`: the streaming service (src/service/pipeline.h).
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/command.h"
@@ -36,7 +37,8 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
   std::unique_ptr<HttpServer> server;  // serves while the pipeline starts, runs and stops
   if (http.port != 0) {
     auto started = HttpServer::Start(
-        {http.address, http.port, options.commit_interval_ms, options.bootstrap_servers, options.db}, &probe);
+        {http.address, http.port, options.commit_interval_ms, options.kafka.bootstrap_servers, options.db},
+        &probe);
     if (started.ok()) {
       server = std::move(*started);
     } else {
@@ -62,7 +64,7 @@ void RegisterRunCommand(CLI::App& app) {
   auto o = std::make_shared<PipelineOptions>();
   auto http = std::make_shared<HttpFlags>();
   CLI::App* cmd = app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
-  AddBootstrapServersFlag(cmd, &o->bootstrap_servers);
+  AddKafkaClientFlags(cmd, &o->kafka);
   cmd->add_option("--group-id", o->group_id, "Consumer group; processes with one group id split the partitions")
       ->envname("KAFKA_GROUP_ID")
       ->capture_default_str();
@@ -112,7 +114,17 @@ void RegisterRunCommand(CLI::App& app) {
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   cmd->add_option("--db-user", o->db.user, "PostgreSQL role")->envname("DB_USER")->capture_default_str();
-  cmd->add_option("--db-password", o->db.password, "PostgreSQL password")->envname("DB_PASSWORD");
+  // No password flag: argv is visible in `ps`. DB_PASSWORD, else libpq's PGPASSWORD or PGPASSFILE.
+  if (const char* password = std::getenv("DB_PASSWORD")) o->db.password = password;
+  cmd->add_option(
+         "--db-password-file", o->db.password_file,
+         "File whose first line is the PostgreSQL password (or set DB_PASSWORD, PGPASSWORD, PGPASSFILE)")
+      ->envname("DB_PASSWORD_FILE");
+  cmd->add_option(
+         "--db-url", o->db.url,
+         "libpq connection string or postgresql:// URI (sslmode, sslrootcert, sslcert, sslkey, ...); "
+         "replaces --db-host, --db-port, --db-user and --db-name")
+      ->envname("DATABASE_URL");
   cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")->envname("DB_NAME")->capture_default_str();
   cmd->add_option("--db-timeout-ms", o->db.timeout_ms,
                   "Milliseconds PostgreSQL may take to connect or to run a statement, and to notice a dead "

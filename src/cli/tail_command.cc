@@ -14,7 +14,7 @@ namespace clickstream::cli {
 namespace {
 
 struct TailFlags {
-  std::string bootstrap_servers = kDefaultBootstrapServers;
+  kafka::ClientOptions kafka;
   std::string topic = "enriched_activity";
   bool from_beginning = false;
   int64_t max_records = 0;
@@ -26,17 +26,18 @@ struct TailFlags {
 }
 
 void Tail(const TailFlags& f) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
-                               {"group.id", "clickstream-tail"},
-                               {"enable.auto.commit", "false"},
-                               {"auto.offset.reset", f.from_beginning ? "earliest" : "latest"},
-                               {"isolation.level", "read_committed"},
-                               {"log_level", "0"}});
+  auto conf = kafka::MakeConf(f.kafka, {{"group.id", "clickstream-tail"},
+                                        {"enable.auto.commit", "false"},
+                                        {"auto.offset.reset", f.from_beginning ? "earliest" : "latest"},
+                                        {"isolation.level", "read_committed"},
+                                        {"log_level", "0"}});
   if (!conf.ok()) Fail(conf.status(), kExitUsage);
   std::string err;
+  kafka::ErrorReporter errors("tail", /*print=*/false);
+  (*conf)->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!consumer) Fail(Status::InvalidArgument("kafka: " + err), kExitUsage);
-  const Status reachable = kafka::CheckReachable(consumer.get(), f.bootstrap_servers, 10000);
+  const Status reachable = kafka::CheckReachable(consumer.get(), f.kafka.bootstrap_servers, 10000, &errors);
   if (!reachable.ok()) Fail(reachable, kExitUnavailable);
   consumer->subscribe({f.topic});
   int64_t printed = 0;
@@ -64,7 +65,7 @@ void Tail(const TailFlags& f) {
 void RegisterTailCommand(CLI::App& app) {
   auto f = std::make_shared<TailFlags>();
   CLI::App* cmd = app.add_subcommand("tail", "Print a topic's committed records as they arrive");
-  AddBootstrapServersFlag(cmd, &f->bootstrap_servers);
+  AddKafkaClientFlags(cmd, &f->kafka);
   cmd->add_option("--topic", f->topic, "Topic to read")->capture_default_str();
   cmd->add_flag("--from-beginning", f->from_beginning, "Start at the oldest record instead of new ones");
   cmd->add_option("--max", f->max_records, "Stop after this many records; 0 = until Ctrl-C")

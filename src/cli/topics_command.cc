@@ -10,7 +10,7 @@ namespace clickstream::cli {
 namespace {
 
 struct TopicsFlags {
-  std::string bootstrap_servers = kDefaultBootstrapServers;
+  kafka::ClientOptions kafka;
   std::string input_topic = "user_activity";
   std::string enriched_topic = "enriched_activity";
   std::string dlq_topic = "user_activity_dlq";
@@ -22,19 +22,18 @@ struct TopicsFlags {
 Status EnsurePipelineTopics(const TopicsFlags& f) {
   const int timeout_ms = f.timeout_s * 1000;
   RETURN_NOT_OK(kafka::EnsureTopics(
-      f.bootstrap_servers,
-      {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}}, timeout_ms));
-  ASSIGN_OR_RETURN(const int64_t input_bytes,
-                   kafka::MaxMessageBytes(f.bootstrap_servers, f.input_topic, timeout_ms));
-  return kafka::RaiseMaxMessageBytes(f.bootstrap_servers, f.dlq_topic,
-                                     kafka::DeadLetterMaxMessageBytes(input_bytes), timeout_ms);
+      f.kafka, {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}},
+      timeout_ms));
+  ASSIGN_OR_RETURN(const int64_t input_bytes, kafka::MaxMessageBytes(f.kafka, f.input_topic, timeout_ms));
+  return kafka::RaiseMaxMessageBytes(f.kafka, f.dlq_topic, kafka::DeadLetterMaxMessageBytes(input_bytes),
+                                     timeout_ms);
 }
 
 void CreateTopics(const TopicsFlags& f) {
   const Status status = EnsurePipelineTopics(f);
   if (!status.ok()) {
     std::fprintf(stderr, "clickstream topics: %s\n", status.message().c_str());
-    throw CLI::RuntimeError(kExitUnavailable);
+    throw CLI::RuntimeError(status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitUnavailable);
   }
   std::printf("topics ready: %s (%d partitions), %s, %s\n", f.input_topic.c_str(), f.partitions,
               f.enriched_topic.c_str(), f.dlq_topic.c_str());
@@ -46,7 +45,7 @@ void RegisterTopicsCommand(CLI::App& app) {
   auto flags = std::make_shared<TopicsFlags>();
   CLI::App* cmd =
       app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
-  AddBootstrapServersFlag(cmd, &flags->bootstrap_servers);
+  AddKafkaClientFlags(cmd, &flags->kafka);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(Positive())
       ->capture_default_str();

@@ -9,12 +9,19 @@ void ErrorReporter::event_cb(RdKafka::Event& event) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = RdKafka::err2str(event.err()) + " (" + event.str() + ")";
+    if (!print_.load()) return;
     auto [it, inserted] = last_report_.try_emplace(static_cast<int>(event.err()), now);
     if (!inserted && now - it->second < std::chrono::seconds(5)) return;
     it->second = now;
   }
   std::fprintf(stderr, "%s: kafka: %s (%s); retrying\n", prefix_.c_str(), RdKafka::err2str(event.err()).c_str(),
                event.str().c_str());
+}
+
+std::string ErrorReporter::last_error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_error_;
 }
 
 }  // namespace clickstream::kafka

@@ -7,6 +7,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -16,12 +17,19 @@ namespace clickstream::kafka {
 
 class ErrorReporter : public RdKafka::EventCb {
  public:
-  explicit ErrorReporter(std::string prefix) : prefix_(std::move(prefix)) {}
+  // `print` false: errors are only recorded (a command that reports the cause once, when it gives up).
+  explicit ErrorReporter(std::string prefix, bool print = true) : prefix_(std::move(prefix)), print_(print) {}
+  // Turns printing on or off (e.g. on once a connection is established, whose failure is reported once).
+  void set_print(bool print) { print_.store(print); }
   void event_cb(RdKafka::Event& event) override;
+  // The latest error ("<error name> (<detail>)"), empty if none: the cause of a failed connection.
+  std::string last_error() const;
 
  private:
   std::string prefix_;
-  std::mutex mu_;
+  std::atomic<bool> print_;
+  mutable std::mutex mu_;
+  std::string last_error_;
   std::map<int, std::chrono::steady_clock::time_point> last_report_;  // by error code
 };
 

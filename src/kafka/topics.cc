@@ -59,17 +59,16 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
   return status;
 }
 
-Result<std::unique_ptr<rd_kafka_t, KafkaDeleter>> NewAdminClient(const std::string& bootstrap_servers) {
+Result<std::unique_ptr<rd_kafka_t, KafkaDeleter>> NewAdminClient(const ClientOptions& client) {
+  // Retries while the broker starts are expected: warnings and worse only.
+  ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "3"}}));
   char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers.c_str(), err, sizeof err) !=
-      RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return Status::InvalidArgument(std::string("kafka: bootstrap.servers: ") + err);
+  rd_kafka_conf_t* c = rd_kafka_conf_dup(conf->c_ptr_global());
+  std::unique_ptr<rd_kafka_t, KafkaDeleter> rk(rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err));
+  if (!rk) {
+    rd_kafka_conf_destroy(c);
+    return Status::InvalidArgument(std::string("kafka: create admin client: ") + err);
   }
-  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);  // retries while the broker starts are expected
-  std::unique_ptr<rd_kafka_t, KafkaDeleter> rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
-  if (!rk) return Status::Internal(std::string("kafka: create admin client: ") + err);
   return rk;
 }
 
@@ -140,9 +139,8 @@ Result<std::map<std::string, std::string>> DescribeTopic(rd_kafka_t* rk, const s
 
 }  // namespace
 
-Status EnsureTopics(const std::string& bootstrap_servers, const std::vector<TopicSpec>& topics,
-                    int timeout_ms) {
-  ASSIGN_OR_RETURN(auto rk, NewAdminClient(bootstrap_servers));
+Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics, int timeout_ms) {
+  ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   Status status;
   do {
@@ -150,13 +148,12 @@ Status EnsureTopics(const std::string& bootstrap_servers, const std::vector<Topi
     if (status.ok()) return status;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   } while (std::chrono::steady_clock::now() < deadline);
-  return Status::Unavailable("cannot create topics on Kafka at " + bootstrap_servers + ": " +
+  return Status::Unavailable("cannot create topics on Kafka at " + client.bootstrap_servers + ": " +
                              status.message());
 }
 
-Result<int64_t> MaxMessageBytes(const std::string& bootstrap_servers, const std::string& topic,
-                                int timeout_ms) {
-  ASSIGN_OR_RETURN(auto rk, NewAdminClient(bootstrap_servers));
+Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms) {
+  ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   ASSIGN_OR_RETURN(auto config,
                    DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
                      return std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
@@ -173,9 +170,9 @@ int64_t DeadLetterMaxMessageBytes(int64_t input_bytes) {
   return input_bytes + input_bytes / 64 + 64 * 1024;
 }
 
-Status RaiseMaxMessageBytes(const std::string& bootstrap_servers, const std::string& topic, int64_t bytes,
+Status RaiseMaxMessageBytes(const ClientOptions& client, const std::string& topic, int64_t bytes,
                             int timeout_ms) {
-  ASSIGN_OR_RETURN(auto rk, NewAdminClient(bootstrap_servers));
+  ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   // The config entries set on the topic itself (not inherited): AlterConfigs replaces them all.
   ASSIGN_OR_RETURN(auto own, DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
                      return rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "kafka/client_config.h"
 
 namespace clickstream::kafka {
 
@@ -17,19 +18,17 @@ struct TopicSpec {
 
 // Creates each topic that does not exist yet; existing topics are left as they are (their partition
 // count is not changed). Waits up to `timeout_ms` for the cluster to answer, retrying while it starts.
-Status EnsureTopics(const std::string& bootstrap_servers, const std::vector<TopicSpec>& topics,
-                    int timeout_ms);
+Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics, int timeout_ms);
 
 // The largest record batch `topic` accepts (its `max.message.bytes`, or the broker's default).
-Result<int64_t> MaxMessageBytes(const std::string& bootstrap_servers, const std::string& topic,
-                                int timeout_ms);
+Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms);
 
 // What a dead-letter topic must accept so that any record of an input topic accepting `input_bytes`
 // fits, with the headers the pipeline adds and the framing of a batch of its own.
 int64_t DeadLetterMaxMessageBytes(int64_t input_bytes);
 
 // Raises `topic`'s `max.message.bytes` to `bytes` if it is lower; its other settings are kept.
-Status RaiseMaxMessageBytes(const std::string& bootstrap_servers, const std::string& topic, int64_t bytes,
+Status RaiseMaxMessageBytes(const ClientOptions& client, const std::string& topic, int64_t bytes,
                             int timeout_ms);
 
 }  // namespace clickstream::kafka

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <type_traits>
 
 #include "postgres/sql_state.h"
@@ -123,16 +124,53 @@ void CopyRows::Text(std::string_view v) {
 
 void CopyRows::Timestamptz(EventTime t) { Int8(t.micros() - kPostgresEpochMicros); }
 
+namespace {
+
+// `message` with every secret replaced.
+std::string Redact(std::string message, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (size_t at = message.find(secret); at != std::string::npos; at = message.find(secret, at)) {
+      message.replace(at, secret.size(), "[redacted]");
+    }
+  }
+  return message;
+}
+
+}  // namespace
+
 Result<Connection> Connection::Open(const ConnectionOptions& o) {
-  const std::string port = std::to_string(o.port);
+  std::string password = o.password;
+  if (password.empty() && !o.password_file.empty()) {
+    std::ifstream in(o.password_file);
+    if (!in || !std::getline(in, password)) {
+      return Status::InvalidArgument("cannot read the PostgreSQL password file " + o.password_file +
+                                     " (--db-password-file)");
+    }
+    while (!password.empty() && (password.back() == '\r' || password.back() == ' ')) password.pop_back();
+  }
+  // Secrets that must not reach an error message: the password, and one inside the connection string.
+  std::vector<std::string> secrets = {password};
+  if (!o.url.empty()) {
+    char* parse_error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(o.url.c_str(), &parse_error);
+    if (parsed == nullptr) {
+      const std::string why = FirstLine(parse_error);
+      PQfreemem(parse_error);
+      // libpq's message may quote part of the string: only its cause is kept.
+      return Status::InvalidArgument(
+          "the PostgreSQL connection string (--db-url / DATABASE_URL) is malformed: " +
+          why.substr(0, why.find(':')) + " (see libpq's connection strings)");
+    }
+    for (PQconninfoOption* opt = parsed; opt->keyword != nullptr; ++opt) {
+      if (opt->val != nullptr && std::string_view(opt->keyword) == "password") secrets.emplace_back(opt->val);
+    }
+    PQconninfoFree(parsed);
+  }
   // A dead peer is noticed by TCP within the timeout (keepalive probes after a third of it, three of
   // them, and tcp_user_timeout for unacknowledged data); a slow statement is cancelled by the server.
-  const std::pair<const char*, std::string> settings[] = {
-      {"host", o.host},
-      {"port", port},
-      {"user", o.user},
-      {"password", o.password},
-      {"dbname", o.dbname},
+  // A connection string overrides the settings before it (and may set its own keepalives).
+  std::vector<std::pair<const char*, std::string>> settings = {
       {"application_name", "clickstream"},
       {"keepalives", "1"},
       {"keepalives_idle", std::to_string(std::max(1, o.timeout_ms / 3000))},
@@ -141,6 +179,14 @@ Result<Connection> Connection::Open(const ConnectionOptions& o) {
       {"tcp_user_timeout", std::to_string(o.timeout_ms)},
       {"options", "-c statement_timeout=" + std::to_string(o.timeout_ms)},
   };
+  if (o.url.empty()) {
+    settings.insert(
+        settings.end(),
+        {{"host", o.host}, {"port", std::to_string(o.port)}, {"user", o.user}, {"dbname", o.dbname}});
+  } else {
+    settings.emplace_back("dbname", o.url);
+  }
+  if (!password.empty()) settings.emplace_back("password", password);
   std::vector<const char*> keys, values;
   for (const auto& [key, value] : settings) {
     keys.push_back(key);
@@ -148,7 +194,8 @@ Result<Connection> Connection::Open(const ConnectionOptions& o) {
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  Connection conn(PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/0), o);
+  Connection conn(PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/o.url.empty() ? 0 : 1),
+                  o);
   // libpq's connect_timeout does not apply to a connection polled by the caller: each step is bounded here.
   PostgresPollingStatusType step = PGRES_POLLING_WRITING;
   Status waited;
@@ -159,18 +206,29 @@ Result<Connection> Connection::Open(const ConnectionOptions& o) {
   }
   if (!waited.ok() || step != PGRES_POLLING_OK || PQsetnonblocking(conn.conn_.get(), 1) != 0) {
     const std::string why = waited.ok() ? FirstLine(PQerrorMessage(conn.conn_.get())) : waited.message();
-    std::string fix = "start it (make services) or set DB_HOST/DB_PORT";
+    std::string fix = "start it (make services) or set DB_HOST/DB_PORT or DATABASE_URL";
     bool refused = true;
-    if (why.find("password") != std::string::npos || why.find("pg_hba.conf") != std::string::npos) {
-      fix = "check DB_USER and DB_PASSWORD";
+    if (why.find("no encryption") != std::string::npos) {
+      fix =
+          "the server takes TLS connections only: set sslmode=verify-full (and sslrootcert) in DATABASE_URL";
+    } else if (why.find("password") != std::string::npos || why.find("pg_hba.conf") != std::string::npos) {
+      fix = "check DB_USER and DB_PASSWORD (or --db-password-file, PGPASSFILE)";
     } else if (why.find("does not exist") != std::string::npos) {
       fix = "create it or set DB_NAME";
+    } else if (why.find("SSL") != std::string::npos || why.find("certificate") != std::string::npos ||
+               why.find("server name") != std::string::npos) {
+      fix = "check sslmode, sslrootcert, sslcert and sslkey of DATABASE_URL";
     } else {
       refused = false;
     }
-    return Status(refused ? StatusCode::kRefused : StatusCode::kUnavailable,
-                  "cannot connect to PostgreSQL at " + o.host + ":" + port + "/" + o.dbname + ": " + why +
-                      " (" + fix + ")");
+    // Where libpq tried, not the connection string (which may hold a password).
+    const auto or_empty = [](const char* s) { return std::string(s ? s : ""); };
+    PGconn* c = conn.conn_.get();
+    const std::string where = c ? or_empty(PQhost(c)) + ":" + or_empty(PQport(c)) + "/" + or_empty(PQdb(c))
+                                : o.host + ":" + std::to_string(o.port) + "/" + o.dbname;
+    return Status(
+        refused ? StatusCode::kRefused : StatusCode::kUnavailable,
+        Redact("cannot connect to PostgreSQL at " + where + ": " + why + " (" + fix + ")", secrets));
   }
   return conn;
 }

@@ -26,13 +26,21 @@
 
 namespace clickstream::pg {
 
-// Where and as whom to connect. Defaults match scripts/services.sh; the environment variables of the
-// same names (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME) override them in the CLI.
+// Where and as whom to connect. Defaults match scripts/services.sh; the CLI overrides them from flags and
+// the environment (DB_HOST, DB_PORT, DB_USER, DB_NAME, DATABASE_URL, DB_PASSWORD, ...). There is no
+// default password: without one, libpq's own PGPASSWORD and PGPASSFILE (~/.pgpass) apply.
 struct ConnectionOptions {
+  // A libpq connection string or URI (`host=... sslmode=verify-full` or `postgresql://user@host/db?...`);
+  // when set, it replaces host, port, user and dbname, and its other settings (sslmode, sslrootcert,
+  // sslcert, sslkey, ...) pass through to libpq. A password in it works but is better left out.
+  std::string url;
   std::string host = "127.0.0.1";
   int port = 15432;
   std::string user = "clickstream";
-  std::string password = "clickstream";
+  // Empty: the password of `password_file`, else libpq's PGPASSWORD / PGPASSFILE.
+  std::string password;
+  // A file whose first line is the password (for secrets mounted as files).
+  std::string password_file;
   std::string dbname = "clickstream";
   // Bound on waiting for the server, in milliseconds: for connecting, for each statement (the server's
   // statement_timeout), and for TCP to notice a dead peer (keepalives, tcp_user_timeout).

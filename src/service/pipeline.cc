@@ -186,7 +186,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   bool (*stop_)() = nullptr;
   std::atomic<Clock::rep> stop_seen_{0};  // when GivingUp() first saw the stop request
   PostgresRetry retry_;
-  kafka::ErrorReporter kafka_errors_{"run"};
+  kafka::ErrorReporter kafka_errors_{"run", /*print=*/false};  // on once Kafka answered
   kafka::ConfigPairs producer_config_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::unique_ptr<pg::ResultsSink> sink_;
@@ -217,25 +217,26 @@ Status Pipeline::Impl::Connect() {
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
 
-  ASSIGN_OR_RETURN(auto conf, kafka::MakeConf({
-                                  {"bootstrap.servers", options_.bootstrap_servers},
-                                  {"group.id", options_.group_id},
-                                  {"enable.auto.commit", "false"},
-                                  {"enable.auto.offset.store", "false"},
-                                  {"auto.offset.reset", "earliest"},
-                                  // Eager rebalancing: librdkafka 2.0.2's cooperative mode has known bugs.
-                                  {"partition.assignment.strategy", "range"},
-                                  {"isolation.level", "read_committed"},
-                                  {"fetch.wait.max.ms", "10"},
-                                  // Prefetch at most 16 MB per partition rather than 64 MB. Not less: when
-                                  // a partition's queue is full, librdkafka 2.0.2 waits 1 s before fetching
-                                  // it again, so the queue must hold more than a second of input (4 MB
-                                  // starved the engine: 97k instead of 109k events/s).
-                                  {"queued.max.messages.kbytes", "16384"},
-                                  // A crashed member's partitions move on after this long.
-                                  {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
-                                  {"log_level", "0"},
-                              }));
+  ASSIGN_OR_RETURN(
+      auto conf, kafka::MakeConf(options_.kafka,
+                                 {
+                                     {"group.id", options_.group_id},
+                                     {"enable.auto.commit", "false"},
+                                     {"enable.auto.offset.store", "false"},
+                                     {"auto.offset.reset", "earliest"},
+                                     // Eager rebalancing: librdkafka 2.0.2's cooperative mode has known bugs.
+                                     {"partition.assignment.strategy", "range"},
+                                     {"isolation.level", "read_committed"},
+                                     {"fetch.wait.max.ms", "10"},
+                                     // Prefetch at most 16 MB per partition rather than 64 MB. Not less: when
+                                     // a partition's queue is full, librdkafka 2.0.2 waits 1 s before
+                                     // fetching it again, so the queue must hold more than a second of input
+                                     // (4 MB starved the engine: 97k instead of 109k events/s).
+                                     {"queued.max.messages.kbytes", "16384"},
+                                     // A crashed member's partitions move on after this long.
+                                     {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
+                                     {"log_level", "0"},
+                                 }));
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&kafka_errors_), err);
   if (!options_.instance_id.empty() &&
@@ -245,16 +246,21 @@ Status Pipeline::Impl::Connect() {
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
-  RETURN_NOT_OK(kafka::CheckReachable(consumer_.get(), options_.bootstrap_servers, 10000));
+  RETURN_NOT_OK(
+      kafka::CheckReachable(consumer_.get(), options_.kafka.bootstrap_servers, 10000, &kafka_errors_));
+  // Reachable: from now on, errors are retried and reported as they come.
+  kafka_errors_.set_print(true);
   // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
   ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
-  producer_config_ = {{"bootstrap.servers", options_.bootstrap_servers},
-                      {"message.max.bytes", std::to_string(dlq_bytes)},
+  producer_config_ = {{"message.max.bytes", std::to_string(dlq_bytes)},
                       {"linger.ms", "5"},
                       {"retry.backoff.ms", "10"},
                       {"batch.num.messages", "10000"},
                       {"compression.type", "lz4"},
                       {"log_level", "0"}};
+  // The common client settings go last, so a user's property wins over ours.
+  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  producer_config_.insert(producer_config_.end(), common.begin(), common.end());
   ASSIGN_OR_RETURN(const int32_t partitions,
                    kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
   RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
@@ -263,7 +269,7 @@ Status Pipeline::Impl::Connect() {
 }
 
 Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
-  const std::string& servers = options_.bootstrap_servers;
+  const kafka::ClientOptions& servers = options_.kafka;
   Result<int64_t> described = kafka::MaxMessageBytes(servers, options_.input_topic, options_.timeout_ms);
   // A missing input topic is created on first use with the broker's default, Kafka's unless changed.
   const int64_t input = described.ok() ? *described : kKafkaMaxMessageBytes;

@@ -6,13 +6,14 @@
 #include <string>
 
 #include "engine/options.h"
+#include "kafka/client_config.h"
 #include "postgres/connection.h"
 
 namespace clickstream {
 
 struct PipelineOptions {
-  // Kafka brokers, host:port[,...].
-  std::string bootstrap_servers = "127.0.0.1:19092";
+  // Brokers, security and extra properties every Kafka client of the pipeline starts from.
+  kafka::ClientOptions kafka;
   // Consumer group: processes with the same group id split the input partitions between them.
   std::string group_id = "clickstream";
   // Static group membership (Kafka's group.instance.id): a process restarted with the same id gets its

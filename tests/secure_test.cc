@@ -1,0 +1,284 @@
+// `clickstream` against a broker that takes SASL_SSL (PLAIN) only and a PostgreSQL that takes
+// TLS only, checked by the client with verify-full (ctest fixture "secure_services": scripts/services.sh
+// with CLICKSTREAM_SECURE=1). A run goes end to end through both; a wrong password, a wrong CA and a
+// plaintext client each end with exit code 3 and one line naming the cause; no password is ever printed.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "kafka/client_config.h"
+#include "kafka/topics.h"
+#include "postgres/connection.h"
+#include "test_services.h"
+
+namespace clickstream::testing {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+// The secured services' client settings, as `scripts/services.sh env` prints them.
+Env SecureSettings() {
+  const char* dir = std::getenv("CLICKSTREAM_STATE_DIR");
+  std::ifstream in(std::string(dir ? dir : "") + "/services.env");
+  Env kv;
+  for (std::string line; std::getline(in, line);) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    kv[line.substr(0, eq)] = value;
+  }
+  return kv;
+}
+
+// What `clickstream` needs from the environment to reach the secured services.
+Env ClientEnv(const Env& s) {
+  Env env;
+  for (const char* key :
+       {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME",
+        "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_CERTIFICATE_LOCATION",
+        "KAFKA_SSL_KEY_LOCATION", "DATABASE_URL", "DB_PASSWORD"}) {
+    env[key] = s.at(key);
+  }
+  return env;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string EnvPrefix(const Env& env) {
+  std::string out = "env";
+  for (const auto& [k, v] : env) out += " " + k + "=" + ShellQuote(v);
+  return out;
+}
+
+kafka::ClientOptions KafkaClient(const Env& s) {
+  kafka::ClientOptions o(s.at("KAFKA_BOOTSTRAP_SERVERS"));
+  o.security_protocol = s.at("KAFKA_SECURITY_PROTOCOL");
+  o.sasl_mechanism = s.at("KAFKA_SASL_MECHANISM");
+  o.sasl_username = s.at("KAFKA_SASL_USERNAME");
+  o.sasl_password = s.at("KAFKA_SASL_PASSWORD");
+  o.ssl_ca_location = s.at("KAFKA_SSL_CA_LOCATION");
+  o.ssl_certificate_location = s.at("KAFKA_SSL_CERTIFICATE_LOCATION");
+  o.ssl_key_location = s.at("KAFKA_SSL_KEY_LOCATION");
+  return o;
+}
+
+pg::ConnectionOptions Database(const Env& s) {
+  pg::ConnectionOptions o;
+  o.url = s.at("DATABASE_URL");
+  o.password = s.at("DB_PASSWORD");
+  return o;
+}
+
+class SecureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_ = SecureSettings();
+    ASSERT_EQ(settings_["SECURE"], "1") << "run through ctest (fixture secure_services)";
+    dir_ = std::filesystem::path(::testing::TempDir()) / UniqueTopic("secure");
+    std::filesystem::create_directories(dir_);
+  }
+
+  // Every secret of the services: none may appear in any output.
+  void ExpectNoSecret(const std::string& text, const std::string& what) const {
+    for (const char* key : {"KAFKA_SASL_PASSWORD", "DB_PASSWORD"}) {
+      EXPECT_EQ(text.find(settings_.at(key)), std::string::npos) << key << " appears in " << what << ":\n"
+                                                                 << text;
+    }
+  }
+
+  // `clickstream run` with the secured settings changed by `overrides`; returns exit code and stderr lines.
+  std::pair<int, std::vector<std::string>> FailingRun(const Env& overrides) {
+    Env env = ClientEnv(settings_);
+    for (const auto& [k, v] : overrides) env[k] = v;
+    env["HTTP_PORT"] = "0";
+    env["LAKE_DIR"] = (dir_ / "lake").string();
+    const std::string err = (dir_ / "stderr").string();
+    const int code = RunCommand("{ " + EnvPrefix(env) + " timeout --preserve-status 60 " +
+                                ClickstreamBinary() + " run --status-interval 0 >/dev/null 2>" + err + "; }")
+                         .exit_code;
+    std::vector<std::string> lines;
+    std::ifstream in(err);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return {code, lines};
+  }
+
+  void ExpectRefused(const Env& overrides, const std::vector<std::string>& words) {
+    const auto [code, lines] = FailingRun(overrides);
+    EXPECT_EQ(code, 3);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    for (const auto& w : words)
+      EXPECT_NE(lines[0].find(w), std::string::npos) << w << " not in: " << lines[0];
+    ExpectNoSecret(lines[0], "the error");
+  }
+
+  // A CA that signed nothing the services use.
+  std::string OtherCa() {
+    const std::string ca = (dir_ / "other-ca.pem").string();
+    EXPECT_EQ(RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other -keyout " +
+                         (dir_ / "other-ca.key").string() + " -out " + ca)
+                  .exit_code,
+              0);
+    return ca;
+  }
+
+  Env settings_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(SecureTest, RunsEndToEndThroughSaslSslAndVerifiedTls) {
+  constexpr int kEvents = 400;
+  const std::string topic = UniqueTopic("secure");
+  ASSERT_TRUE(kafka::EnsureTopics(KafkaClient(settings_),
+                                  {{topic, 2}, {topic + "_out", 2}, {topic + "_dlq", 1}}, 30000)
+                  .ok());
+  const CommandResult produced =
+      RunCommand(EnvPrefix(ClientEnv(settings_)) + " " + ClickstreamBinary() + " produce --topic " + topic +
+                 " --num-events " + std::to_string(kEvents) + " --rate 2000 2>&1");
+  ASSERT_EQ(produced.exit_code, 0) << produced.output;
+  ExpectNoSecret(produced.output, "produce's output");
+
+  const int http_port = FreePort();
+  Env env = ClientEnv(settings_);
+  env["LAKE_DIR"] = (dir_ / "lake").string();
+  std::vector<std::string> env_list;
+  for (const auto& [k, v] : env) env_list.push_back(k + "=" + v);
+  const std::string log = (dir_ / "run.log").string();
+  ChildProcess run({ClickstreamBinary(), "run", "--topic", topic, "--enriched-topic", topic + "_out",
+                    "--dlq-topic", topic + "_dlq", "--group-id", "g-" + topic, "--status-interval", "1",
+                    "--http-port", std::to_string(http_port)},
+                   env_list, log);
+
+  // Drained: the committed progress of the input partitions adds up to every event.
+  int64_t drained = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (drained < kEvents && std::chrono::steady_clock::now() < deadline && run.running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto db = pg::Connection::Open(Database(settings_));
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto rows = db->Query("SELECT coalesce(sum(next_offset), 0) FROM partition_progress");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    drained = std::stoll(std::string(rows->text(0, 0)));
+  }
+  EXPECT_EQ(drained, kEvents) << "see " << log;
+  auto db = pg::Connection::Open(Database(settings_));
+  ASSERT_TRUE(db.ok());
+  auto ssl = db->Query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+  ASSERT_TRUE(ssl.ok());
+  EXPECT_EQ(std::string(ssl->text(0, 0)), "t");
+  auto views = db->Query("SELECT coalesce(sum(view_count), 0) FROM page_view_counts");
+  ASSERT_TRUE(views.ok());
+  EXPECT_GT(std::stoll(std::string(views->text(0, 0))), 0);
+
+  const std::string base = "curl -s --max-time 10 http://127.0.0.1:" + std::to_string(http_port);
+  const CommandResult metrics = RunCommand(base + "/metrics");
+  EXPECT_NE(metrics.output.find("clickstream_"), std::string::npos) << metrics.output;
+  ExpectNoSecret(metrics.output, "/metrics");
+  const CommandResult summary = RunCommand(base + "/api/summary");
+  EXPECT_FALSE(summary.output.empty());
+  ExpectNoSecret(summary.output, "/api/summary");
+  const CommandResult health = RunCommand(base + "/healthz");
+  ExpectNoSecret(health.output, "/healthz");
+
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0) << "see " << log;
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ExpectNoSecret(text, "the run's log");
+}
+
+TEST_F(SecureTest, KafkaWrongPassword) {
+  ExpectRefused({{"KAFKA_SASL_PASSWORD", "not-the-password"}},
+                {"Kafka", "Authentication", "KAFKA_SASL_PASSWORD"});
+}
+
+TEST_F(SecureTest, KafkaWrongCa) {
+  ExpectRefused({{"KAFKA_SSL_CA_LOCATION", OtherCa()}},
+                {"Kafka", "certificate verify failed", "KAFKA_SSL_CA_LOCATION"});
+}
+
+TEST_F(SecureTest, KafkaPlaintextClient) {
+  ExpectRefused({{"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"}},
+                {"Kafka", "security.protocol", "KAFKA_SECURITY_PROTOCOL"});
+}
+
+TEST_F(SecureTest, KafkaWithoutClientCertificate) {
+  ExpectRefused({{"KAFKA_SSL_CERTIFICATE_LOCATION", ""}, {"KAFKA_SSL_KEY_LOCATION", ""}}, {"Kafka"});
+}
+
+TEST_F(SecureTest, PostgresWithoutClientCertificate) {
+  std::string url = settings_.at("DATABASE_URL");
+  url = url.substr(0, url.find(" sslcert="));
+  ExpectRefused({{"DATABASE_URL", url}}, {"PostgreSQL", "certificate"});
+}
+
+TEST_F(SecureTest, PostgresWrongPassword) {
+  ExpectRefused({{"DB_PASSWORD", "not-the-password"}},
+                {"PostgreSQL", "password authentication failed", "DB_PASSWORD"});
+}
+
+TEST_F(SecureTest, PostgresWrongCa) {
+  std::string url = settings_.at("DATABASE_URL");
+  const size_t at = url.find("sslrootcert=");
+  url = url.substr(0, at) + "sslrootcert=" + OtherCa() + url.substr(url.find(' ', at));
+  ExpectRefused({{"DATABASE_URL", url}}, {"PostgreSQL", "certificate verify failed", "sslrootcert"});
+}
+
+TEST_F(SecureTest, PostgresPlaintextClient) {
+  std::string url = settings_.at("DATABASE_URL");
+  url.replace(url.find("sslmode=verify-full"), std::string("sslmode=verify-full").size(), "sslmode=disable");
+  ExpectRefused({{"DATABASE_URL", url}}, {"PostgreSQL", "no encryption"});
+}
+
+// The passwords' other sources: PostgreSQL takes a right one from --db-password-file or PGPASSWORD (the
+// run then fails on Kafka, whose protocol is wrong on purpose); Kafka reads a wrong one from its file.
+TEST_F(SecureTest, PasswordsFromFiles) {
+  const std::string db_file = (dir_ / "db-password").string();
+  std::ofstream(db_file) << settings_.at("DB_PASSWORD") << "\n";
+  ExpectRefused(
+      {{"DB_PASSWORD", ""}, {"DB_PASSWORD_FILE", db_file}, {"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"}},
+      {"Kafka", "KAFKA_SECURITY_PROTOCOL"});
+  ExpectRefused({{"DB_PASSWORD", ""},
+                 {"PGPASSWORD", settings_.at("DB_PASSWORD")},
+                 {"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"}},
+                {"Kafka", "KAFKA_SECURITY_PROTOCOL"});
+  const std::string kafka_file = (dir_ / "kafka-password").string();
+  std::ofstream(kafka_file) << "not-the-password\n";
+  ExpectRefused({{"KAFKA_SASL_PASSWORD", ""}, {"KAFKA_SASL_PASSWORD_FILE", kafka_file}},
+                {"Kafka", "Authentication", "KAFKA_SASL_PASSWORD"});
+}
+
+TEST_F(SecureTest, PasswordInTheConnectionStringIsNeverPrinted) {
+  // A password inside the URL, against a server that is not there.
+  const auto [code, lines] =
+      FailingRun({{"DATABASE_URL", "postgresql://u:url-pass-Zq9@127.0.0.1:1/db?connect_timeout=2"}});
+  EXPECT_EQ(code, 3);
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0].find("url-pass-Zq9"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("127.0.0.1:1"), std::string::npos) << lines[0];
+}
+
+TEST_F(SecureTest, BadKafkaPropertyNamesTheKey) {
+  const auto [code, lines] = FailingRun({{"KAFKA_CONFIG_FILE", (dir_ / "kafka.properties").string()}});
+  (void)lines;
+  EXPECT_EQ(code, 2);  // the file does not exist
+  std::ofstream(dir_ / "kafka.properties") << "# extra\nno.such.property=1\n";
+  const auto [bad, bad_lines] = FailingRun({{"KAFKA_CONFIG_FILE", (dir_ / "kafka.properties").string()}});
+  EXPECT_EQ(bad, 2);
+  ASSERT_EQ(bad_lines.size(), 1u) << ::testing::PrintToString(bad_lines);
+  EXPECT_NE(bad_lines[0].find("no.such.property"), std::string::npos) << bad_lines[0];
+}
+
+}  // namespace
+}  // namespace clickstream::testing
