@@ -10,6 +10,30 @@
 namespace clickstream::cli {
 namespace {
 
+// An octal permission option such as 0640 (LakeWriter checks the owner's bits).
+void AddModeOption(CLI::App* cmd, const std::string& name, const std::string& env, unsigned* mode,
+                   const std::string& what) {
+  char fallback[8];
+  std::snprintf(fallback, sizeof fallback, "%04o", *mode);
+  cmd->add_option_function<std::string>(
+         name,
+         [mode, name](const std::string& text) {
+           size_t used = 0;
+           unsigned long value = 0;
+           try {
+             value = std::stoul(text, &used, 8);
+           } catch (const std::exception&) {
+             used = 0;
+           }
+           if (used == 0 || used != text.size() || value > 0777) {
+             throw CLI::ValidationError(name, "must be octal permissions such as 0640, got '" + text + "'");
+           }
+           *mode = static_cast<unsigned>(value);
+         },
+         what + " (octal; default " + fallback + ")")
+      ->envname(env);
+}
+
 // `running`: the failure came after the start, while the pipeline ran.
 int ExitCodeFor(const Status& status, bool running) {
   switch (status.code()) {
@@ -148,6 +172,9 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_flag("--http-allow-unauthenticated", http->allow_unauthenticated,
                 "Serve HTTP beyond loopback without credentials (it is meant to be open)")
       ->envname("HTTP_ALLOW_UNAUTHENTICATED");
+  AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
+  AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,
+                "Permissions of the lake directories the pipeline creates");
   cmd->callback([o, http] { RunPipeline(*o, *http); });
 }
 
