@@ -1,5 +1,7 @@
 #include "service/http_auth.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <optional>
 
