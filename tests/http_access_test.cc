@@ -90,13 +90,20 @@ int HalfRequest(int port) {
   return fd;
 }
 
-TEST_F(HttpAccessTest, TokenRequiredLimitsAndStalledClients) {
+// Permission bits of a path.
+unsigned Mode(const std::filesystem::path& path) {
+  return static_cast<unsigned>(std::filesystem::status(path).permissions()) & 0777;
+}
+
+TEST_F(HttpAccessTest, CredentialsRequiredLimitsAndStalledClients) {
   ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
                                   {{input_, 2}, {input_ + "_enriched", 2}, {input_ + "_dlq", 1}}, 30000)
                   .ok());
   const std::string token = "tok-" + input_;
   std::ofstream(dir_ / "token") << token << "\n";
-  auto run = StartPipeline({"--http-address", "0.0.0.0", "--http-token-file", (dir_ / "token").string()});
+  std::ofstream(dir_ / "users") << "# operators\nalice:wonder land\n";
+  auto run = StartPipeline({"--http-address", "0.0.0.0", "--http-token-file", (dir_ / "token").string(),
+                            "--http-basic-auth-file", (dir_ / "users").string(), "--lake-dir-mode", "0700"});
   httplib::Client anonymous("127.0.0.1", port_);
   httplib::Client client("127.0.0.1", port_);
   client.set_bearer_token_auth(token.c_str());
@@ -120,6 +127,12 @@ TEST_F(HttpAccessTest, TokenRequiredLimitsAndStalledClients) {
     EXPECT_EQ(res->status, 401) << path;
     EXPECT_EQ(res->body.find("clickstream_"), std::string::npos) << path;
   }
+  EXPECT_EQ(anonymous.Get("/metrics")->get_header_value("WWW-Authenticate"), "Basic realm=\"clickstream\"");
+  httplib::Client user("127.0.0.1", port_);
+  user.set_basic_auth("alice", "wonder land");
+  EXPECT_EQ(user.Get("/api/summary")->status, 200);
+  user.set_basic_auth("alice", "wonderland");
+  EXPECT_EQ(user.Get("/api/summary")->status, 401);
   httplib::Client wrong("127.0.0.1", port_);
   wrong.set_bearer_token_auth((token + "x").c_str());
   EXPECT_EQ(wrong.Get("/metrics")->status, 401);
@@ -151,6 +164,7 @@ TEST_F(HttpAccessTest, TokenRequiredLimitsAndStalledClients) {
 
   run->Signal(SIGTERM);
   EXPECT_EQ(run->Wait(60), 0) << "see " << log_path();
+  EXPECT_EQ(Mode(dir_ / "lake"), 0700u) << "--lake-dir-mode";
 }
 
 // The dashboard's recent-sessions query on 200k users: an index scan, not a sort of the table.
