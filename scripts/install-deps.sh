@@ -7,6 +7,8 @@
 #
 # With --browser it installs only what the dashboard test needs (ctest's "browser" fixture runs it):
 # Debian's chromium and, from the npm registry, tests/dashboard's locked packages (playwright-core).
+# With --deploy-check it installs only what deploy_test needs to validate deploy/ (ctest's "deploy"
+# fixture runs it): Debian's docker-compose (`config -q`), prometheus (`promtool check rules`) and jq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.sh
@@ -38,6 +40,12 @@ if [ "${1:-}" = "--browser" ]; then
     npm ci --prefix tests/dashboard --no-audit --no-fund --loglevel=error
   fi
   log "browser test dependencies ready"
+  exit 0
+fi
+
+if [ "${1:-}" = "--deploy-check" ]; then
+  apt_install docker-compose prometheus jq
+  log "deploy check dependencies ready"
   exit 0
 fi
 

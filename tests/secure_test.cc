@@ -190,6 +190,8 @@ TEST_F(SecureTest, RunsEndToEndThroughSaslSslAndVerifiedTls) {
   ExpectNoSecret(summary.output, "/api/summary");
   const CommandResult health = RunCommand(base + "/healthz");
   ExpectNoSecret(health.output, "/healthz");
+  // Its broker probe connects with the same secured settings as the pipeline.
+  EXPECT_EQ(health.output.rfind("ok", 0), 0u) << health.output;
 
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(60), 0) << "see " << log;

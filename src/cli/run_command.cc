@@ -11,6 +11,30 @@
 namespace clickstream::cli {
 namespace {
 
+// An octal permission option such as 0640 (LakeWriter checks the owner's bits).
+void AddModeOption(CLI::App* cmd, const std::string& name, const std::string& env, unsigned* mode,
+                   const std::string& what) {
+  char fallback[8];
+  std::snprintf(fallback, sizeof fallback, "%04o", *mode);
+  cmd->add_option_function<std::string>(
+         name,
+         [mode, name](const std::string& text) {
+           size_t used = 0;
+           unsigned long value = 0;
+           try {
+             value = std::stoul(text, &used, 8);
+           } catch (const std::exception&) {
+             used = 0;
+           }
+           if (used == 0 || used != text.size() || value > 0777) {
+             throw CLI::ValidationError(name, "must be octal permissions such as 0640, got '" + text + "'");
+           }
+           *mode = static_cast<unsigned>(value);
+         },
+         what + " (octal; default " + fallback + ")")
+      ->envname(env);
+}
+
 // `running`: the failure came after the start, while the pipeline ran.
 int ExitCodeFor(const Status& status, bool running) {
   switch (status.code()) {
@@ -29,6 +53,9 @@ int ExitCodeFor(const Status& status, bool running) {
 struct HttpFlags {
   std::string address = "127.0.0.1";
   int port = 18080;
+  std::string token_file;
+  std::string basic_auth_file;
+  bool allow_unauthenticated = false;
 };
 
 void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
@@ -36,13 +63,17 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
   Status status;
   std::unique_ptr<HttpServer> server;  // serves while the pipeline starts, runs and stops
   if (http.port != 0) {
-    auto started = HttpServer::Start(
-        {http.address, http.port, options.commit_interval_ms, options.kafka.bootstrap_servers, options.db},
-        &probe);
-    if (started.ok()) {
-      server = std::move(*started);
-    } else {
-      status = started.status();
+    auto auth = LoadHttpAuth(http.token_file, http.basic_auth_file, http.allow_unauthenticated);
+    status = auth.ok() ? CheckHttpExposure(http.address, *auth) : auth.status();
+    if (status.ok()) {
+      auto started = HttpServer::Start(
+          {http.address, http.port, options.commit_interval_ms, options.kafka, options.db, *auth},
+          &probe);
+      if (started.ok()) {
+        server = std::move(*started);
+      } else {
+        status = started.status();
+      }
     }
   }
   bool running = false;
@@ -138,9 +169,23 @@ void RegisterRunCommand(CLI::App& app) {
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   cmd->add_option("--http-address", http->address,
-                  "Address the HTTP server listens on (loopback by default: it has no authentication)")
+                  "Address the HTTP server listens on; beyond loopback it needs --http-token-file, "
+                  "--http-basic-auth-file or --http-allow-unauthenticated")
       ->envname("HTTP_ADDRESS")
       ->capture_default_str();
+  cmd->add_option("--http-token-file", http->token_file,
+                  "File whose first line is a bearer token every HTTP request must carry "
+                  "(Authorization: Bearer <token>)")
+      ->envname("HTTP_TOKEN_FILE");
+  cmd->add_option("--http-basic-auth-file", http->basic_auth_file,
+                  "File of user:password lines, accepted as HTTP basic authentication")
+      ->envname("HTTP_BASIC_AUTH_FILE");
+  cmd->add_flag("--http-allow-unauthenticated", http->allow_unauthenticated,
+                "Serve HTTP beyond loopback without credentials (it is meant to be open)")
+      ->envname("HTTP_ALLOW_UNAUTHENTICATED");
+  AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
+  AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,
+                "Permissions of the lake directories the pipeline creates");
   cmd->callback([o, http] { RunPipeline(*o, *http); });
 }
 

@@ -33,19 +33,26 @@ Status Sync(const std::string& path, int flags, std::string_view what) {
 
 }  // namespace
 
-Status MakeDirs(const std::string& path) {
+Status MakeDirs(const std::string& path, unsigned mode) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     return S_ISDIR(st.st_mode) ? Status::OK() : LakeIoError("create directory " + path, ENOTDIR);
   }
   if (errno != ENOENT) return LakeIoError("create directory " + path, errno);
   const std::string parent = Parent(path);
-  if (parent != path) RETURN_NOT_OK(MakeDirs(parent));
+  if (parent != path) RETURN_NOT_OK(MakeDirs(parent, mode));
   // EEXIST: another writer of the same lake created it meanwhile.
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return LakeIoError("create directory " + path, errno);
+  if (::mkdir(path.c_str(), mode) != 0) {
+    if (errno != EEXIST) return LakeIoError("create directory " + path, errno);
+  } else {
+    RETURN_NOT_OK(SetMode(path, mode));  // mkdir applied the umask
   }
   return SyncDir(parent);
+}
+
+Status SetMode(const std::string& path, unsigned mode) {
+  if (::chmod(path.c_str(), mode) != 0) return LakeIoError("chmod " + path, errno);
+  return Status::OK();
 }
 
 Status SyncFile(const std::string& path) { return Sync(path, O_RDONLY, "sync "); }

@@ -9,8 +9,12 @@
 
 namespace clickstream {
 
-// mkdir -p; each directory it creates is made durable by fsyncing its parent.
-Status MakeDirs(const std::string& path);
+// mkdir -p; each directory it creates gets `mode` (whatever the umask) and is made durable by fsyncing
+// its parent. Directories that exist are left as they are.
+Status MakeDirs(const std::string& path, unsigned mode);
+
+// chmod(2).
+Status SetMode(const std::string& path, unsigned mode);
 
 // fsync of a file that was written and closed: its bytes are on disk when this returns OK.
 Status SyncFile(const std::string& path);

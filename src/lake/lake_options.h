@@ -36,6 +36,12 @@ struct LakeOptions {
 
   // Column compression. zstd compresses better; snappy is cheaper on CPU. Default: zstd.
   LakeCompression compression = LakeCompression::kZstd;
+
+  // Permissions of the files and of the directories the writer creates (whatever the umask): not
+  // world-readable by default. The owner must keep read and write (files) and rwx (directories).
+  // Default: 0640 and 0750.
+  unsigned file_mode = 0640;
+  unsigned dir_mode = 0750;
 };
 
 }  // namespace clickstream

@@ -49,10 +49,16 @@ Result<std::unique_ptr<LakeWriter>> LakeWriter::Open(LakeOptions options) {
   if (options.roll_bytes <= 0 || options.row_group_rows <= 0 || options.roll_age <= Duration()) {
     return Status::InvalidArgument("lake: roll size, roll age and row group size must be positive");
   }
+  if (options.file_mode > 0777 || (options.file_mode & 0600) != 0600 || options.dir_mode > 0777 ||
+      (options.dir_mode & 0700) != 0700) {
+    return Status::InvalidArgument(
+        "lake: file and directory modes are octal permissions with the owner's read and write (files, e.g. "
+        "0640) and read, write and search (directories, e.g. 0750)");
+  }
   if (!CompressionAvailable(options.compression)) {
     return Status::InvalidArgument("lake: this Arrow build cannot write the chosen compression");
   }
-  RETURN_NOT_OK(MakeDirs(options.root));
+  RETURN_NOT_OK(MakeDirs(options.root, options.dir_mode));
   return std::unique_ptr<LakeWriter>(new LakeWriter(std::move(options)));
 }
 
@@ -137,7 +143,7 @@ Status LakeWriter::WriteBatch(std::map<int64_t, RowBuffer>& days, Batch& batch) 
       const BatchFile file{FormatDate(EventTime::FromMicros(day * kMicrosPerDay)), batch.partition,
                            batch.first_offset, batch.last_offset, options_.writer_id};
       const std::string dir = options_.root + "/" + DateDirName(file.date);
-      RETURN_NOT_OK(MakeDirs(dir));
+      RETURN_NOT_OK(MakeDirs(dir, options_.dir_mode));
       batch.files.push_back(HiddenPath(file));
       ASSIGN_OR_RETURN(const std::shared_ptr<arrow::Table> table, rows.ToTable());
       RETURN_NOT_OK(WriteParquetFile(options_.root + "/" + batch.files.back(), *table, options_));

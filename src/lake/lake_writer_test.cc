@@ -1,6 +1,7 @@
 #include "lake/lake_writer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -341,6 +342,49 @@ TEST(LakeOptions, DefaultsAvoidSmallFiles) {
   EXPECT_GE(defaults.roll_bytes, int64_t{64} << 20);
   EXPECT_GE(defaults.roll_age, Duration::Minutes(5));
   EXPECT_EQ(defaults.compression, LakeCompression::kZstd);
+}
+
+// Permission bits of a path.
+unsigned Mode(const fs::path& path) { return static_cast<unsigned>(fs::status(path).permissions()) & 0777; }
+
+TEST_F(LakeWriterTest, FilesAndFoldersAreNotWorldReadableWhateverTheUmask) {
+  const mode_t old_umask = ::umask(0);  // the most permissive umask: the modes must not depend on it
+  auto writer = OpenWriter();
+  for (const Input& in : TwoDatesTwoPartitions()) Append(*writer, in);
+  const Batch batch = Seal(*writer, Partition(0));
+  ::umask(old_umask);
+  ASSERT_TRUE(writer->Publish(batch).ok());
+  EXPECT_EQ(Mode(root_), 0750u);
+  const std::set<std::string> files = Files();
+  ASSERT_EQ(files.size(), 2u);
+  for (const std::string& file : files) {
+    EXPECT_EQ(Mode(root_ / file), 0640u) << file;
+    EXPECT_EQ(Mode((root_ / file).parent_path()), 0750u) << file;
+  }
+}
+
+TEST_F(LakeWriterTest, ModesAreConfigurable) {
+  LakeOptions options = Options();
+  options.file_mode = 0600;
+  options.dir_mode = 0700;
+  auto writer = LakeWriter::Open(options);
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  for (const Input& in : TwoDatesTwoPartitions()) Append(**writer, in);
+  const Batch batch = Seal(**writer, Partition(1));
+  ASSERT_TRUE((*writer)->Publish(batch).ok());
+  EXPECT_EQ(Mode(root_), 0700u);
+  for (const std::string& file : Files()) {
+    EXPECT_EQ(Mode(root_ / file), 0600u) << file;
+    EXPECT_EQ(Mode((root_ / file).parent_path()), 0700u) << file;
+  }
+  // Modes the writer itself could not use are refused.
+  options.file_mode = 0440;
+  EXPECT_EQ(LakeWriter::Open(options).status().code(), StatusCode::kInvalidArgument);
+  options.file_mode = 0640;
+  options.dir_mode = 0650;
+  EXPECT_EQ(LakeWriter::Open(options).status().code(), StatusCode::kInvalidArgument);
+  options.dir_mode = 01750;
+  EXPECT_EQ(LakeWriter::Open(options).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(LakeWriterTest, UnusableRootIsAClearError) {

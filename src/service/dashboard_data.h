@@ -14,6 +14,9 @@
 
 namespace clickstream {
 
+// The dashboard's query of the most recent sessions ($1: how many), for tests of its plan.
+extern const char kRecentSessionsSql[];
+
 class DashboardData {
  public:
   explicit DashboardData(pg::ConnectionOptions db) : db_options_(std::move(db)) {}

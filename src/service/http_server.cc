@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "common/wall_clock.h"
@@ -22,6 +23,20 @@ namespace {
 
 int64_t UnixMicros() { return WallClockNow().micros(); }
 
+// Workers: a slow or stalled client holds one until its read timeout; the others keep answering.
+constexpr size_t kWorkers = 4;
+// Requests are GETs: no body worth the name, and headers as a browser or Prometheus sends them.
+// (cpp-httplib itself bounds each header line and the request line to 8 KiB.)
+constexpr size_t kMaxBodyBytes = 4096;
+constexpr size_t kMaxHeaderCount = 64;
+constexpr size_t kMaxHeaderBytes = 16384;
+
+bool HeadersTooLarge(const httplib::Request& req) {
+  size_t bytes = 0;
+  for (const auto& [name, value] : req.headers) bytes += name.size() + value.size() + 4;
+  return req.headers.size() > kMaxHeaderCount || bytes > kMaxHeaderBytes;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -31,12 +46,12 @@ struct HttpServer::Impl {
   // pipeline's consumer does not tell when an idle connection comes back.
   Status PingKafka() {
     if (!kafka) {
-      ASSIGN_OR_RETURN(auto conf, kafka::MakeConf({{"bootstrap.servers", options.bootstrap_servers}, {"log_level", "0"}}));
+      ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(options.kafka, {{"log_level", "0"}}));
       std::string err;
       kafka.reset(RdKafka::Producer::create(conf.get(), err));
       if (!kafka) return Status::Unavailable("kafka: " + err);
     }
-    return kafka::CheckReachable(kafka.get(), options.bootstrap_servers, 2000);
+    return kafka::CheckReachable(kafka.get(), options.kafka.bootstrap_servers, 2000);
   }
 
   HttpOptions options;
@@ -44,6 +59,7 @@ struct HttpServer::Impl {
   DashboardData dashboard;
   httplib::Server server;
   std::unique_ptr<RdKafka::Producer> kafka;
+  std::mutex backends;  // guards dashboard and kafka: one connection each, one user at a time
   std::thread thread;
   int port = 0;
 };
@@ -51,19 +67,36 @@ struct HttpServer::Impl {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options, const PipelineProbe* probe) {
   auto impl = std::make_unique<Impl>(options, probe);
   httplib::Server& s = impl->server;
-  // One worker: requests are served in turn, and the dashboard's connection has a single user.
-  s.new_task_queue = [] { return new httplib::ThreadPool(1); };
-  // Short keep-alive, so one idle browser connection does not hold the only worker for long.
+  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  // Short keep-alive, so idle browser connections do not hold workers for long.
   s.set_keep_alive_max_count(20);
   s.set_keep_alive_timeout(1);
   s.set_read_timeout(5, 0);
   s.set_write_timeout(5, 0);
+  s.set_payload_max_length(kMaxBodyBytes);
   Impl* self = impl.get();
+  s.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    if (HeadersTooLarge(req)) {
+      res.status = 431;
+      res.set_content("request headers too large\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!Authorized(self->options.auth, req.get_header_value("Authorization"))) {
+      res.status = 401;
+      if (!self->options.auth.basic_credentials.empty()) {
+        res.set_header("WWW-Authenticate", "Basic realm=\"clickstream\"");
+      }
+      res.set_content("unauthorized\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   s.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(*self->probe, UnixMicros()), "text/plain; version=0.0.4; charset=utf-8");
   });
   s.Get("/healthz", [self](const httplib::Request&, httplib::Response& res) {
     Health h = CheckHealth(*self->probe, self->options.commit_interval_ms, UnixMicros());
+    std::lock_guard lock(self->backends);
     if (h.ok) {
       // An idle pipeline touches neither server: ask them directly.
       const Status db = self->dashboard.Ping();
@@ -78,6 +111,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options
   });
   s.Get("/api/summary", [self](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
+    std::lock_guard lock(self->backends);
     res.set_content(self->dashboard.SummaryJson(*self->probe, UnixMicros()), "application/json");
   });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) {

@@ -4,9 +4,11 @@
 //   GET /              the live dashboard page, embedded in the binary
 //   GET /api/summary   the dashboard's data as JSON (service/dashboard_data.h)
 //
-// It only reads the pipeline's probe; the pipeline knows nothing of it. Requests are served one at a
-// time by a single worker thread (plus cpp-httplib's accepting thread), which alone uses the
-// dashboard's PostgreSQL connection and the Kafka client of the health check.
+// It only reads the pipeline's probe; the pipeline knows nothing of it. Requests are served by a few
+// worker threads (plus cpp-httplib's accepting thread), so a slow client holds one of them only; the
+// dashboard's PostgreSQL connection and the Kafka client of the health check are used by one at a time.
+// Every request carries the credentials of `auth` when it requires some (else 401); requests are bounded
+// in size (431/413) and in the time their bytes may take (read and write timeouts).
 #pragma once
 
 #include <memory>
@@ -14,6 +16,8 @@
 
 #include "common/status.h"
 #include "postgres/connection.h"
+#include "service/http_auth.h"
+#include "kafka/client_config.h"
 #include "service/pipeline_probe.h"
 
 namespace clickstream {
@@ -22,8 +26,9 @@ struct HttpOptions {
   std::string address = "127.0.0.1";
   int port = 18080;
   int commit_interval_ms = 200;  // the pipeline's, for /healthz
-  std::string bootstrap_servers;  // Kafka, asked for metadata by /healthz
+  kafka::ClientOptions kafka;     // Kafka, asked for metadata by /healthz
   pg::ConnectionOptions db;      // for the dashboard's queries and /healthz
+  HttpAuth auth;                 // who may ask; CheckHttpExposure is the caller's
 };
 
 class HttpServer {

@@ -215,6 +215,8 @@ Status Pipeline::Impl::Connect() {
   lake_options.writer_id = "w" + std::to_string(::getpid());
   lake_options.roll_bytes = options_.lake_roll_bytes;
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
+  lake_options.file_mode = options_.lake_file_mode;
+  lake_options.dir_mode = options_.lake_dir_mode;
   ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
 
   ASSIGN_OR_RETURN(

@@ -46,6 +46,9 @@ struct PipelineOptions {
   int64_t lake_roll_bytes = int64_t{8} << 20;
   // ... or once its oldest row is this old, in seconds. Also bounds how much a restart re-reads.
   int lake_roll_age_s = 300;
+  // Permissions of lake files and of the directories the pipeline creates: not world-readable.
+  unsigned lake_file_mode = 0640;
+  unsigned lake_dir_mode = 0750;
 
   // An event whose event_time is more than this many seconds ahead of its Kafka record's timestamp is
   // rejected (future_event_time): a producer with a wrong clock would otherwise move its partition's
