@@ -209,6 +209,7 @@ TEST_F(ResultsSinkTest, PublishedLakeBatchesAreDeletedSoAClaimReadsOnlyTheUnpubl
   c.lake_batches = {"b1", "b2"};
   ASSERT_TRUE(sink_->Commit({c}).ok());
   // b1 and b2 were published since; the next commit records b3.
+  c.previous_offset = c.next_offset;
   c.next_offset = Offset(20);
   c.lake_published = true;
   c.lake_batches = {"b3"};
@@ -219,6 +220,7 @@ TEST_F(ResultsSinkTest, PublishedLakeBatchesAreDeletedSoAClaimReadsOnlyTheUnpubl
   EXPECT_EQ(claim->lake_batches, std::vector<std::string>{"b3"});
 
   c = CommitOf(3, claim->fence, 20);
+  c.previous_offset = Offset(20);  // where the claim found the partition
   c.lake_published = true;
   ASSERT_TRUE(sink_->Commit({c}).ok());
   EXPECT_EQ(Rows("SELECT count(*) FROM lake_batches"), std::vector<std::string>{"0"});
@@ -267,6 +269,28 @@ TEST_F(ResultsSinkTest, PartialsArePrunedOnceEveryPartitionsWatermarkPassedTheir
   EXPECT_EQ(Rows("SELECT kafka_partition, page_url FROM page_view_counts_by_partition"),
             std::vector<std::string>{"1|/b"});
   EXPECT_EQ(Rows(partials), std::vector<std::string>{"1"});
+}
+
+// A commit applied whose acknowledgement was lost is retried as it was: it must not write its partials
+// again, since the others' partials of its windows may have been pruned by then (the sums would drop them).
+TEST_F(ResultsSinkTest, ARetriedCommitThatWasAppliedChangesNothing) {
+  ASSERT_TRUE(sink_->RegisterPartitions(2).ok());
+  const int64_t f0 = Claim(0), f1 = Claim(1);
+  Changes p0 = Windows({Views("/a", 3, true)}, {Users(2, true)});
+  PartitionCommit c0 = CommitOf(0, f0, 10, &p0);
+  c0.watermark = Watermark(T("2026-03-01T10:05:00Z"));
+  ASSERT_TRUE(sink_->Commit({c0}).ok());
+  Changes p1 = Windows({Views("/a", 4, true)}, {Users(5, true)});
+  PartitionCommit c1 = CommitOf(1, f1, 20, &p1);
+  c1.watermark = Watermark(T("2026-03-01T10:05:00Z"));
+  c1.late_events = {{Offset(15), LateEvent{Event{T("2026-03-01T09:00:00Z"), "u", "/a", EventType::kClick},
+                                           Duration::Minutes(65)},
+                     c1.watermark}};
+  ASSERT_TRUE(sink_->Commit({c1}).ok());  // both partitions past the window: its partials are pruned
+  ASSERT_TRUE(sink_->Commit({c1}).ok());  // the same commit again, as after a lost acknowledgement
+  EXPECT_EQ(Rows(kViews), (std::vector<std::string>{"/a|7|t"}));
+  EXPECT_EQ(Rows(kUsers), (std::vector<std::string>{"2026-03-01 09:56:00+00|2026-03-01 10:01:00+00|7|t"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM late_events"), std::vector<std::string>{"1"});
 }
 
 TEST_F(ResultsSinkTest, ProgressSnapshotAndLakeBatchesRoundTrip) {

@@ -12,9 +12,11 @@ RETURNING fence, next_offset, watermark)sql";
 
 // Matches no row when another process claimed the partition since: the fence check and the progress
 // write are one statement.
+// Returns the offset the row held before (the CTE reads the statement's snapshot, taken before the update).
 constexpr char kAdvanceProgress[] = R"sql(
+WITH before AS (SELECT next_offset FROM partition_progress WHERE kafka_partition = $1)
 UPDATE partition_progress SET next_offset = $3, watermark = $4, updated_at = now()
-WHERE kafka_partition = $1 AND fence = $2 RETURNING 1)sql";
+WHERE kafka_partition = $1 AND fence = $2 RETURNING coalesce((SELECT next_offset FROM before), 0))sql";
 
 constexpr char kUpsertSnapshot[] = R"sql(
 INSERT INTO engine_snapshots (kafka_partition, next_offset, state) VALUES ($1, $2, $3)
@@ -291,12 +293,19 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
             [](const PartitionCommit* a, const PartitionCommit* b) { return a->partition < b->partition; });
   // Every partition is checked, so that one retry without the fenced ones suffices.
   std::string stale;
+  std::vector<const PartitionCommit*> to_apply;
   for (const PartitionCommit* c : ordered) {
     ASSIGN_OR_RETURN(QueryResult updated,
                      conn_.QueryBinary(kAdvanceProgress,
                                        {Param::Int4(c->partition.id()), Param::Int8(c->fence),
                                         Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
-    if (updated.rows() == 1) continue;
+    if (updated.rows() == 1) {
+      // Applied already (a lost acknowledgement): its partials may have been pruned since, so writing
+      // them again would leave sums of this partition alone.
+      const bool applied = c->next_offset != c->previous_offset && updated.int8(0, 0) == c->next_offset.value();
+      if (!applied) to_apply.push_back(c);
+      continue;
+    }
     if (fenced != nullptr) fenced->push_back(c->partition);
     stale += (stale.empty() ? "partition " : ", partition ") + std::to_string(c->partition.id()) +
              " (fence " + std::to_string(c->fence) + ")";
@@ -307,7 +316,7 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   }
 
   Staged staged;
-  for (const PartitionCommit& c : commits) Stage(c, &staged);
+  for (const PartitionCommit* c : to_apply) Stage(*c, &staged);
   std::string sql;
   const auto copy = [&](const char* table, const CopyRows& rows, const char* statement) -> Status {
     if (rows.rows() == 0) return Status::OK();
@@ -322,7 +331,8 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   RETURN_NOT_OK(copy("staged_late_events", staged.late_events, kInsertLateEvents));
   if (!sql.empty()) RETURN_NOT_OK(conn_.Exec(sql));
 
-  for (const PartitionCommit& c : commits) {
+  for (const PartitionCommit* applying : to_apply) {
+    const PartitionCommit& c = *applying;
     const Param partition = Param::Int4(c.partition.id()), offset = Param::Int8(c.next_offset.value());
     if (c.snapshot) {
       RETURN_NOT_OK(conn_

@@ -67,6 +67,10 @@ struct PartitionCommit {
   std::optional<std::pair<Offset, std::string>> snapshot;
   // The files of every lake batch recorded before this commit are published: their records are deleted.
   bool lake_published = false;
+  // Where the partition's results stood in PostgreSQL before this commit (the previous commit's
+  // next_offset, or the claim's). A retried commit that finds next_offset already there (its COMMIT was
+  // applied but the acknowledgement lost) is not applied again.
+  Offset previous_offset;
 };
 
 // What Claim found for a partition.

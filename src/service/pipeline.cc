@@ -521,7 +521,8 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
                                                  std::move(ps.late),
                                                  {},
                                                  std::move(snapshot),
-                                                 ps.lake_recorded});
+                                                 ps.lake_recorded,
+                                                 ps.db_committed});
     for (const Batch& batch : written) commit.commits.back().lake_batches.push_back(batch.Serialize());
     ps.late.clear();
     commit.changes.push_back(std::move(changes));
