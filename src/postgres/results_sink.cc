@@ -302,7 +302,8 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
     if (updated.rows() == 1) {
       // Applied already (a lost acknowledgement): its partials may have been pruned since, so writing
       // them again would leave sums of this partition alone.
-      const bool applied = c->next_offset != c->previous_offset && updated.int8(0, 0) == c->next_offset.value();
+      const bool applied =
+          c->next_offset != c->previous_offset && updated.int8(0, 0) == c->next_offset.value();
       if (!applied) to_apply.push_back(c);
       continue;
     }
