@@ -110,9 +110,7 @@ TEST_F(ErrorsTest, LakeDiskFull) {
   // One database holds one pipeline: forget what earlier tests' pipelines recorded (their lake batches).
   auto db = pg::Connection::Open(Services().pg);
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE(db->Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
-                       "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
-                  .ok());
+  ResetTables(*db);
   const std::string topic = UniqueTopic("full");
   ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers, {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000).ok());
   ASSERT_EQ(RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " + Services().bootstrap_servers +

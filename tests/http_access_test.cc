@@ -31,6 +31,9 @@ class HttpAccessTest : public ::testing::Test {
     dir_ = std::filesystem::path(::testing::TempDir()) / UniqueTopic("http");
     std::filesystem::create_directories(dir_);
     port_ = FreePort();
+    auto db = pg::Connection::Open(Services().pg);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    ResetTables(*db);
   }
 
   std::vector<std::string> Env() const {

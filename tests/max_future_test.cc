@@ -29,10 +29,7 @@ TEST(MaxFuture, EventsTooFarAheadOfTheirRecordGoToTheDeadLetterTopic) {
   // offset.
   auto db = pg::Connection::Open(s.pg);
   ASSERT_TRUE(db.ok()) << db.status().message();
-  ASSERT_TRUE(
-      db->Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
-               "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
-          .ok());
+  ResetTables(*db);
   // Stamped an hour ago: the rule compares with the record's timestamp, not with the clock.
   const EventTime stamp = WallClockNow() - Duration::Minutes(60);
   const RawRecord too_far = PageView(stamp + Duration::Minutes(70), stamp, "u3");

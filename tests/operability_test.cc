@@ -91,9 +91,7 @@ class OperabilityTest : public ::testing::Test {
     auto db = pg::Connection::Open(Services().pg);
     ASSERT_TRUE(db.ok()) << db.status().message();
     db_ = std::make_unique<pg::Connection>(std::move(*db));
-    ASSERT_TRUE(db_->Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
-                          "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
-                    .ok());
+    ResetTables(*db_);
     port_ = FreePort();
     http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     http_->set_connection_timeout(2, 0);

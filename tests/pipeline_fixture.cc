@@ -113,12 +113,6 @@ std::string TsSql(const std::string& column) {
   return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")";
 }
 
-void ResetTables(pg::Connection& db) {
-  ASSERT_TRUE(
-      db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
-              "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
-          .ok());
-}
 
 // A pipeline under test with its own topics, group and lake.
 

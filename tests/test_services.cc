@@ -181,6 +181,12 @@ void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records)
   ASSERT_EQ(errors.first, "") << "the broker refused records of " << topic;
 }
 
+void ResetTables(pg::Connection& db) {
+  ASSERT_TRUE(db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
+                      "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
+                  .ok());
+}
+
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                            const std::string& log_path) {
   // posix_spawn, not fork: this process has librdkafka threads, and a forked child that allocates

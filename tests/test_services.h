@@ -93,6 +93,10 @@ class ChildProcess {
   bool exited_ = false;
 };
 
+// Empties every table of `db`: one database holds one pipeline's results, and a pipeline claiming a
+// partition would otherwise find an earlier test's progress and lake batches.
+void ResetTables(pg::Connection& db);
+
 // Runs scripts/services.sh with `args` against the test services (e.g. "pg-stop").
 int ServicesScript(const std::string& args);
 
