@@ -142,9 +142,10 @@ TEST_F(OwnershipTest, PublishedBatchesAndFinalPartialsArePrunedAndOldLakeFilesMa
   ProduceSlowly(input_, first, 500, 50);
   DrainAndStop(*pipeline, first.size());
 
-  // Many seals, but only the last commit's batches are left to publish after a crash.
+  // Several seals (how many depends on how fast commits go), but only the last commit's batches are
+  // left to publish after a crash.
   const std::vector<fs::path> old = OldLakeFiles(*db_, lake_);
-  EXPECT_GT(old.size(), 15u);
+  EXPECT_GE(old.size(), 4u);
   EXPECT_LE(Count("SELECT count(*) FROM lake_batches"), 4);
   // Every window that ends before every partition's watermark has no per-partition rows left.
   for (const char* table : {"page_view_counts_by_partition", "active_users_by_partition"}) {
