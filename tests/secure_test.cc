@@ -65,6 +65,13 @@ std::string EnvPrefix(const Env& env) {
   return out;
 }
 
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 kafka::ClientOptions KafkaClient(const Env& s) {
   kafka::ClientOptions o(s.at("KAFKA_BOOTSTRAP_SERVERS"));
   o.security_protocol = s.at("KAFKA_SECURITY_PROTOCOL");
@@ -111,10 +118,7 @@ class SecureTest : public ::testing::Test {
     const int code = RunCommand("{ " + EnvPrefix(env) + " timeout --preserve-status 60 " +
                                 ClickstreamBinary() + " run --status-interval 0 >/dev/null 2>" + err + "; }")
                          .exit_code;
-    std::vector<std::string> lines;
-    std::ifstream in(err);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return {code, lines};
+    return {code, Lines(err)};
   }
 
   void ExpectRefused(const Env& overrides, const std::vector<std::string>& words) {
@@ -253,6 +257,21 @@ TEST_F(SecureTest, KafkaWrongPassword) {
   EXPECT_EQ(lines[0].find("fails SCRAM against Kafka 4.x brokers") != std::string::npos,
             RdKafka::version() < 0x020601ff)
       << lines[0];
+}
+
+// `topics` reaches Kafka through admin requests only; a refused login still ends in one line naming it.
+TEST_F(SecureTest, TopicsWithAWrongPassword) {
+  Env env = ClientEnv(settings_);
+  env["KAFKA_SASL_PASSWORD"] = "not-the-password";
+  const std::string err = (dir_ / "topics-stderr").string();
+  const CommandResult topics = RunCommand("{ " + EnvPrefix(env) + " " + ClickstreamBinary() +
+                                          " topics --timeout 3 >/dev/null 2>" + err + "; }");
+  EXPECT_EQ(topics.exit_code, 3);
+  const std::vector<std::string> lines = Lines(err);
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  for (const char* w : {"Authentication", "KAFKA_SASL_PASSWORD"})
+    EXPECT_NE(lines[0].find(w), std::string::npos) << w << " not in: " << lines[0];
+  ExpectNoSecret(lines[0], "the error");
 }
 
 TEST_F(SecureTest, KafkaWrongCa) {

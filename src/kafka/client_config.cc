@@ -170,6 +170,16 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
                              (cause.empty() ? RdKafka::err2str(code) : cause) + "): " + fix);
 }
 
+Status WaitReachable(const ClientOptions& client, int timeout_ms) {
+  ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
+  ErrorReporter errors("", /*print=*/false);
+  std::string err;
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);
+  std::unique_ptr<RdKafka::Producer> probe(RdKafka::Producer::create(conf.get(), err));
+  if (!probe) return Status::InvalidArgument("kafka: " + err);
+  return CheckReachable(probe.get(), client.bootstrap_servers, timeout_ms, &errors);
+}
+
 Result<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic, int timeout_ms) {
   std::string err;
   std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(handle, topic, nullptr, err));
