@@ -18,13 +18,13 @@
 #   KAFKA_PARTITIONS       partitions of user_activity               (default: 4)
 #   DB_USER, DB_PASSWORD, DB_NAME   the database role and database   (default: clickstream for all three)
 #   KAFKA_HEAP             broker JVM heap                           (default: 512m)
-#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker (Kafka
-#                          $KAFKA_SECURE_VERSION: see scripts/versions.sh) has a SASL_SSL listener taking
+#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker (Kafka 3.9,
+#                          KAFKA_SECURE_VERSION: scripts/versions.sh says why) has a SASL_SSL listener taking
 #                          PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for one user, whose SCRAM password
 #                          (KAFKA_SASL_PASSWORD) differs from its PLAIN one (KAFKA_SASL_PLAIN_PASSWORD), so
 #                          a login proves its mechanism; the clients use KAFKA_SASL_MECHANISM (default
-#                          SCRAM-SHA-512). PostgreSQL has ssl = on and hostssl rules
-#                          only; both require a client certificate (mutual TLS); a CA and certificates
+#                          SCRAM-SHA-512). PostgreSQL has ssl = on and hostssl rules only; both
+#                          require a client certificate (mutual TLS); a CA and certificates
 #                          for 127.0.0.1/localhost and a client certificate are made in $STATE/tls,
 #                          and `env` prints the client settings (KAFKA_SECURITY_PROTOCOL, DATABASE_URL, ...)
 set -euo pipefail
