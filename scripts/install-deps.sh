@@ -2,13 +2,15 @@
 # Installs everything clickstream needs to build, test and run, idempotently:
 #   - Debian packages (compiler, librdkafka, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, PostgreSQL)
 #   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
-#   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka)
+#   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka-<version>)
 # Each step is skipped when what it installs is already there.
 #
 # With --browser it installs only what the dashboard test needs (ctest's "browser" fixture runs it):
 # Debian's chromium and, from the npm registry, tests/dashboard's locked packages (playwright-core).
 # With --deploy-check it installs only what deploy_test needs to validate deploy/ (ctest's "deploy"
 # fixture runs it): Debian's docker-compose (`config -q`), prometheus (`promtool check rules`) and jq.
+# With --secure-kafka it installs only the Kafka 3.9 broker of the secured test services (ctest's
+# "secure_services" fixture runs it; scripts/versions.sh says why 3.9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.sh
@@ -30,6 +32,30 @@ apt_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# Kafka broker $1: the jars of org.apache.kafka:kafka_2.13 and their dependencies, with the SLF4J binding
+# $2:$3:$4 (group:artifact:version), resolved by Maven into .deps/kafka-$1.
+install_kafka() {
+  local kafka_dir="$DEPS/kafka-$1"
+  [ -s "$kafka_dir/classpath.txt" ] && return
+  log "maven: kafka_2.13:$1 into $kafka_dir"
+  mkdir -p "$kafka_dir"
+  sed -e "s/@KAFKA_VERSION@/$1/" -e "s/@BINDING_GROUP@/$2/" -e "s/@BINDING_ARTIFACT@/$3/" \
+    -e "s/@BINDING_VERSION@/$4/" scripts/kafka-pom.xml > "$kafka_dir/pom.xml"
+  # Physical paths: checkouts that share one .deps through a symbolic link share the classpath too.
+  local abs; abs=$(cd "$kafka_dir" && pwd -P)
+  mvn -q -B -f "$kafka_dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$abs/lib" \
+    -DincludeScope=runtime
+  ls "$abs"/lib/*.jar | tr '\n' ':' > "$kafka_dir/classpath.txt.tmp"
+  mv "$kafka_dir/classpath.txt.tmp" "$kafka_dir/classpath.txt"
+}
+
+if [ "${1:-}" = "--secure-kafka" ]; then
+  apt_install openjdk-17-jre-headless maven
+  install_kafka "$KAFKA_SECURE_VERSION" org.slf4j slf4j-reload4j "$SLF4J_RELOAD4J_VERSION"
+  log "secured test broker ready"
+  exit 0
+fi
 
 if [ "${1:-}" = "--browser" ]; then
   command -v npm >/dev/null || apt_install nodejs npm
@@ -64,16 +90,5 @@ if ! "$venv/bin/python" -c "import pyarrow, sys; sys.exit(pyarrow.__version__ !=
   "$venv/bin/pip" install -q --disable-pip-version-check --only-binary=:all: "pyarrow==$PYARROW_VERSION"
 fi
 
-# Kafka broker: the jars of org.apache.kafka:kafka_2.13 and their dependencies, resolved by Maven.
-kafka_dir="$DEPS/kafka-$KAFKA_VERSION"
-if [ ! -s "$kafka_dir/classpath.txt" ]; then
-  log "maven: kafka_2.13:$KAFKA_VERSION into $kafka_dir"
-  mkdir -p "$kafka_dir"
-  sed -e "s/@KAFKA_VERSION@/$KAFKA_VERSION/" -e "s/@LOG4J_VERSION@/$LOG4J_VERSION/" \
-    scripts/kafka-pom.xml > "$kafka_dir/pom.xml"
-  mvn -q -B -f "$kafka_dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$PWD/$kafka_dir/lib" \
-    -DincludeScope=runtime
-  ls "$PWD/$kafka_dir"/lib/*.jar | tr '\n' ':' > "$kafka_dir/classpath.txt.tmp"
-  mv "$kafka_dir/classpath.txt.tmp" "$kafka_dir/classpath.txt"
-fi
+install_kafka "$KAFKA_VERSION" org.apache.logging.log4j log4j-slf4j-impl "$LOG4J_VERSION"
 log "dependencies ready"

@@ -18,11 +18,13 @@
 #   KAFKA_PARTITIONS       partitions of user_activity               (default: 4)
 #   DB_USER, DB_PASSWORD, DB_NAME   the database role and database   (default: clickstream for all three)
 #   KAFKA_HEAP             broker JVM heap                           (default: 512m)
-#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker's listener is
-#                          SASL_SSL with one user for PLAIN and SCRAM-SHA-256 (KAFKA_SASL_MECHANISM says
-#                          which the clients use: PLAIN, as librdkafka < 2.6.1 fails SCRAM against
-#                          Kafka 4.x brokers), PostgreSQL has ssl = on and hostssl rules
-#                          only; both require a client certificate (mutual TLS); a CA and certificates
+#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker (Kafka 3.9,
+#                          KAFKA_SECURE_VERSION: scripts/versions.sh says why) has a SASL_SSL listener taking
+#                          PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for one user, whose SCRAM password
+#                          (KAFKA_SASL_PASSWORD) differs from its PLAIN one (KAFKA_SASL_PLAIN_PASSWORD), so
+#                          a login proves its mechanism; the clients use KAFKA_SASL_MECHANISM (default
+#                          SCRAM-SHA-512). PostgreSQL has ssl = on and hostssl rules only; both
+#                          require a client certificate (mutual TLS); a CA and certificates
 #                          for 127.0.0.1/localhost and a client certificate are made in $STATE/tls,
 #                          and `env` prints the client settings (KAFKA_SECURITY_PROTOCOL, DATABASE_URL, ...)
 set -euo pipefail
@@ -64,6 +66,7 @@ load_settings() {
     KAFKA_INTERNAL_PORT=$(free_port)
     KAFKA_SASL_USERNAME=${KAFKA_SASL_USERNAME:-clickstream}
     KAFKA_SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-$(openssl rand -hex 16)}
+    KAFKA_SASL_PLAIN_PASSWORD=${KAFKA_SASL_PLAIN_PASSWORD:-$(openssl rand -hex 16)}
   fi
   cat > "$SETTINGS" <<EOF
 KAFKA_PORT=$KAFKA_PORT
@@ -81,9 +84,10 @@ EOF
     cat >> "$SETTINGS" <<EOF
 KAFKA_INTERNAL_PORT=$KAFKA_INTERNAL_PORT
 KAFKA_SECURITY_PROTOCOL=SASL_SSL
-KAFKA_SASL_MECHANISM=${KAFKA_SASL_MECHANISM:-PLAIN}
+KAFKA_SASL_MECHANISM=${KAFKA_SASL_MECHANISM:-SCRAM-SHA-512}
 KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME
 KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD
+KAFKA_SASL_PLAIN_PASSWORD=$KAFKA_SASL_PLAIN_PASSWORD
 KAFKA_SSL_CA_LOCATION=$STATE/tls/ca.pem
 KAFKA_SSL_CERTIFICATE_LOCATION=$STATE/tls/client.pem
 KAFKA_SSL_KEY_LOCATION=$STATE/tls/client.key
@@ -203,17 +207,58 @@ pg_stop() {
 }
 
 # --- Kafka ------------------------------------------------------------------------------------------
-KAFKA_DIR="$ROOT/.deps/kafka-$KAFKA_VERSION"
+# The secured broker runs Kafka 3.9, whose SCRAM accepts Debian's librdkafka (see scripts/versions.sh).
+broker_version() { if [ "$SECURE" = 1 ]; then echo "$KAFKA_SECURE_VERSION"; else echo "$KAFKA_VERSION"; fi; }
+broker_dir() { echo "$ROOT/.deps/kafka-$(broker_version)"; }
 
+# Kafka 4.x logs through log4j2, 3.x through log4j 1.x (reload4j), each with its own properties file.
 kafka_java() {
-  local heap=${KAFKA_HEAP:-512m}
+  local heap=${KAFKA_HEAP:-512m} log_config
+  case $(broker_version) in
+    3.*) log_config=-Dlog4j.configuration="file:$STATE/kafka/log4j.properties" ;;
+    *) log_config=-Dlog4j2.configurationFile="$STATE/kafka/log4j2.properties" ;;
+  esac
   JAVA_CMD=(java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true
-    -Dlog4j2.configurationFile="$STATE/kafka/log4j2.properties" -Dkafka.logs.dir="$STATE/kafka"
-    -cp "$(cat "$KAFKA_DIR/classpath.txt")" "$@")
+    "$log_config" -Dkafka.logs.dir="$STATE/kafka" -cp "$(cat "$(broker_dir)/classpath.txt")" "$@")
+}
+
+# The broker's log configuration: everything from WARN up into server.log.
+kafka_log_config() {
+  local dir="$STATE/kafka"
+  case $(broker_version) in
+    3.*)
+      cat > "$dir/log4j.properties" <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$dir/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=WARN
+log4j.logger.org.apache.kafka=WARN
+EOF
+      ;;
+    *)
+      cat > "$dir/log4j2.properties" <<EOF
+appender.file.type=File
+appender.file.name=file
+appender.file.fileName=$dir/server.log
+appender.file.layout.type=PatternLayout
+appender.file.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.file.ref=file
+logger.kafka.name=kafka
+logger.kafka.level=WARN
+logger.apache.name=org.apache.kafka
+logger.apache.level=WARN
+EOF
+      ;;
+  esac
 }
 
 kafka_start() {
-  [ -s "$KAFKA_DIR/classpath.txt" ] || die "Kafka $KAFKA_VERSION jars missing: run scripts/install-deps.sh"
+  local install="scripts/install-deps.sh"
+  [ "$SECURE" = 1 ] && install+=" --secure-kafka"
+  [ -s "$(broker_dir)/classpath.txt" ] || die "Kafka $(broker_version) jars missing: run $install"
   local dir="$STATE/kafka"
   if alive "$dir/kafka.pid"; then
     log "kafka already running on 127.0.0.1:$KAFKA_PORT"
@@ -256,9 +301,10 @@ log.retention.hours=24
 EOF
   if [ "$SECURE" = 1 ]; then
     cat >> "$dir/server.properties" <<EOF
-sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256
-listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PASSWORD";
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PLAIN_PASSWORD";
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$STATE/tls/server.p12
 ssl.keystore.password=$TLS_PASSWORD
@@ -268,26 +314,18 @@ ssl.truststore.location=$STATE/tls/ca.pem
 listener.name.sasl_ssl.ssl.client.auth=required
 EOF
   fi
-  cat > "$dir/log4j2.properties" <<EOF
-appender.file.type=File
-appender.file.name=file
-appender.file.fileName=$dir/server.log
-appender.file.layout.type=PatternLayout
-appender.file.layout.pattern=[%d] %p %m (%c)%n
-rootLogger.level=INFO
-rootLogger.appenderRef.file.ref=file
-logger.kafka.name=kafka
-logger.kafka.level=WARN
-logger.apache.name=org.apache.kafka
-logger.apache.level=WARN
-EOF
+  kafka_log_config
   if [ ! -f "$dir/data/meta.properties" ]; then
     log "kafka: formatting KRaft storage in $dir/data"
     kafka_java kafka.tools.StorageTool random-uuid
     local cluster_id; cluster_id=$("${JAVA_CMD[@]}")
-    local scram=()
-    [ "$SECURE" = 1 ] &&
-      scram=(--add-scram "SCRAM-SHA-256=[name=\"$KAFKA_SASL_USERNAME\",password=\"$KAFKA_SASL_PASSWORD\"]")
+    # KRaft takes SCRAM users at format time (KIP-900): one credential per mechanism.
+    local scram=() mechanism
+    if [ "$SECURE" = 1 ]; then
+      for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+        scram+=(--add-scram "$mechanism=[name=\"$KAFKA_SASL_USERNAME\",password=\"$KAFKA_SASL_PASSWORD\"]")
+      done
+    fi
     kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties" "${scram[@]}"
     "${JAVA_CMD[@]}" >"$dir/format.log" 2>&1 || die "kafka storage format failed: see $dir/format.log"
   fi

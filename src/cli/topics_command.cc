@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "kafka/client_config.h"
 #include "kafka/topics.h"
 
 namespace clickstream::cli {
@@ -21,6 +22,7 @@ struct TopicsFlags {
 // Creates the topics, then lets the dead-letter topic hold any record the input topic accepts.
 Status EnsurePipelineTopics(const TopicsFlags& f) {
   const int timeout_ms = f.timeout_s * 1000;
+  RETURN_NOT_OK(kafka::WaitReachable(f.kafka, timeout_ms));
   RETURN_NOT_OK(kafka::EnsureTopics(
       f.kafka, {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}},
       timeout_ms));

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "kafka/connect_fix.h"
 #include "kafka/kafka_status.h"
 
 namespace clickstream::kafka {
@@ -26,6 +27,17 @@ Status AppendProperty(const std::string& line, const std::string& where, ConfigP
   }
   out->emplace_back(Trim(line.substr(0, eq)), Trim(line.substr(eq + 1)));
   return Status::OK();
+}
+
+// The handle's sasl.mechanisms, whichever source set it (flag, environment, -F, -X).
+std::string SaslMechanism(RdKafka::Handle* handle) {
+  char value[64] = "";
+  size_t size = sizeof value;
+  if (rd_kafka_conf_get(rd_kafka_conf(handle->c_ptr()), "sasl.mechanisms", value, &size) !=
+      RD_KAFKA_CONF_OK) {
+    return "";
+  }
+  return value;
 }
 
 Status AppendFile(const std::string& path, ConfigPairs* out) {
@@ -152,23 +164,20 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
     }
   }
   const std::string cause = errors != nullptr ? errors->last_error() : "";
-  std::string fix = "start it (make services) or set KAFKA_BOOTSTRAP_SERVERS / --bootstrap-servers";
-  if (cause.find("security.protocol") != std::string::npos) {
-    fix = "check KAFKA_SECURITY_PROTOCOL: the listener expects another protocol";
-  } else if (cause.find("SASL") != std::string::npos || cause.find("uthentication") != std::string::npos) {
-    fix = "check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM";
-    // librdkafka before 2.6.1 repeats the client nonce in SCRAM's final message, which Kafka 4.x brokers
-    // reject as invalid credentials (librdkafka#4895).
-    if (RdKafka::version() < 0x020601ff && cause.find("SCRAM") != std::string::npos) {
-      fix += " (librdkafka " + RdKafka::version_str() +
-             " cannot use SCRAM with Kafka 4.x brokers: use PLAIN over SASL_SSL or librdkafka 2.6.1+)";
-    }
-  } else if (cause.find("SSL") != std::string::npos || cause.find("certificate") != std::string::npos) {
-    fix = "check KAFKA_SSL_CA_LOCATION (the CA of the brokers' certificates) and KAFKA_SECURITY_PROTOCOL";
-  }
+  const std::string fix = ConnectFix(cause, SaslMechanism(handle), RdKafka::version());
   return Status::Unavailable("cannot reach Kafka at " + bootstrap_servers + " within " +
                              std::to_string(timeout_ms / 1000) + " s (" +
                              (cause.empty() ? RdKafka::err2str(code) : cause) + "): " + fix);
+}
+
+Status WaitReachable(const ClientOptions& client, int timeout_ms) {
+  ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
+  ErrorReporter errors("", /*print=*/false);
+  std::string err;
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);
+  std::unique_ptr<RdKafka::Producer> probe(RdKafka::Producer::create(conf.get(), err));
+  if (!probe) return Status::InvalidArgument("kafka: " + err);
+  return CheckReachable(probe.get(), client.bootstrap_servers, timeout_ms, &errors);
 }
 
 Result<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic, int timeout_ms) {

@@ -75,6 +75,10 @@ Status CheckFeatures(const ConfigPairs& pairs);
 Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_servers, int timeout_ms,
                       const ErrorReporter* errors = nullptr);
 
+// CheckReachable through a short-lived client of `client`'s settings, for commands that otherwise reach
+// Kafka through admin requests only, whose failures do not say why (a refused login times out).
+Status WaitReachable(const ClientOptions& client, int timeout_ms);
+
 // The number of partitions of `topic`; 0 if it does not exist.
 Result<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic, int timeout_ms);
 
