@@ -1,11 +1,14 @@
 #include "service/pipeline.h"
 
 #include <librdkafka/rdkafkacpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <map>
 #include <optional>
@@ -57,6 +60,18 @@ ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Dur
   std::optional<Rejection> rejection =
       CheckFutureEventTime(outcome.event().event_time, ts.timestamp, max_future);
   return rejection ? ParseOutcome(std::move(*rejection)) : std::move(outcome);
+}
+
+// Names this thread's lake files in progress: unique per host, process and thread, so that two owners
+// of a partition during a rebalance never write the same file, even on a lake shared by several hosts.
+std::string LakeWriterId(int thread) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string id;
+  for (const char* c = host; *c != '\0' && id.size() < 32; ++c) {
+    if (std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_') id += *c;
+  }
+  return (id.empty() ? "w" : id) + "-" + std::to_string(::getpid()) + "-" + std::to_string(thread);
 }
 
 // The wait before the next attempt at something that failed `failures` times: 1 s, 2 s, 4 s ... 30 s.
@@ -116,13 +131,13 @@ struct PendingCommit {
 
 class Pipeline::Impl : public RdKafka::RebalanceCb {
  public:
-  Impl(const PipelineOptions& options, PipelineProbe* probe)
-      : options_(options), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
+  Impl(const PipelineOptions& options, int thread, PipelineProbe* probe)
+      : options_(options), thread_(thread), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
     options_.db.interrupted = [this] { return GivingUp(); };
   }
 
   Status Connect();
-  Status Run(bool (*stop)());
+  Status Run(const std::function<bool()>& stop);
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
@@ -181,9 +196,15 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   void PublishGauges();
   void PrintStatus();
 
+  // This thread's client.id, group.instance.id and lake writer id: unique per thread of the process.
+  std::string ThreadId(const std::string& base) const {
+    return options_.threads > 1 ? base + "-" + std::to_string(thread_) : base;
+  }
+
   PipelineOptions options_;
+  int thread_;  // which of the process's pipeline threads this is
   PipelineProbe* probe_;
-  bool (*stop_)() = nullptr;
+  std::function<bool()> stop_;
   std::atomic<Clock::rep> stop_seen_{0};  // when GivingUp() first saw the stop request
   PostgresRetry retry_;
   kafka::ErrorReporter kafka_errors_{"run", /*print=*/false};  // on once Kafka answered
@@ -212,7 +233,7 @@ Status Pipeline::Impl::Connect() {
 
   LakeOptions lake_options;
   lake_options.root = options_.lake_dir;
-  lake_options.writer_id = "w" + std::to_string(::getpid());
+  lake_options.writer_id = LakeWriterId(thread_);
   lake_options.roll_bytes = options_.lake_roll_bytes;
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   lake_options.file_mode = options_.lake_file_mode;
@@ -239,10 +260,20 @@ Status Pipeline::Impl::Connect() {
                                      {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
                                      {"log_level", "0"},
                                  }));
+  // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
+  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  std::string client_id = "clickstream";
+  for (const auto& [key, value] : common) {
+    if (key == "client.id") client_id = value;
+  }
+  client_id = ThreadId(client_id);
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&kafka_errors_), err);
+  if (conf->set("client.id", client_id, err) != RdKafka::Conf::CONF_OK) {
+    return Status::InvalidArgument("client.id: " + err);
+  }
   if (!options_.instance_id.empty() &&
-      conf->set("group.instance.id", options_.instance_id, err) != RdKafka::Conf::CONF_OK) {
+      conf->set("group.instance.id", ThreadId(options_.instance_id), err) != RdKafka::Conf::CONF_OK) {
     return Status::InvalidArgument("--instance-id: " + err);
   }
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
@@ -261,8 +292,8 @@ Status Pipeline::Impl::Connect() {
                       {"compression.type", "lz4"},
                       {"log_level", "0"}};
   // The common client settings go last, so a user's property wins over ours.
-  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
   producer_config_.insert(producer_config_.end(), common.begin(), common.end());
+  producer_config_.emplace_back("client.id", client_id);
   ASSIGN_OR_RETURN(const int32_t partitions,
                    kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
   RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
@@ -342,6 +373,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
                                   std::vector<RdKafka::TopicPartition*>& partitions) {
   // Claims and commits below use the PostgreSQL connection the background commit holds.
   if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
+  probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
       std::unique_ptr<PartitionState> ps;
@@ -780,8 +812,10 @@ void Pipeline::Impl::PublishGauges() {
     g.committed_offset = ps->db_committed.value();
     g.open_windows = static_cast<int64_t>(ps->engine.open_windows());
     g.open_sessions = static_cast<int64_t>(ps->engine.open_sessions());
+    g.thread = thread_;
   }
   probe_->SetPartitions(std::move(gauges));
+  probe_->SetThread(thread_, {consumer_->memberid(), static_cast<int64_t>(partitions_.size())});
 }
 
 void Pipeline::Impl::PrintStatus() {
@@ -795,10 +829,11 @@ void Pipeline::Impl::PrintStatus() {
     lag += Lag(*ps).value_or(0);
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
+  const std::string thread = options_.threads > 1 ? "thread " + std::to_string(thread_) + ": " : "";
   std::fprintf(stderr,
-               "run: partitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
+               "run: %spartitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
                "last commit %.0f ms ago (took %.1f ms: kafka %.1f, postgres %.1f)\n",
-               parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
+               thread.c_str(), parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
                static_cast<long long>(probe_->accepted.load()), static_cast<long long>(probe_->late.load()),
                static_cast<long long>(probe_->rejected_total()), static_cast<long long>(lag),
                std::chrono::duration<double, std::milli>(now - last_commit_).count(),
@@ -809,7 +844,7 @@ void Pipeline::Impl::PrintStatus() {
 }
 
 bool Pipeline::Impl::GivingUp() {
-  if (stop_ == nullptr || !stop_()) return false;
+  if (!stop_ || !stop_()) return false;
   const Clock::rep now = Clock::now().time_since_epoch().count();
   Clock::rep seen = 0;
   if (stop_seen_.compare_exchange_strong(seen, now)) return false;
@@ -826,7 +861,7 @@ std::string Pipeline::Impl::Uncommitted() const {
   return out.empty() ? "none" : out;
 }
 
-Status Pipeline::Impl::Run(bool (*stop)()) {
+Status Pipeline::Impl::Run(const std::function<bool()>& stop) {
   stop_ = stop;
   const Status st = Consume();
   if (st.ok() || !st.retryable() || !stop()) return st;
@@ -869,8 +904,9 @@ Status Pipeline::Impl::Consume() {
   return Status::OK();
 }
 
-Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, PipelineProbe* probe) {
-  auto impl = std::make_unique<Impl>(options, probe);
+Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, int thread,
+                                                  PipelineProbe* probe) {
+  auto impl = std::make_unique<Impl>(options, thread, probe);
   RETURN_NOT_OK(impl->Connect());
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
@@ -878,6 +914,6 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
 
-Status Pipeline::Run(bool (*stop)()) { return impl_->Run(stop); }
+Status Pipeline::Run(const std::function<bool()>& stop) { return impl_->Run(stop); }
 
 }  // namespace clickstream
