@@ -117,6 +117,38 @@ TEST_F(ScaleOutTest, ThreadsOfOneProcessSplitThePartitionsAndStopTogether) {
     EXPECT_NE(log.find(thread), std::string::npos) << thread << " in " << members[0].log;
 }
 
+// Lines of `log` that hold `text`.
+size_t Count(const std::string& log, const std::string& text) {
+  size_t n = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(ScaleOutTest, AMemberJoiningTakesItsShareWhileTheOthersKeepTheirsWithoutReReading) {
+  const auto stream = KnownStream(40000, 25);
+  const std::vector<KeyedRecord> first(stream.begin(), stream.begin() + 20000),
+      then(stream.begin() + 20000, stream.end());
+  ProduceAll(input_, first);
+  std::vector<Member> members;
+  members.push_back(StartMember("first", 1));
+  WaitSettled(members, first.size(), 120);
+  ASSERT_EQ(Claims(), 12);
+  std::thread producer([&] { ProduceSlowly(input_, then, 1000, 100); });
+  members.push_back(StartMember("second", 1));
+  producer.join();
+  WaitSettled(members, stream.size(), 180);
+  for (Member& m : members) m.process->Signal(SIGTERM);
+  for (Member& m : members) EXPECT_EQ(m.process->Wait(60), 0) << "see " << m.log;
+  Verify(stream.size());
+  // The range assignor gives the newcomer half: it claims those 6 once; the first member goes on with
+  // the other 6 where it was (no claim, no re-read from the last lake seal).
+  const std::string first_log = Read(members[0].log), second_log = Read(members[1].log);
+  EXPECT_EQ(Count(first_log, "claimed (fence"), 12u) << members[0].log;
+  EXPECT_GE(Count(first_log, "kept (fence 1)"), 6u) << members[0].log;
+  EXPECT_EQ(Count(second_log, "claimed (fence 2)"), 6u) << members[1].log;
+  EXPECT_EQ(Claims(), 12 + 6);
+}
+
 TEST_F(ScaleOutTest, AThreadsFatalErrorStopsTheProcessWithItsExitCode) {
   // The later records' windows are still open once the first are committed.
   const auto stream = KnownStream(22000, 22);

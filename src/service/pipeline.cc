@@ -147,6 +147,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // dead-letter topic if missing and raises its max.message.bytes to hold such records.
   Result<int64_t> DeadLetterRecordLimit();
   Status Claim(Partition p, std::unique_ptr<PartitionState>* out);
+  // The state this consumer kept of the partition when it was revoked, if it is assigned back and
+  // nobody claimed it meanwhile (its fence is unchanged); else null, and the kept state is released.
+  std::unique_ptr<PartitionState> Kept(Partition p);
   void Handle(RdKafka::Message& msg);
   void EndReplay(PartitionState& ps);
   Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now);
@@ -213,6 +216,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<pg::ResultsSink> sink_;
   std::unique_ptr<LakeWriter> lake_;
   std::map<int32_t, std::unique_ptr<PartitionState>> partitions_;
+  // Partitions revoked by the current rebalance whose states are kept until the next assignment.
+  std::map<int32_t, std::unique_ptr<PartitionState>> revoked_;
   EventParser parser_;
   std::string scratch_;
   Status rebalance_error_;
@@ -369,6 +374,24 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   return Status::OK();
 }
 
+std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
+  auto node = revoked_.extract(p.id());
+  if (node.empty()) return nullptr;
+  std::unique_ptr<PartitionState> ps = std::move(node.mapped());
+  int64_t fence = 0;
+  const Status st = retry_.Run("fence check of partition " + std::to_string(p.id()), [&] {
+    ASSIGN_OR_RETURN(fence, sink_->Fence(p));
+    return Status::OK();
+  });
+  if (!st.ok() || fence != ps->fence) {
+    Forget(*ps);
+    return nullptr;
+  }
+  std::fprintf(stderr, "run: partition %d kept (fence %lld): goes on from offset %lld\n", p.id(),
+               static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()));
+  return ps;
+}
+
 void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                                   std::vector<RdKafka::TopicPartition*>& partitions) {
   // Claims and commits below use the PostgreSQL connection the background commit holds.
@@ -376,7 +399,12 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
-      std::unique_ptr<PartitionState> ps;
+      std::unique_ptr<PartitionState> ps = Kept(Partition(tp->partition()));
+      if (ps) {
+        tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
+        partitions_[tp->partition()] = std::move(ps);
+        continue;
+      }
       Status st = Claim(Partition(tp->partition()), &ps);
       // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
       // itself waits for PostgreSQL).
@@ -393,14 +421,28 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
       tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
       partitions_[tp->partition()] = std::move(ps);
     }
+    // Kept states of partitions that went to other members.
+    for (auto& [id, ps] : revoked_) Forget(*ps);
+    revoked_.clear();
     consumer->assign(partitions);
   } else {
     // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
     const Status st = CommitNow(/*final_seal=*/false);
     if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
+    // The eager protocol revokes every partition at each rebalance, and most come back to the same
+    // member: keep their states (lake buffers included) until the assignment says, so that they go
+    // on where they are instead of re-reading from the last lake seal. Not when the commit failed
+    // (its changes are gone) or the group already gave the partitions to others (lost).
+    const bool keep = st.ok() && !consumer->assignment_lost();
     for (auto* tp : partitions) {
       if (auto it = partitions_.find(tp->partition()); it != partitions_.end()) {
-        Forget(*it->second);
+        if (keep && !it->second->broken) {
+          // Resumed while still assigned: a kept state is never paused (backpressure pauses it again).
+          if (it->second->paused) SetPaused(*it->second, false);
+          revoked_[it->first] = std::move(it->second);
+        } else {
+          Forget(*it->second);
+        }
         partitions_.erase(it);
       }
     }
