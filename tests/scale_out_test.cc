@@ -70,6 +70,17 @@ class ScaleOutTest : public PipelineTest {
   }
 
   static std::string Read(const std::string& path) { return RunCommand("cat " + path).output; }
+
+  // Produces the first 20000 records of `stream`, starts a member of `threads` threads and waits until
+  // it committed them; returns the rest of the stream.
+  std::vector<KeyedRecord> StartOnBacklog(const std::vector<KeyedRecord>& stream, const std::string& name,
+                                          int threads, std::vector<Member>* members) {
+    const std::vector<KeyedRecord> first(stream.begin(), stream.begin() + 20000);
+    ProduceAll(input_, first);
+    members->push_back(StartMember(name, threads));
+    WaitSettled(*members, first.size(), 120);
+    return {stream.begin() + 20000, stream.end()};
+  }
 };
 
 TEST_F(ScaleOutTest, ThreadsOfOneProcessSplitThePartitionsAndStopTogether) {
@@ -126,12 +137,8 @@ size_t Count(const std::string& log, const std::string& text) {
 
 TEST_F(ScaleOutTest, AMemberJoiningTakesItsShareWhileTheOthersKeepTheirsWithoutReReading) {
   const auto stream = KnownStream(40000, 25);
-  const std::vector<KeyedRecord> first(stream.begin(), stream.begin() + 20000),
-      then(stream.begin() + 20000, stream.end());
-  ProduceAll(input_, first);
   std::vector<Member> members;
-  members.push_back(StartMember("first", 1));
-  WaitSettled(members, first.size(), 120);
+  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "first", 1, &members);
   ASSERT_EQ(Claims(), 12);
   std::thread producer([&] { ProduceSlowly(input_, then, 1000, 100); });
   members.push_back(StartMember("second", 1));
@@ -152,12 +159,8 @@ TEST_F(ScaleOutTest, AMemberJoiningTakesItsShareWhileTheOthersKeepTheirsWithoutR
 TEST_F(ScaleOutTest, AThreadsFatalErrorStopsTheProcessWithItsExitCode) {
   // The later records' windows are still open once the first are committed.
   const auto stream = KnownStream(22000, 22);
-  const std::vector<KeyedRecord> first(stream.begin(), stream.begin() + 20000),
-      then(stream.begin() + 20000, stream.end());
-  ProduceAll(input_, first);
   std::vector<Member> members;
-  members.push_back(StartMember("fatal", 2));
-  WaitSettled(members, first.size(), 120);
+  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "fatal", 2, &members);
   // A constraint every new count violates: the thread that commits next is refused for good.
   ASSERT_TRUE(
       db_->Exec("ALTER TABLE page_view_counts ADD CONSTRAINT no_more_views CHECK (view_count < 0) NOT VALID")
