@@ -216,6 +216,10 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<pg::ResultsSink> sink_;
   std::unique_ptr<LakeWriter> lake_;
   std::map<int32_t, std::unique_ptr<PartitionState>> partitions_;
+  // The consumer's member id in the group, as of the last rebalance. Asked for outside the rebalance
+  // callback only: during close() librdkafka would wait for the callback to return.
+  std::string member_id_;
+  bool member_id_stale_ = false;
   // Partitions revoked by the current rebalance whose states are kept until the next assignment.
   std::map<int32_t, std::unique_ptr<PartitionState>> revoked_;
   EventParser parser_;
@@ -397,6 +401,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   // Claims and commits below use the PostgreSQL connection the background commit holds.
   if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
   probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
+  member_id_stale_ = true;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
       std::unique_ptr<PartitionState> ps = Kept(Partition(tp->partition()));
@@ -857,7 +862,7 @@ void Pipeline::Impl::PublishGauges() {
     g.thread = thread_;
   }
   probe_->SetPartitions(std::move(gauges));
-  probe_->SetThread(thread_, {consumer_->memberid(), static_cast<int64_t>(partitions_.size())});
+  probe_->SetThread(thread_, {member_id_, static_cast<int64_t>(partitions_.size())});
 }
 
 void Pipeline::Impl::PrintStatus() {
@@ -921,6 +926,10 @@ Status Pipeline::Impl::Consume() {
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
+    if (member_id_stale_) {
+      member_id_ = consumer_->memberid();
+      member_id_stale_ = false;
+    }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
