@@ -199,7 +199,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   void PublishGauges();
   void PrintStatus();
 
-  // This thread's client.id, group.instance.id and lake writer id: unique per thread of the process.
+  // This thread's client.id or group.instance.id: unique per thread of the process.
   std::string ThreadId(const std::string& base) const {
     return options_.threads > 1 ? base + "-" + std::to_string(thread_) : base;
   }

@@ -10,9 +10,9 @@ namespace clickstream {
 
 Result<std::unique_ptr<PipelineThreads>> PipelineThreads::Start(const PipelineOptions& options,
                                                                 const std::vector<PipelineProbe*>& probes) {
-  if (options.threads < 1 || static_cast<size_t>(options.threads) != probes.size()) {
+  if (options.threads < 1)
     return Status::InvalidArgument("--threads (CLICKSTREAM_THREADS) must be at least 1");
-  }
+  if (static_cast<size_t>(options.threads) != probes.size()) return Status::Internal("one probe per thread");
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   for (int i = 0; i < options.threads; ++i) {
     ASSIGN_OR_RETURN(auto pipeline, Pipeline::Start(options, i, probes[static_cast<size_t>(i)]));
