@@ -3,7 +3,9 @@
 //   1. preload a fresh 4-partition topic with N producer-like events (100k users, 2% late, 1% invalid);
 //   2. raw limit: a plain librdkafka consumer reads all N and does nothing else;
 //   3. the pipeline, all sinks on, drains the same N from a fresh group and fresh tables: events/s from
-//      its start to the moment PostgreSQL holds the last offset;
+//      its start to the moment PostgreSQL holds the last offset; then again with 2 .. --max-threads
+//      consumer threads (`--threads`), each from a fresh group: the scaling table (events/s, the
+//      pipeline's CPU, how busy the machine was, the share of the run in PostgreSQL and Kafka commits);
 //   4. latency: a producer sends at a fixed rate into another fresh topic while the pipeline runs; an
 //      event is visible when PostgreSQL's committed offset of its partition passes it (polled every
 //      few ms); p50/p99/max of send -> visible, and the pipeline's peak RSS.
@@ -29,6 +31,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +63,7 @@ struct Flags {
   int partitions = 4;
   int commit_interval_ms = PipelineOptions().commit_interval_ms;
   int warmup_seconds = 5;
+  int max_threads = 2;  // the scaling table: one throughput run per thread count, 1 to this
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -180,17 +184,34 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-// `clickstream run` as a child process.
+// Jiffies the whole machine spent busy and in all, since boot (/proc/stat).
+std::pair<double, double> MachineJiffies() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;
+  double total = 0, idle = 0, v = 0;
+  for (int i = 0; i < 8 && in >> v; ++i) {
+    total += v;
+    if (i == 3 || i == 4) idle += v;  // idle and iowait
+  }
+  return {total - idle, total};
+}
+
+// `clickstream run` as a child process; `threads` is its --threads. Each thread count has its own
+// consumer group, so every run starts from the beginning of the topic.
 class Pipeline {
  public:
-  Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log)
+  Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log,
+           int threads = 1)
       : http_port_(FreePort()) {
     std::vector<std::string> args = {f.binary,
                                      "run",
                                      "--topic",
                                      topic,
                                      "--group-id",
-                                     "bench-" + topic,
+                                     "bench-" + topic + (threads > 1 ? "-t" + std::to_string(threads) : ""),
+                                     "--threads",
+                                     std::to_string(threads),
                                      "--enriched-topic",
                                      topic + "-enriched",
                                      "--dlq-topic",
@@ -231,6 +252,22 @@ class Pipeline {
       if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
     }
     return 0;
+  }
+  // CPU time the process used so far (user + system), in seconds.
+  double CpuSeconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after the command name
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) {  // field 3 is the state
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) {
+        stime = std::stod(field);
+        break;
+      }
+    }
+    return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }
   // A counter or gauge from the pipeline's /metrics (0 if absent).
   double Metric(const std::string& name) const {
@@ -301,6 +338,42 @@ double Percentile(std::vector<double>& v, double q) {
   return v[i];
 }
 
+// One pipeline draining the preloaded topic with all sinks on.
+struct ThroughputRun {
+  int threads = 1;
+  double eps = 0, seconds = 0, peak_rss = 0;
+  double cpu_cores = 0;     // the pipeline's CPU time over the run's wall time
+  double machine_busy = 0;  // share of the machine's CPU busy (broker, server and pipeline), 0-1
+  double db_seconds = 0, kafka_seconds = 0, db_rows = 0;  // the pipeline's own counters
+  std::string log;
+};
+
+ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::string& topic, int threads) {
+  ThroughputRun r;
+  r.threads = threads;
+  const std::string name = "throughput-t" + std::to_string(threads);
+  r.log = f.work_dir + "/" + name + ".log";
+  ResetTables(db);
+  std::filesystem::remove_all(f.work_dir + "/lake-" + name);
+  const auto machine_before = MachineJiffies();
+  const auto start = Clock::now();
+  Pipeline pipeline(f, topic, f.work_dir + "/lake-" + name, r.log, threads);
+  while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  r.seconds = Seconds(Clock::now() - start);
+  const auto machine_after = MachineJiffies();
+  r.eps = static_cast<double>(f.events) / r.seconds;
+  r.cpu_cores = pipeline.CpuSeconds() / r.seconds;
+  r.machine_busy =
+      (machine_after.first - machine_before.first) / (machine_after.second - machine_before.second);
+  r.peak_rss = pipeline.PeakRssMb();
+  // Where the pipeline's time went, from its own counters.
+  r.db_seconds = pipeline.Metric("clickstream_postgres_commit_seconds_total");
+  r.kafka_seconds = pipeline.Metric("clickstream_kafka_commit_seconds_total");
+  r.db_rows = pipeline.Metric("clickstream_postgres_rows_total");
+  pipeline.Stop();
+  return r;
+}
+
 int Main(const Flags& f) {
   const std::string stamp = std::to_string(::time(nullptr));
   const std::string throughput_topic = "bench-" + stamp;
@@ -315,6 +388,7 @@ int Main(const Flags& f) {
   // Throughput; --events 0 skips it (to look at latency alone).
   double preload_eps = 0, raw_eps = 0, pipeline_eps = 0, throughput_rss = 0;
   double run_seconds = 0, db_seconds = 0, kafka_seconds = 0, db_rows = 0;
+  std::vector<ThroughputRun> runs;
   if (f.events > 0) {
     std::printf("preloading %lld events into %s ...\n", static_cast<long long>(f.events),
                 throughput_topic.c_str());
@@ -328,21 +402,18 @@ int Main(const Flags& f) {
     std::printf("raw consumer: %.0f events/s\n", raw_eps);
     std::fflush(stdout);
 
-    ResetTables(db);
-    std::filesystem::remove_all(f.work_dir + "/lake-throughput");
-    const auto start = Clock::now();
-    Pipeline pipeline(f, throughput_topic, f.work_dir + "/lake-throughput", f.work_dir + "/throughput.log");
-    while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    run_seconds = Seconds(Clock::now() - start);
-    pipeline_eps = f.events / run_seconds;
-    throughput_rss = pipeline.PeakRssMb();
-    // Where the pipeline's time went, from its own counters.
-    db_seconds = pipeline.Metric("clickstream_postgres_commit_seconds_total");
-    kafka_seconds = pipeline.Metric("clickstream_kafka_commit_seconds_total");
-    db_rows = pipeline.Metric("clickstream_postgres_rows_total");
-    pipeline.Stop();
-    std::printf("pipeline: %.0f events/s (log: %s/throughput.log)\n", pipeline_eps, f.work_dir.c_str());
-    std::fflush(stdout);
+    for (int threads = 1; threads <= f.max_threads; ++threads) {
+      runs.push_back(MeasureThroughput(f, db, throughput_topic, threads));
+      std::printf("pipeline, %d thread%s: %.0f events/s (log: %s)\n", threads, threads == 1 ? "" : "s",
+                  runs.back().eps, runs.back().log.c_str());
+      std::fflush(stdout);
+    }
+    pipeline_eps = runs.front().eps;
+    for (const ThroughputRun& r : runs) throughput_rss = std::max(throughput_rss, r.peak_rss);
+    run_seconds = runs.front().seconds;
+    db_seconds = runs.front().db_seconds;
+    kafka_seconds = runs.front().kafka_seconds;
+    db_rows = runs.front().db_rows;
   }
 
   // Latency at a fixed rate.
@@ -421,15 +492,31 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p99, ms", p99);
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL max, ms", max);
   std::printf("%-44s %14.1f\n", "pipeline peak RSS, MiB", peak_rss);
+  // Scaling: the same input with 1 .. --max-threads consumer threads in one process.
+  std::printf("\n%-8s %12s %14s %14s %14s %14s %14s\n", "threads", "events/s", "pipeline CPU", "machine busy",
+              "PostgreSQL", "PG rows", "Kafka commits");
+  std::printf("%-8s %12s %14s %14s %14s %14s %14s\n", "", "", "(cores)", "(% of CPU)", "(% of run)",
+              "per event", "(% of run)");
+  std::string scaling;
+  for (const ThroughputRun& r : runs) {
+    // PostgreSQL and Kafka shares are summed over the threads' commits, which overlap.
+    std::printf("%-8d %12.0f %14.2f %14.0f %14.0f %14.2f %14.0f\n", r.threads, r.eps, r.cpu_cores,
+                100 * r.machine_busy, 100 * r.db_seconds / r.seconds, r.db_rows / events,
+                100 * r.kafka_seconds / r.seconds);
+    char row[200];
+    std::snprintf(row, sizeof row, "%s{\"threads\":%d,\"eps\":%.0f,\"cpu_cores\":%.2f,\"machine_busy\":%.2f}",
+                  scaling.empty() ? "" : ",", r.threads, r.eps, r.cpu_cores, r.machine_busy);
+    scaling += row;
+  }
   std::printf(
       "{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%."
       "1f,"
       "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
-      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d}\n",
+      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d,\"scaling\":[%s]}\n",
       raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss,
       run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
       db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate,
-      f.commit_interval_ms);
+      f.commit_interval_ms, scaling.c_str());
   return 0;
 }
 
@@ -454,6 +541,10 @@ int main(int argc, char** argv) {
   app.add_option("--latency-rate", f.latency_rate, "Events/s of the latency run")->capture_default_str();
   app.add_option("--latency-seconds", f.latency_seconds)->capture_default_str();
   app.add_option("--warmup-seconds", f.warmup_seconds, "Seconds sent before latency is measured")
+      ->capture_default_str();
+  app.add_option("--max-threads", f.max_threads,
+                 "The scaling table: a throughput run with each --threads from 1 to this")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   app.add_option("--commit-interval-ms", f.commit_interval_ms, "Passed to clickstream run")
       ->capture_default_str();

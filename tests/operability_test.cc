@@ -11,7 +11,6 @@
 #include <map>
 #include <random>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "common/wall_clock.h"
@@ -63,19 +62,6 @@ std::map<int32_t, int64_t> EndOffsets(const std::string& topic, int partitions) 
     int64_t low = 0, high = 0;
     EXPECT_EQ(client->query_watermark_offsets(topic, p, &low, &high, 10000), RdKafka::ERR_NO_ERROR);
     out[p] = high;
-  }
-  return out;
-}
-
-// The samples of a /metrics page: "name{labels}" -> value.
-std::map<std::string, double> ParseMetrics(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
   }
   return out;
 }
@@ -171,7 +157,7 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
     if (status != 200) return false;
     m = ParseMetrics(body);
     for (const auto& [p, end] : ends) {
-      const std::string label = "{partition=\"" + std::to_string(p) + "\"}";
+      const std::string label = "{partition=\"" + std::to_string(p) + "\",thread=\"0\"}";
       if (m["clickstream_committed_offset" + label] != end || m["clickstream_consumer_lag_records" + label] != 0) {
         return false;
       }
@@ -180,7 +166,8 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
   });
   ASSERT_EQ(drained.first, 200) << "see " << log_path();
   for (const auto& [p, end] : ends) {
-    EXPECT_EQ(m["clickstream_committed_offset{partition=\"" + std::to_string(p) + "\"}"], end) << "see " << log_path();
+    EXPECT_EQ(m["clickstream_committed_offset{partition=\"" + std::to_string(p) + "\",thread=\"0\"}"], end)
+        << "see " << log_path();
   }
   EXPECT_EQ(m["clickstream_events_consumed_total"], static_cast<double>(stream.size()));
   double rejected_total = 0;
@@ -199,12 +186,15 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
   EXPECT_EQ(m["clickstream_events_late_total"], std::stod(std::string(late_rows->text(0, 0))));
   EXPECT_EQ(m["clickstream_events_misrouted_total"], misrouted);
   EXPECT_EQ(m["clickstream_partitions_assigned"], 4);
+  EXPECT_EQ(m["clickstream_threads"], 1);
+  EXPECT_EQ(m["clickstream_thread_partitions_assigned{thread=\"0\"}"], 4);
+  EXPECT_GE(m["clickstream_rebalances_total"], 1) << "the first assignment is a rebalance";
   EXPECT_GT(m["clickstream_open_windows"], 0);
   EXPECT_GT(m["clickstream_commit_duration_seconds_count"], 0);
   EXPECT_EQ(m["clickstream_commit_duration_seconds_bucket{le=\"+Inf\"}"], m["clickstream_commit_duration_seconds_count"]);
   EXPECT_GT(m["clickstream_commits_total"], 0);
   EXPECT_EQ(m["clickstream_sink_errors_total{sink=\"postgres\"}"], 0);
-  EXPECT_GT(m["clickstream_watermark_seconds{partition=\"0\"}"], 1.7e9);
+  EXPECT_GT(m["clickstream_watermark_seconds{partition=\"0\",thread=\"0\"}"], 1.7e9);
 
   EXPECT_EQ(WaitFor("/healthz", 10, [](int s, const std::string&) { return s == 200; }),
             std::make_pair(200, std::string("ok\n")));

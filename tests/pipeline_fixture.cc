@@ -180,9 +180,9 @@ void PipelineTest::SetUp() {
   input_ = UniqueTopic("in");
   enriched_ = UniqueTopic("enriched");
   dlq_ = UniqueTopic("dlq");
-  ASSERT_TRUE(
-      kafka::EnsureTopics(Services().bootstrap_servers, {{input_, 4}, {enriched_, 4}, {dlq_, 1}}, 30000)
-          .ok());
+  ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
+                                  {{input_, input_partitions_}, {enriched_, 4}, {dlq_, 1}}, 30000)
+                  .ok());
   lake_ = std::filesystem::path(::testing::TempDir()) / UniqueTopic("lake");
   std::filesystem::remove_all(lake_);
   Reconnect();

@@ -120,6 +120,7 @@ class PipelineTest : public ::testing::Test {
   // offline from the input as stored per partition.
   void Verify(size_t produced);
 
+  int input_partitions_ = 4;  // of the input topic, created by SetUp()
   std::string input_, enriched_, dlq_;
   std::filesystem::path lake_;
   std::unique_ptr<pg::Connection> db_;

@@ -203,6 +203,16 @@ TEST_F(ResultsSinkTest, ACommitUnderAnOldFenceFailsAndWritesNothing) {
   EXPECT_EQ(Rows(kViews), std::vector<std::string>{"/a|7|f"});
 }
 
+TEST_F(ResultsSinkTest, FenceTellsWhetherAnyoneClaimedThePartitionSince) {
+  auto never = sink_->Fence(Partition(5));
+  ASSERT_TRUE(never.ok()) << never.status().message();
+  EXPECT_EQ(*never, 0);
+  const int64_t mine = Claim(5);
+  EXPECT_EQ(*sink_->Fence(Partition(5)), mine);
+  Claim(5);  // another owner
+  EXPECT_EQ(*sink_->Fence(Partition(5)), mine + 1);
+}
+
 TEST_F(ResultsSinkTest, PublishedLakeBatchesAreDeletedSoAClaimReadsOnlyTheUnpublished) {
   const int64_t fence = Claim(3);
   PartitionCommit c = CommitOf(3, fence, 10);

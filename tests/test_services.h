@@ -34,6 +34,9 @@ struct CommandResult {
 // Runs a shell command line and captures its output.
 CommandResult RunCommand(const std::string& command_line);
 
+// The samples of a /metrics page: "name{labels}" -> value.
+std::map<std::string, double> ParseMetrics(const std::string& text);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 

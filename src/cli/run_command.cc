@@ -6,7 +6,8 @@
 #include "cli/command.h"
 #include "cli/stop_signal.h"
 #include "service/http_server.h"
-#include "service/pipeline.h"
+#include "service/pipeline_threads.h"
+#include "service/process_probe.h"
 
 namespace clickstream::cli {
 namespace {
@@ -59,7 +60,7 @@ struct HttpFlags {
 };
 
 void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
-  PipelineProbe probe;
+  ProcessProbe probe(options.threads);
   Status status;
   std::unique_ptr<HttpServer> server;  // serves while the pipeline starts, runs and stops
   if (http.port != 0) {
@@ -78,7 +79,7 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
   }
   bool running = false;
   if (status.ok()) {
-    auto pipeline = Pipeline::Start(options, &probe);
+    auto pipeline = PipelineThreads::Start(options, probe.threads());
     running = pipeline.ok();
     status = running ? (*pipeline)->Run(&StopRequested) : pipeline.status();
   }
@@ -102,6 +103,12 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--instance-id", o->instance_id,
                   "Static group membership id: a restarted process gets its partitions back at once")
       ->envname("KAFKA_GROUP_INSTANCE_ID");
+  cmd->add_option("--threads", o->threads,
+                  "Consumers of the group in this process, each on its own thread with its own partitions; "
+                  "more than the input partitions leaves some idle")
+      ->envname("CLICKSTREAM_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   cmd->add_option("--session-timeout-ms", o->session_timeout_ms,
                   "Milliseconds after which a crashed member's partitions move to others")
       ->envname("KAFKA_SESSION_TIMEOUT_MS")

@@ -272,6 +272,14 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
   return claim;
 }
 
+Result<int64_t> ResultsSink::Fence(Partition partition) {
+  RETURN_NOT_OK(EnsureConnected());
+  ASSIGN_OR_RETURN(QueryResult fence,
+                   conn_.QueryBinary("SELECT fence FROM partition_progress WHERE kafka_partition = $1",
+                                     {Param::Int4(partition.id())}));
+  return fence.rows() == 1 ? fence.int8(0, 0) : int64_t{0};
+}
+
 Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced) {
   if (fenced != nullptr) fenced->clear();
   if (commits.empty()) return Status::OK();

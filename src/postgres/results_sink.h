@@ -92,6 +92,10 @@ class ResultsSink {
   // connection broke.
   Result<PartitionClaim> Claim(Partition partition);
 
+  // The partition's current fence token (0 if never claimed). Equal to the one a process holds the
+  // partition's state under: nobody claimed it since, so that process may go on with its state.
+  Result<int64_t> Fence(Partition partition);
+
   // Gives each partition of the input topic, 0 to `count` - 1, a progress row if it has none, so that
   // per-partition window rows are pruned only once every partition's watermark passed them.
   Status RegisterPartitions(int32_t count);

@@ -117,6 +117,7 @@ std::string DashboardData::SummaryJson(const PipelineProbe& p, int64_t now_unix_
                              p.kafka_errors.load(std::memory_order_relaxed) +
                              p.lake_errors.load(std::memory_order_relaxed));
   w.Field("last_commit_ms", static_cast<double>(p.last_commit_micros.load(std::memory_order_relaxed)) / 1e3);
+  w.Field("rebalances", p.rebalances.load(std::memory_order_relaxed));
   w.End();
   out += ",\"pipeline\":" + pipeline;
   out += ",\"rejected_by_reason\":{";
@@ -129,23 +130,38 @@ std::string DashboardData::SummaryJson(const PipelineProbe& p, int64_t now_unix_
     AppendJsonString(RejectReasonName(static_cast<RejectReason>(i)), &out);
     out += ':' + std::to_string(n);
   }
-  out += "},\"partitions\":[";
-  first = true;
-  for (const auto& [id, g] : p.partitions()) {
-    std::string row;
-    JsonWriter pw(&row);
-    pw.Begin();
+  out += '}';
+  // The JSON objects `write` makes of each entry of `entries`, as an array named `name`.
+  const auto append_array = [&out](const char* name, const auto& entries, const auto& write) {
+    out += ",\"";
+    out += name;
+    out += "\":[";
+    bool first_row = true;
+    for (const auto& [key, value] : entries) {
+      std::string row;
+      JsonWriter rw(&row);
+      rw.Begin();
+      write(key, value, rw);
+      rw.End();
+      out += (first_row ? "" : ",") + row;
+      first_row = false;
+    }
+    out += ']';
+  };
+  append_array("partitions", p.partitions(), [](int32_t id, const PartitionGauges& g, JsonWriter& pw) {
     pw.Field("partition", static_cast<int64_t>(id));
+    pw.Field("thread", static_cast<int64_t>(g.thread));
     pw.Field("lag", g.lag);
     if (g.has_watermark) pw.Field("watermark", static_cast<double>(g.watermark_micros) / 1e6);
     pw.Field("committed_offset", g.committed_offset);
     pw.Field("open_windows", g.open_windows);
     pw.Field("open_sessions", g.open_sessions);
-    pw.End();
-    out += (first ? "" : ",") + row;
-    first = false;
-  }
-  out += ']';
+  });
+  append_array("threads", p.threads(), [](int thread, const ThreadGauges& t, JsonWriter& tw) {
+    tw.Field("thread", static_cast<int64_t>(thread));
+    tw.Field("member_id", t.member_id);
+    tw.Field("partitions", t.partitions);
+  });
   const size_t before = out.size();
   const Status st = AppendResults(&out);
   if (!st.ok()) {

@@ -40,7 +40,7 @@ bool HeadersTooLarge(const httplib::Request& req) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const HttpOptions& o, const PipelineProbe* p) : options(o), probe(p), dashboard(o.db) {}
+  Impl(const HttpOptions& o, const ProcessProbe* p) : options(o), probe(p), dashboard(o.db) {}
 
   // Whether a Kafka broker answers a metadata request within 2 s, through a client of our own: the
   // pipeline's consumer does not tell when an idle connection comes back.
@@ -54,8 +54,15 @@ struct HttpServer::Impl {
     return kafka::CheckReachable(kafka.get(), options.kafka.bootstrap_servers, 2000);
   }
 
+  // The process's figures now: its threads' probes read as one.
+  std::unique_ptr<PipelineProbe> Figures() const {
+    auto figures = std::make_unique<PipelineProbe>();
+    probe->Aggregate(figures.get());
+    return figures;
+  }
+
   HttpOptions options;
-  const PipelineProbe* probe;
+  const ProcessProbe* probe;
   DashboardData dashboard;
   httplib::Server server;
   std::unique_ptr<RdKafka::Producer> kafka;
@@ -64,7 +71,7 @@ struct HttpServer::Impl {
   int port = 0;
 };
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options, const PipelineProbe* probe) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options, const ProcessProbe* probe) {
   auto impl = std::make_unique<Impl>(options, probe);
   httplib::Server& s = impl->server;
   s.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
@@ -92,10 +99,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options
     return httplib::Server::HandlerResponse::Unhandled;
   });
   s.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderMetrics(*self->probe, UnixMicros()), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(RenderMetrics(*self->Figures(), UnixMicros()),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
   s.Get("/healthz", [self](const httplib::Request&, httplib::Response& res) {
-    Health h = CheckHealth(*self->probe, self->options.commit_interval_ms, UnixMicros());
+    Health h = CheckHealth(*self->Figures(), self->options.commit_interval_ms, UnixMicros());
     std::lock_guard lock(self->backends);
     if (h.ok) {
       // An idle pipeline touches neither server: ask them directly.
@@ -112,7 +120,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options
   s.Get("/api/summary", [self](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
     std::lock_guard lock(self->backends);
-    res.set_content(self->dashboard.SummaryJson(*self->probe, UnixMicros()), "application/json");
+    res.set_content(self->dashboard.SummaryJson(*self->Figures(), UnixMicros()), "application/json");
   });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(reinterpret_cast<const char*>(kDashboardHtml), kDashboardHtml_size, "text/html; charset=utf-8");

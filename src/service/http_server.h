@@ -4,7 +4,7 @@
 //   GET /              the live dashboard page, embedded in the binary
 //   GET /api/summary   the dashboard's data as JSON (service/dashboard_data.h)
 //
-// It only reads the pipeline's probe; the pipeline knows nothing of it. Requests are served by a few
+// It only reads the pipeline threads' probes; the pipeline knows nothing of it. Requests are served by a few
 // worker threads (plus cpp-httplib's accepting thread), so a slow client holds one of them only; the
 // dashboard's PostgreSQL connection and the Kafka client of the health check are used by one at a time.
 // Every request carries the credentials of `auth` when it requires some (else 401); requests are bounded
@@ -15,10 +15,10 @@
 #include <string>
 
 #include "common/status.h"
+#include "kafka/client_config.h"
 #include "postgres/connection.h"
 #include "service/http_auth.h"
-#include "kafka/client_config.h"
-#include "service/pipeline_probe.h"
+#include "service/process_probe.h"
 
 namespace clickstream {
 
@@ -34,7 +34,7 @@ struct HttpOptions {
 class HttpServer {
  public:
   // Binds (a port in use is a one-line kInvalidArgument naming the fix) and starts serving.
-  static Result<std::unique_ptr<HttpServer>> Start(const HttpOptions& options, const PipelineProbe* probe);
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpOptions& options, const ProcessProbe* probe);
   // Stops serving and joins the threads.
   ~HttpServer();
 

@@ -75,23 +75,41 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
             p.misrouted);
 
   const auto partitions = p.partitions();
+  const auto threads = p.threads();
   w.Family("clickstream_partitions_assigned", "gauge", "Input partitions this process owns.");
   w.Sample("", static_cast<int64_t>(partitions.size()));
+  w.Family("clickstream_threads", "gauge",
+           "Pipeline threads of this process, each a member of the consumer group.");
+  w.Sample("", static_cast<int64_t>(threads.size()));
+  w.Family("clickstream_thread_partitions_assigned", "gauge", "Input partitions each pipeline thread owns.");
+  for (const auto& [thread, t] : threads) w.Sample(Label("thread", std::to_string(thread)), t.partitions);
+  w.Family("clickstream_group_member_info", "gauge",
+           "The consumer group member id of each pipeline thread (1 once it joined).");
+  for (const auto& [thread, t] : threads) {
+    if (!t.member_id.empty())
+      w.Sample(Label("thread", std::to_string(thread)) + "," + Label("member_id", t.member_id), int64_t{1});
+  }
+  w.Counter("clickstream_rebalances_total",
+            "Consumer group rebalances seen by the pipeline threads: partitions assigned or revoked.",
+            p.rebalances);
+  // Each partition's gauges name the thread that owns it.
+  const auto labels = [](int32_t id, const PartitionGauges& g) {
+    return Label("partition", std::to_string(id)) + "," + Label("thread", std::to_string(g.thread));
+  };
   w.Family("clickstream_consumer_lag_records", "gauge",
            "Records between the partition's end and the next record this process will read.");
   for (const auto& [id, g] : partitions) {
-    if (g.lag >= 0) w.Sample(Label("partition", std::to_string(id)), g.lag);
+    if (g.lag >= 0) w.Sample(labels(id, g), g.lag);
   }
   w.Family(
       "clickstream_watermark_seconds", "gauge",
       "Event-time watermark of the partition (largest event time minus 2 minutes), seconds since the epoch.");
   for (const auto& [id, g] : partitions) {
-    if (g.has_watermark)
-      w.Sample(Label("partition", std::to_string(id)), static_cast<double>(g.watermark_micros) / 1e6);
+    if (g.has_watermark) w.Sample(labels(id, g), static_cast<double>(g.watermark_micros) / 1e6);
   }
   w.Family("clickstream_committed_offset", "gauge",
            "Next input offset of the partition committed to PostgreSQL with its results.");
-  for (const auto& [id, g] : partitions) w.Sample(Label("partition", std::to_string(id)), g.committed_offset);
+  for (const auto& [id, g] : partitions) w.Sample(labels(id, g), g.committed_offset);
 
   w.Family("clickstream_open_windows", "gauge", "Page view and active user windows not final yet.");
   int64_t windows = 0, sessions = 0;

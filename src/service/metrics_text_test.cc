@@ -22,13 +22,16 @@ TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
   p.ObserveCommit(3000);     // 3 ms
   p.ObserveCommit(2000000);  // 2 s
   p.last_commit_pass_unix_micros = kNow - 500'000;
-  p.SetPartitions({{0, {5, 1'700'000'000'000'000, true, 42, 3, 2}}, {3, {0, 0, false, 7, 1, 1}}});
+  p.SetPartitions({{0, {5, 1'700'000'000'000'000, true, 42, 3, 2, 0}}, {3, {0, 0, false, 7, 1, 1, 1}}});
+  p.SetThread(0, {"rdkafka-a", 1});
+  p.SetThread(1, {"", 1});
+  p.rebalances = 4;
   const std::string text = RenderMetrics(p, kNow);
 
   std::istringstream in(text);
   std::string line, family;
   std::set<std::string> helped, typed;
-  const std::regex sample(R"(([a-z_]+)(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? (-?[0-9.e+-]+|\+Inf))");
+  const std::regex sample(R"(([a-z_]+)(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? (-?[0-9.e+-]+|\+Inf))");
   while (std::getline(in, line)) {
     std::smatch m;
     if (line.rfind("# HELP ", 0) == 0) {
@@ -47,23 +50,35 @@ TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
     }
   }
   EXPECT_EQ(helped, typed);
-  for (const char* expected :
-       {"clickstream_events_consumed_total 10\n", "clickstream_events_accepted_total 6\n",
-        "clickstream_events_late_total 1\n", "clickstream_events_rejected_total{reason=\"invalid_json\"} 3\n",
-        "clickstream_events_rejected_total{reason=\"unknown_event_type\"} 0\n",
-        "clickstream_consumer_lag_records{partition=\"0\"} 5\n", "clickstream_watermark_seconds{partition=\"0\"} 1700000000\n",
-        "clickstream_committed_offset{partition=\"3\"} 7\n", "clickstream_open_windows 4\n", "clickstream_open_sessions 3\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"0.001\"} 0\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"0.005\"} 1\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"1\"} 1\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"2.5\"} 2\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"+Inf\"} 2\n", "clickstream_commit_duration_seconds_sum 2.003\n",
-        "clickstream_commit_duration_seconds_count 2\n", "clickstream_sink_errors_total{sink=\"postgres\"} 0\n",
-        "clickstream_last_commit_age_seconds 0.5\n"}) {
+  for (const char* expected : {"clickstream_events_consumed_total 10\n",
+                               "clickstream_events_accepted_total 6\n",
+                               "clickstream_events_late_total 1\n",
+                               "clickstream_events_rejected_total{reason=\"invalid_json\"} 3\n",
+                               "clickstream_events_rejected_total{reason=\"unknown_event_type\"} 0\n",
+                               "clickstream_consumer_lag_records{partition=\"0\",thread=\"0\"} 5\n",
+                               "clickstream_watermark_seconds{partition=\"0\",thread=\"0\"} 1700000000\n",
+                               "clickstream_committed_offset{partition=\"3\",thread=\"1\"} 7\n",
+                               "clickstream_threads 2\n",
+                               "clickstream_thread_partitions_assigned{thread=\"1\"} 1\n",
+                               "clickstream_group_member_info{thread=\"0\",member_id=\"rdkafka-a\"} 1\n",
+                               "clickstream_rebalances_total 4\n",
+                               "clickstream_open_windows 4\n",
+                               "clickstream_open_sessions 3\n",
+                               "clickstream_commit_duration_seconds_bucket{le=\"0.001\"} 0\n",
+                               "clickstream_commit_duration_seconds_bucket{le=\"0.005\"} 1\n",
+                               "clickstream_commit_duration_seconds_bucket{le=\"1\"} 1\n",
+                               "clickstream_commit_duration_seconds_bucket{le=\"2.5\"} 2\n",
+                               "clickstream_commit_duration_seconds_bucket{le=\"+Inf\"} 2\n",
+                               "clickstream_commit_duration_seconds_sum 2.003\n",
+                               "clickstream_commit_duration_seconds_count 2\n",
+                               "clickstream_sink_errors_total{sink=\"postgres\"} 0\n",
+                               "clickstream_last_commit_age_seconds 0.5\n"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "in\n" << text;
   }
   // A partition without a watermark has no watermark sample.
-  EXPECT_EQ(text.find("clickstream_watermark_seconds{partition=\"3\"}"), std::string::npos);
+  EXPECT_EQ(text.find("clickstream_watermark_seconds{partition=\"3\""), std::string::npos);
+  // Nor a thread that has not joined the group yet a member id.
+  EXPECT_EQ(text.find("clickstream_group_member_info{thread=\"1\""), std::string::npos);
 }
 
 TEST(Health, ReadyOnlyWhenRunningConnectedAndCommitting) {

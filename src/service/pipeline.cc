@@ -1,11 +1,14 @@
 #include "service/pipeline.h"
 
 #include <librdkafka/rdkafkacpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <map>
 #include <optional>
@@ -57,6 +60,18 @@ ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Dur
   std::optional<Rejection> rejection =
       CheckFutureEventTime(outcome.event().event_time, ts.timestamp, max_future);
   return rejection ? ParseOutcome(std::move(*rejection)) : std::move(outcome);
+}
+
+// Names this thread's lake files in progress: unique per host, process and thread, so that two owners
+// of a partition during a rebalance never write the same file, even on a lake shared by several hosts.
+std::string LakeWriterId(int thread) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string id;
+  for (const char* c = host; *c != '\0' && id.size() < 32; ++c) {
+    if (std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_') id += *c;
+  }
+  return (id.empty() ? "w" : id) + "-" + std::to_string(::getpid()) + "-" + std::to_string(thread);
 }
 
 // The wait before the next attempt at something that failed `failures` times: 1 s, 2 s, 4 s ... 30 s.
@@ -116,13 +131,13 @@ struct PendingCommit {
 
 class Pipeline::Impl : public RdKafka::RebalanceCb {
  public:
-  Impl(const PipelineOptions& options, PipelineProbe* probe)
-      : options_(options), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
+  Impl(const PipelineOptions& options, int thread, PipelineProbe* probe)
+      : options_(options), thread_(thread), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
     options_.db.interrupted = [this] { return GivingUp(); };
   }
 
   Status Connect();
-  Status Run(bool (*stop)());
+  Status Run(const std::function<bool()>& stop);
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
@@ -132,6 +147,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // dead-letter topic if missing and raises its max.message.bytes to hold such records.
   Result<int64_t> DeadLetterRecordLimit();
   Status Claim(Partition p, std::unique_ptr<PartitionState>* out);
+  // The state this consumer kept of the partition when it was revoked, if it is assigned back and
+  // nobody claimed it meanwhile (its fence is unchanged); else null, and the kept state is released.
+  std::unique_ptr<PartitionState> Kept(Partition p);
   void Handle(RdKafka::Message& msg);
   void EndReplay(PartitionState& ps);
   Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now);
@@ -181,9 +199,15 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   void PublishGauges();
   void PrintStatus();
 
+  // This thread's client.id or group.instance.id: unique per thread of the process.
+  std::string ThreadId(const std::string& base) const {
+    return options_.threads > 1 ? base + "-" + std::to_string(thread_) : base;
+  }
+
   PipelineOptions options_;
+  int thread_;  // which of the process's pipeline threads this is
   PipelineProbe* probe_;
-  bool (*stop_)() = nullptr;
+  std::function<bool()> stop_;
   std::atomic<Clock::rep> stop_seen_{0};  // when GivingUp() first saw the stop request
   PostgresRetry retry_;
   kafka::ErrorReporter kafka_errors_{"run", /*print=*/false};  // on once Kafka answered
@@ -192,6 +216,12 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<pg::ResultsSink> sink_;
   std::unique_ptr<LakeWriter> lake_;
   std::map<int32_t, std::unique_ptr<PartitionState>> partitions_;
+  // The consumer's member id in the group, as of the last rebalance. Asked for outside the rebalance
+  // callback only: during close() librdkafka would wait for the callback to return.
+  std::string member_id_;
+  bool member_id_stale_ = false;
+  // Partitions revoked by the current rebalance whose states are kept until the next assignment.
+  std::map<int32_t, std::unique_ptr<PartitionState>> revoked_;
   EventParser parser_;
   std::string scratch_;
   Status rebalance_error_;
@@ -212,7 +242,7 @@ Status Pipeline::Impl::Connect() {
 
   LakeOptions lake_options;
   lake_options.root = options_.lake_dir;
-  lake_options.writer_id = "w" + std::to_string(::getpid());
+  lake_options.writer_id = LakeWriterId(thread_);
   lake_options.roll_bytes = options_.lake_roll_bytes;
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   lake_options.file_mode = options_.lake_file_mode;
@@ -239,10 +269,20 @@ Status Pipeline::Impl::Connect() {
                                      {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
                                      {"log_level", "0"},
                                  }));
+  // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
+  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  std::string client_id = "clickstream";
+  for (const auto& [key, value] : common) {
+    if (key == "client.id") client_id = value;
+  }
+  client_id = ThreadId(client_id);
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&kafka_errors_), err);
+  if (conf->set("client.id", client_id, err) != RdKafka::Conf::CONF_OK) {
+    return Status::InvalidArgument("client.id: " + err);
+  }
   if (!options_.instance_id.empty() &&
-      conf->set("group.instance.id", options_.instance_id, err) != RdKafka::Conf::CONF_OK) {
+      conf->set("group.instance.id", ThreadId(options_.instance_id), err) != RdKafka::Conf::CONF_OK) {
     return Status::InvalidArgument("--instance-id: " + err);
   }
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
@@ -261,8 +301,8 @@ Status Pipeline::Impl::Connect() {
                       {"compression.type", "lz4"},
                       {"log_level", "0"}};
   // The common client settings go last, so a user's property wins over ours.
-  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
   producer_config_.insert(producer_config_.end(), common.begin(), common.end());
+  producer_config_.emplace_back("client.id", client_id);
   ASSIGN_OR_RETURN(const int32_t partitions,
                    kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
   RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
@@ -338,13 +378,38 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   return Status::OK();
 }
 
+std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
+  auto node = revoked_.extract(p.id());
+  if (node.empty()) return nullptr;
+  std::unique_ptr<PartitionState> ps = std::move(node.mapped());
+  int64_t fence = 0;
+  const Status st = retry_.Run("fence check of partition " + std::to_string(p.id()), [&] {
+    ASSIGN_OR_RETURN(fence, sink_->Fence(p));
+    return Status::OK();
+  });
+  if (!st.ok() || fence != ps->fence) {
+    Forget(*ps);
+    return nullptr;
+  }
+  std::fprintf(stderr, "run: partition %d kept (fence %lld): goes on from offset %lld\n", p.id(),
+               static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()));
+  return ps;
+}
+
 void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                                   std::vector<RdKafka::TopicPartition*>& partitions) {
   // Claims and commits below use the PostgreSQL connection the background commit holds.
   if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
+  probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
+  member_id_stale_ = true;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
-      std::unique_ptr<PartitionState> ps;
+      std::unique_ptr<PartitionState> ps = Kept(Partition(tp->partition()));
+      if (ps) {
+        tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
+        partitions_[tp->partition()] = std::move(ps);
+        continue;
+      }
       Status st = Claim(Partition(tp->partition()), &ps);
       // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
       // itself waits for PostgreSQL).
@@ -361,14 +426,28 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
       tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
       partitions_[tp->partition()] = std::move(ps);
     }
+    // Kept states of partitions that went to other members.
+    for (auto& [id, ps] : revoked_) Forget(*ps);
+    revoked_.clear();
     consumer->assign(partitions);
   } else {
     // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
     const Status st = CommitNow(/*final_seal=*/false);
     if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
+    // The eager protocol revokes every partition at each rebalance, and most come back to the same
+    // member: keep their states (lake buffers included) until the assignment says, so that they go
+    // on where they are instead of re-reading from the last lake seal. Not when the commit failed
+    // (its changes are gone) or the group already gave the partitions to others (lost).
+    const bool keep = st.ok() && !consumer->assignment_lost();
     for (auto* tp : partitions) {
       if (auto it = partitions_.find(tp->partition()); it != partitions_.end()) {
-        Forget(*it->second);
+        if (keep && !it->second->broken) {
+          // Resumed while still assigned: a kept state is never paused (backpressure pauses it again).
+          if (it->second->paused) SetPaused(*it->second, false);
+          revoked_[it->first] = std::move(it->second);
+        } else {
+          Forget(*it->second);
+        }
         partitions_.erase(it);
       }
     }
@@ -780,8 +859,10 @@ void Pipeline::Impl::PublishGauges() {
     g.committed_offset = ps->db_committed.value();
     g.open_windows = static_cast<int64_t>(ps->engine.open_windows());
     g.open_sessions = static_cast<int64_t>(ps->engine.open_sessions());
+    g.thread = thread_;
   }
   probe_->SetPartitions(std::move(gauges));
+  probe_->SetThread(thread_, {member_id_, static_cast<int64_t>(partitions_.size())});
 }
 
 void Pipeline::Impl::PrintStatus() {
@@ -795,10 +876,11 @@ void Pipeline::Impl::PrintStatus() {
     lag += Lag(*ps).value_or(0);
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
+  const std::string thread = options_.threads > 1 ? "thread " + std::to_string(thread_) + ": " : "";
   std::fprintf(stderr,
-               "run: partitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
+               "run: %spartitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
                "last commit %.0f ms ago (took %.1f ms: kafka %.1f, postgres %.1f)\n",
-               parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
+               thread.c_str(), parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
                static_cast<long long>(probe_->accepted.load()), static_cast<long long>(probe_->late.load()),
                static_cast<long long>(probe_->rejected_total()), static_cast<long long>(lag),
                std::chrono::duration<double, std::milli>(now - last_commit_).count(),
@@ -809,7 +891,7 @@ void Pipeline::Impl::PrintStatus() {
 }
 
 bool Pipeline::Impl::GivingUp() {
-  if (stop_ == nullptr || !stop_()) return false;
+  if (!stop_ || !stop_()) return false;
   const Clock::rep now = Clock::now().time_since_epoch().count();
   Clock::rep seen = 0;
   if (stop_seen_.compare_exchange_strong(seen, now)) return false;
@@ -826,7 +908,7 @@ std::string Pipeline::Impl::Uncommitted() const {
   return out.empty() ? "none" : out;
 }
 
-Status Pipeline::Impl::Run(bool (*stop)()) {
+Status Pipeline::Impl::Run(const std::function<bool()>& stop) {
   stop_ = stop;
   const Status st = Consume();
   if (st.ok() || !st.retryable() || !stop()) return st;
@@ -844,6 +926,10 @@ Status Pipeline::Impl::Consume() {
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
+    if (member_id_stale_) {
+      member_id_ = consumer_->memberid();
+      member_id_stale_ = false;
+    }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
@@ -869,8 +955,9 @@ Status Pipeline::Impl::Consume() {
   return Status::OK();
 }
 
-Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, PipelineProbe* probe) {
-  auto impl = std::make_unique<Impl>(options, probe);
+Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, int thread,
+                                                  PipelineProbe* probe) {
+  auto impl = std::make_unique<Impl>(options, thread, probe);
   RETURN_NOT_OK(impl->Connect());
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
@@ -878,6 +965,6 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
 
-Status Pipeline::Run(bool (*stop)()) { return impl_->Run(stop); }
+Status Pipeline::Run(const std::function<bool()>& stop) { return impl_->Run(stop); }
 
 }  // namespace clickstream

@@ -16,9 +16,12 @@
 // progress, so nothing is written twice and nothing is skipped.
 //
 // Thread safety: Run() drives everything from the calling thread (with helper threads of its own for
-// commits); `stop` is polled, so it may read a flag set by a signal handler or another thread.
+// commits); `stop` is polled, so it may read a flag set by a signal handler or another thread. A process
+// may run several pipelines of one group, each on its own thread (service/pipeline_threads.h): they
+// share nothing but the input topic's group, like processes do.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "common/status.h"
@@ -29,12 +32,14 @@ namespace clickstream {
 
 class Pipeline {
  public:
-  // Validates options and connects to Kafka and PostgreSQL; one-line errors name what to fix.
-  static Result<std::unique_ptr<Pipeline>> Start(const PipelineOptions& options, PipelineProbe* probe);
+  // Validates options and connects to Kafka and PostgreSQL; one-line errors name what to fix. `thread`
+  // (0 <= thread < options.threads) tells this pipeline's clients apart from the process's others.
+  static Result<std::unique_ptr<Pipeline>> Start(const PipelineOptions& options, int thread,
+                                                 PipelineProbe* probe);
   ~Pipeline();
 
   // Consumes until `stop()` returns true, then commits what was processed and leaves the group.
-  Status Run(bool (*stop)());
+  Status Run(const std::function<bool()>& stop);
 
  private:
   class Impl;

@@ -17,8 +17,12 @@ struct PipelineOptions {
   // Consumer group: processes with the same group id split the input partitions between them.
   std::string group_id = "clickstream";
   // Static group membership (Kafka's group.instance.id): a process restarted with the same id gets its
-  // partitions back at once instead of after the session timeout. Unique per process; empty = dynamic.
+  // partitions back at once instead of after the session timeout. Unique per process (with several
+  // threads, each adds "-<thread>"); empty = dynamic.
   std::string instance_id;
+  // Consumers of the group in this process, each on its own thread with its own partitions, engines,
+  // producers, PostgreSQL connection and lake writer. Parallelism is capped by the input partitions.
+  int threads = 1;
   // A member that stops heartbeating (crash) loses its partitions after this long, in milliseconds.
   int session_timeout_ms = 10000;
   // Input topic of JSON events.

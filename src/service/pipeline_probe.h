@@ -1,8 +1,9 @@
-// Counters and gauges of the streaming service, kept apart from the pipeline's logic so that the logic
+// Counters and gauges of one pipeline thread, kept apart from the pipeline's logic so that the logic
 // does not depend on how they are exported (status line, /metrics, /healthz, the dashboard). Updated
 // by the pipeline thread only; read by others through relaxed atomics, so a reader sees each value but
-// not a consistent set. The per-partition gauges are the exception: the pipeline thread replaces them
-// as a whole under a mutex at each commit, and readers copy them.
+// not a consistent set. The per-partition and per-thread gauges are the exception: the pipeline thread
+// replaces them as a whole under a mutex at each commit, and readers copy them. A process with several
+// pipeline threads has one probe each; service/process_probe.h reads them as one.
 #pragma once
 
 #include <array>
@@ -25,6 +26,13 @@ struct PartitionGauges {
   int64_t committed_offset = 0;  // next offset, as last committed to PostgreSQL
   int64_t open_windows = 0;      // page view and active user windows not final yet
   int64_t open_sessions = 0;     // sessions not final yet
+  int thread = 0;                // the pipeline thread of the process that owns it
+};
+
+// One pipeline thread's consumer, as a member of the group.
+struct ThreadGauges {
+  std::string member_id;   // its member id in the consumer group; empty before it first joined
+  int64_t partitions = 0;  // input partitions it owns
 };
 
 // PostgreSQL unavailable while the pipeline retries its work there.
@@ -51,6 +59,7 @@ struct PipelineProbe {
   std::atomic<int64_t> kafka_errors{0};     // failed Kafka sends or transactions (the partition is recovered)
   std::atomic<int64_t> lake_errors{0};      // failed lake writes (the partition is recovered)
   std::atomic<int64_t> recoveries{0};       // partitions re-claimed from durable state after an error
+  std::atomic<int64_t> rebalances{0};       // group rebalances seen: assignments and revocations
   std::atomic<int64_t> last_commit_micros{0};        // duration of the last commit, all sinks
   std::atomic<int64_t> last_kafka_commit_micros{0};  // ... of which Kafka transactions
   std::atomic<int64_t> last_db_commit_micros{0};     // ... of which the PostgreSQL transaction
@@ -91,6 +100,15 @@ struct PipelineProbe {
     std::lock_guard<std::mutex> lock(mu_);
     return partitions_;
   }
+  // Per thread, by the thread's index in the process.
+  void SetThread(int thread, ThreadGauges gauges) {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads_[thread] = std::move(gauges);
+  }
+  std::map<int, ThreadGauges> threads() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return threads_;
+  }
   void SetLastError(std::string text) {
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = std::move(text);
@@ -112,6 +130,7 @@ struct PipelineProbe {
  private:
   mutable std::mutex mu_;
   std::map<int32_t, PartitionGauges> partitions_;
+  std::map<int, ThreadGauges> threads_;
   std::string last_error_;
   std::optional<PostgresOutage> postgres_outage_;
 };

@@ -1,0 +1,52 @@
+#include "service/pipeline_threads.h"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace clickstream {
+
+Result<std::unique_ptr<PipelineThreads>> PipelineThreads::Start(const PipelineOptions& options,
+                                                                const std::vector<PipelineProbe*>& probes) {
+  if (options.threads < 1)
+    return Status::InvalidArgument("--threads (CLICKSTREAM_THREADS) must be at least 1");
+  if (static_cast<size_t>(options.threads) != probes.size()) return Status::Internal("one probe per thread");
+  std::vector<std::unique_ptr<Pipeline>> pipelines;
+  for (int i = 0; i < options.threads; ++i) {
+    ASSIGN_OR_RETURN(auto pipeline, Pipeline::Start(options, i, probes[static_cast<size_t>(i)]));
+    pipelines.push_back(std::move(pipeline));
+  }
+  return std::unique_ptr<PipelineThreads>(new PipelineThreads(std::move(pipelines)));
+}
+
+PipelineThreads::PipelineThreads(std::vector<std::unique_ptr<Pipeline>> pipelines)
+    : pipelines_(std::move(pipelines)) {}
+
+Status PipelineThreads::Run(const std::function<bool()>& stop) {
+  if (pipelines_.size() == 1) return pipelines_[0]->Run(stop);
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::optional<Status> first_failure;
+  const std::function<bool()> stop_all = [&] { return failed.load(std::memory_order_relaxed) || stop(); };
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < pipelines_.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const Status st = pipelines_[i]->Run(stop_all);
+      if (st.ok()) return;
+      std::lock_guard<std::mutex> lock(mu);
+      if (first_failure) {
+        // The process ends with the first failure; the others are told here.
+        std::fprintf(stderr, "run: thread %zu: %s\n", i, st.message().c_str());
+        return;
+      }
+      first_failure = st;
+      failed.store(true, std::memory_order_relaxed);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return first_failure.value_or(Status::OK());
+}
+
+}  // namespace clickstream
