@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything clickstream needs to build, test and run, idempotently:
-#   - Debian packages (compiler, librdkafka, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, PostgreSQL)
+#   - Debian packages (compiler, librdkafka, Avro C, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, PostgreSQL)
 #   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
 #   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka)
 # Each step is skipped when what it installs is already there.
@@ -51,7 +51,7 @@ fi
 
 apt_packages=(
   build-essential cmake ninja-build pkg-config python3-venv
-  librdkafka-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
+  librdkafka-dev libavro-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
   postgresql postgresql-client openjdk-17-jre-headless maven
 )
 apt_install "${apt_packages[@]}"
