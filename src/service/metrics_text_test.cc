@@ -1,4 +1,6 @@
 // The exposition format of /metrics and the decisions of /healthz, on a probe filled by hand.
+#include "service/metrics_text.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -6,7 +8,6 @@
 #include <sstream>
 
 #include "service/health.h"
-#include "service/metrics_text.h"
 
 namespace clickstream {
 namespace {
@@ -51,14 +52,16 @@ TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
        {"clickstream_events_consumed_total 10\n", "clickstream_events_accepted_total 6\n",
         "clickstream_events_late_total 1\n", "clickstream_events_rejected_total{reason=\"invalid_json\"} 3\n",
         "clickstream_events_rejected_total{reason=\"unknown_event_type\"} 0\n",
-        "clickstream_consumer_lag_records{partition=\"0\"} 5\n", "clickstream_watermark_seconds{partition=\"0\"} 1700000000\n",
-        "clickstream_committed_offset{partition=\"3\"} 7\n", "clickstream_open_windows 4\n", "clickstream_open_sessions 3\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"0.001\"} 0\n",
+        "clickstream_consumer_lag_records{partition=\"0\"} 5\n",
+        "clickstream_watermark_seconds{partition=\"0\"} 1700000000\n",
+        "clickstream_committed_offset{partition=\"3\"} 7\n", "clickstream_open_windows 4\n",
+        "clickstream_open_sessions 3\n", "clickstream_commit_duration_seconds_bucket{le=\"0.001\"} 0\n",
         "clickstream_commit_duration_seconds_bucket{le=\"0.005\"} 1\n",
         "clickstream_commit_duration_seconds_bucket{le=\"1\"} 1\n",
         "clickstream_commit_duration_seconds_bucket{le=\"2.5\"} 2\n",
-        "clickstream_commit_duration_seconds_bucket{le=\"+Inf\"} 2\n", "clickstream_commit_duration_seconds_sum 2.003\n",
-        "clickstream_commit_duration_seconds_count 2\n", "clickstream_sink_errors_total{sink=\"postgres\"} 0\n",
+        "clickstream_commit_duration_seconds_bucket{le=\"+Inf\"} 2\n",
+        "clickstream_commit_duration_seconds_sum 2.003\n", "clickstream_commit_duration_seconds_count 2\n",
+        "clickstream_sink_errors_total{sink=\"postgres\"} 0\n",
         "clickstream_last_commit_age_seconds 0.5\n"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "in\n" << text;
   }
@@ -81,11 +84,19 @@ TEST(Health, ReadyOnlyWhenRunningConnectedAndCommitting) {
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "no commit for 6 s");
   EXPECT_TRUE(CheckHealth(p, 2000, kNow).ok);
   p.last_commit_pass_unix_micros = kNow;
-  p.SetPostgresOutage(PostgresOutage{kNow - 12'000'000, 4, "postgres: COMMIT: server closed the connection"});
-  EXPECT_EQ(CheckHealth(p, 200, kNow).reason,
-            "PostgreSQL unavailable for 12 s (4 failed attempts, retrying): postgres: COMMIT: server closed the "
-            "connection");
+  p.SetPostgresOutage(Outage{kNow - 12'000'000, 4, "postgres: COMMIT: server closed the connection"});
+  EXPECT_EQ(
+      CheckHealth(p, 200, kNow).reason,
+      "PostgreSQL unavailable for 12 s (4 failed attempts, retrying): postgres: COMMIT: server closed the "
+      "connection");
   p.SetPostgresOutage(std::nullopt);
+  EXPECT_TRUE(CheckHealth(p, 200, kNow).ok);
+  p.SetRegistryOutage(
+      Outage{kNow - 3'000'000, 2, "schema registry http://127.0.0.1:1: schema id 1: Connection"});
+  EXPECT_EQ(CheckHealth(p, 200, kNow).reason,
+            "schema registry unavailable for 3 s (2 failed attempts, retrying): schema registry "
+            "http://127.0.0.1:1: schema id 1: Connection");
+  p.SetRegistryOutage(std::nullopt);
   EXPECT_TRUE(CheckHealth(p, 200, kNow).ok);
   p.state = PipelineProbe::State::kStopping;
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "stopping");
