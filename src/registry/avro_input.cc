@@ -28,6 +28,7 @@ Result<ParseOutcome> AvroInput::Parse(std::string_view record) {
     } else {
       return schema.status();
     }
+    ++answers_;
     if (entries_.size() >= kMaxEntries) {
       std::erase_if(entries_, [](const auto& e) { return std::holds_alternative<Rejection>(e.second); });
     }

@@ -30,6 +30,9 @@ class AvroInput {
   // answer (nothing is cached then).
   Result<ParseOutcome> Parse(std::string_view record);
 
+  // Lookups the registry answered (a schema or a 404) so far: tells when an outage ended.
+  int64_t answers() const { return answers_; }
+
  private:
   // A usable writer schema, or why its records are rejected.
   using Entry = std::variant<std::unique_ptr<AvroRecordDecoder>, Rejection>;
@@ -39,6 +42,7 @@ class AvroInput {
 
   std::unique_ptr<SchemaRegistry> registry_;
   std::map<uint32_t, Entry> entries_;
+  int64_t answers_ = 0;
 };
 
 }  // namespace clickstream

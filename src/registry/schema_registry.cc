@@ -31,8 +31,8 @@ struct SchemaRegistry::Impl {
   // The answer to a request, or the failure as described above.
   Result<std::string> Check(const httplib::Result& res, const std::string& what) {
     if (!res) {
-      return Status::Unavailable("schema registry " + base + ": " + what + ": " +
-                                 httplib::to_string(res.error()) + "; is it up?");
+      return Status::Unavailable("schema registry " + base + ": " + what + ": " + "no answer (" +
+                                 httplib::to_string(res.error()) + " error); is it running?");
     }
     if (res->status == 200) return res->body;
     const std::string answer = "HTTP " + std::to_string(res->status) + ": " + MessageOf(res->body);
@@ -58,8 +58,14 @@ Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(const SchemaRegistr
         "or https://..., got '" +
         url + "'");
   }
-  auto impl = std::make_unique<Impl>();
   const size_t path = url.find('/', scheme_end + 3);
+  // Credentials in the URL would be printed with every error that names the registry.
+  if (url.substr(0, path).find('@') != std::string::npos) {
+    return Status::InvalidArgument(
+        "--schema-registry-url (SCHEMA_REGISTRY_URL) must not hold credentials: set SCHEMA_REGISTRY_USER and "
+        "SCHEMA_REGISTRY_PASSWORD (or --schema-registry-password-file)");
+  }
+  auto impl = std::make_unique<Impl>();
   impl->base = url.substr(0, path);
   if (path != std::string::npos) impl->prefix = url.substr(path);
   while (!impl->prefix.empty() && impl->prefix.back() == '/') impl->prefix.pop_back();

@@ -392,8 +392,9 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
 Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
   const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
   if (!avro_) return RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
+  const int64_t answers = avro_->answers();
   ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
-  if (registry_failures_ > 0) {
+  if (registry_failures_ > 0 && avro_->answers() > answers) {
     Log("run: schema registry answers again after %s failed lookups%s", std::to_string(registry_failures_));
     registry_failures_ = 0;
     probe_->SetRegistryOutage(std::nullopt);
