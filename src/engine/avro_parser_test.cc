@@ -192,6 +192,15 @@ TEST(AvroRecordDecoder, DataThatDoesNotDecode) {
   AvroString("/", &body);
   AvroString("click", &body);
   EXPECT_EQ(ReasonOf(nullable->Decode(body)), "invalid_avro");
+  // An enum index beyond its symbols.
+  auto with_enum = Decoder(Schema(R"("string")", R"("string")", R"("string")",
+                                  R"({"type":"enum","name":"T","symbols":["page_view","click"]})"));
+  for (const int64_t symbol : {1, 2, -1}) {
+    body.clear();
+    for (std::string_view s : {"2024-01-28T10:30:00Z", "u", "/"}) AvroString(s, &body);
+    AvroLong(symbol, &body);
+    EXPECT_EQ(ReasonOf(with_enum->Decode(body)), symbol == 1 ? "accepted" : "invalid_avro") << symbol;
+  }
   // And it still decodes the next good record.
   EXPECT_EQ(ReasonOf(decoder->Decode(good)), "accepted");
 }
