@@ -50,8 +50,13 @@ SchemaRegistry::~SchemaRegistry() = default;
 
 Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(const SchemaRegistryOptions& options) {
   const std::string& url = options.url;
+  if (url.empty()) {
+    return Status::InvalidArgument(
+        "no schema registry for Avro: set --schema-registry-url (SCHEMA_REGISTRY_URL), e.g. "
+        "http://127.0.0.1:8081 (Apicurio: http://host:port/apis/ccompat/v7)");
+  }
   const size_t scheme_end = url.find("://");
-  if (url.empty() || scheme_end == std::string::npos ||
+  if (scheme_end == std::string::npos ||
       (url.compare(0, scheme_end, "http") != 0 && url.compare(0, scheme_end, "https") != 0)) {
     return Status::InvalidArgument(
         "--schema-registry-url (SCHEMA_REGISTRY_URL) must be http://host:port[/path] "
