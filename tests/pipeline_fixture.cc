@@ -38,14 +38,13 @@ struct Expected {
   size_t lake_rows = 0;
 };
 
-Expected Compute(const std::string& input_topic, size_t produced) {
+Expected Compute(const std::string& input_topic, size_t produced, const RecordParse& parse) {
   auto input = ConsumeAll(input_topic, produced, 60);
   EXPECT_EQ(input.size(), produced);
   std::sort(input.begin(), input.end(), [](const auto& a, const auto& b) {
     return std::tie(a.partition, a.offset) < std::tie(b.partition, b.offset);
   });
   Expected x;
-  EventParser parser;
   struct Sum {
     int64_t count = 0;
     bool is_final = true;
@@ -55,16 +54,18 @@ Expected Compute(const std::string& input_topic, size_t produced) {
   for (const auto& r : input) {
     auto& engine = engines[r.partition];
     if (!engine) engine = std::make_unique<PartitionEngine>(EngineOptions{});
-    ParseOutcome o = parser.Parse(r.value);
+    ParseOutcome o = parse(r.value);
     if (o.ok()) {
       // --max-future at its default of 24 h
-      if (auto future = CheckFutureEventTime(o.event().event_time, r.timestamp_ms, Duration::Minutes(24 * 60))) {
+      if (auto future =
+              CheckFutureEventTime(o.event().event_time, r.timestamp_ms, Duration::Minutes(24 * 60))) {
         o = std::move(*future);
       }
     }
     if (!o.ok()) {
-      x.dlq.insert(AsSent(r, r.header_list.size()) + "|" + std::string(RejectReasonName(o.rejection().reason)) +
-                   "|" + std::to_string(r.partition) + "|" + std::to_string(r.offset));
+      x.dlq.insert(AsSent(r, r.header_list.size()) + "|" +
+                   std::string(RejectReasonName(o.rejection().reason)) + "|" + std::to_string(r.partition) +
+                   "|" + std::to_string(r.offset));
       continue;
     }
     const Admission a = engine->Add(o.event());
@@ -113,10 +114,14 @@ std::string TsSql(const std::string& column) {
   return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")";
 }
 
-
 // A pipeline under test with its own topics, group and lake.
 
 }  // namespace
+
+ParseOutcome ParseJson(const std::string& value) {
+  static EventParser parser;
+  return parser.Parse(value);
+}
 
 std::vector<KeyedRecord> KnownStream(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -229,8 +234,8 @@ bool PipelineTest::WaitForLog(const std::string& text, int timeout_s) {
   return true;
 }
 
-void PipelineTest::Verify(size_t produced) {
-  const Expected x = Compute(input_, produced);
+void PipelineTest::Verify(size_t produced, const RecordParse& parse) {
+  const Expected x = Compute(input_, produced, parse);
   EXPECT_EQ(
       QueryRows(
           *db_,
@@ -323,7 +328,8 @@ void PipelineTest::KillThenDrain(size_t produced, int kills, uint64_t seed) {
     const int64_t committed = CommittedOffsets();
     mid_stream_kills += committed > 0 && committed < static_cast<int64_t>(produced);
   }
-  EXPECT_GE(mid_stream_kills, std::min(kills, 2)) << "the kills should land while results are being committed";
+  EXPECT_GE(mid_stream_kills, std::min(kills, 2))
+      << "the kills should land while results are being committed";
   auto pipeline = StartPipeline(flags);
   WaitDrained(produced, 300);
   // PostgreSQL may already hold everything while the lake's tail is re-read: wait until the new process

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -16,11 +17,17 @@
 #include <thread>
 #include <vector>
 
+#include "engine/parser.h"
 #include "test_services.h"
 
 namespace clickstream::testing {
 
 using Rows = std::multiset<std::string>;
+
+// What the pipeline must make of one input record's value: its event, or its rejection.
+using RecordParse = std::function<ParseOutcome(const std::string& value)>;
+// JSON input: EventParser.
+ParseOutcome ParseJson(const std::string& value);
 
 // Many users, event times out of order within the 2-minute bound, late events, session markers and
 // invalid records of several kinds, keyed by user_id.
@@ -47,9 +54,10 @@ class PipelineTest : public ::testing::Test {
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<ChildProcess>(
         argv,
-        std::vector<std::string>{"KAFKA_BOOTSTRAP_SERVERS=" + Services().bootstrap_servers, "DB_HOST=" + pg_.host,
-                                 "DB_PORT=" + std::to_string(pg_.port), "DB_USER=" + pg_.user,
-                                 "DB_PASSWORD=" + pg_.password, "DB_NAME=" + pg_.dbname, "HTTP_PORT=0"},
+        std::vector<std::string>{"KAFKA_BOOTSTRAP_SERVERS=" + Services().bootstrap_servers,
+                                 "DB_HOST=" + pg_.host, "DB_PORT=" + std::to_string(pg_.port),
+                                 "DB_USER=" + pg_.user, "DB_PASSWORD=" + pg_.password,
+                                 "DB_NAME=" + pg_.dbname, "HTTP_PORT=0"},
         log.empty() ? log_path() : log);
   }
 
@@ -116,9 +124,19 @@ class PipelineTest : public ::testing::Test {
     EXPECT_EQ(p.Wait(60), 0) << "see " << log_path();
   }
 
+  // Runs the pipeline with `extra` flags until it committed all `produced` records, stops it gracefully
+  // and verifies its outputs, each record read by `parse`.
+  void RunAndVerify(size_t produced, const std::vector<std::string>& extra = {},
+                    const RecordParse& parse = ParseJson) {
+    auto pipeline = StartPipeline(extra);
+    WaitDrained(produced, 120);
+    StopGracefully(*pipeline);
+    Verify(produced, parse);
+  }
+
   // PostgreSQL, the enriched topic, the dead-letter topic and the lake equal what the engine computes
-  // offline from the input as stored per partition.
-  void Verify(size_t produced);
+  // offline from the input as stored per partition, each record read by `parse`.
+  void Verify(size_t produced, const RecordParse& parse = ParseJson);
 
   int input_partitions_ = 4;  // of the input topic, created by SetUp()
   std::string input_, enriched_, dlq_;

@@ -14,10 +14,7 @@ namespace {
 TEST_F(PipelineTest, EndToEndEqualsReplayOfEachPartition) {
   const auto stream = KnownStream(20000, 1);
   ProduceAll(input_, stream);
-  auto pipeline = StartPipeline();
-  WaitDrained(stream.size(), 120);
-  StopGracefully(*pipeline);
-  Verify(stream.size());
+  RunAndVerify(stream.size());
 }
 
 TEST_F(PipelineTest, KillNineFiveTimesChangesNothing) {
@@ -48,13 +45,13 @@ std::vector<RawRecord> HostileRecords() {
       {"user_2", event("9999-12-31T23:59:00Z", "user_2", page), {}, 0},
       {"user_3", event("9999-12-31T23:59:00-00:01", "user_3", page), {}, 0},  // year 10000 in UTC
       {"user_4", event("0000-01-01T00:00:00+00:01", "user_4", page), {}, 0},  // year 0 in UTC
-      {"a", event("2026-03-01T10:00:00Z", R"(a\u0000b)", page), {}, 0},      // PostgreSQL text cannot hold it
+      {"a", event("2026-03-01T10:00:00Z", R"(a\u0000b)", page), {}, 0},  // PostgreSQL text cannot hold it
       {"user_5", event("2026-03-01T10:00:00Z", "user_5", R"(https://example.com/\u001f)"), {}, 0},
       {"user_6", event("2026-03-01T10:00:00Z", R"(user\ud800)", page), {}, 0},  // unpaired surrogate
       {"user_7", deep_field, {}, 0},
       {"user_8", deep_objects, {}, 0},
       {"user_9", R"({"user_id":")" + std::string(1'040'000, 'u') + R"("})", {}, 0},  // near 1 MB
-      {"user_10", std::nullopt, {{"empty", std::nullopt}}, 0},                      // tombstone
+      {"user_10", std::nullopt, {{"empty", std::nullopt}}, 0},                       // tombstone
       {std::nullopt, "", {}, 0},
   };
 }
@@ -87,9 +84,12 @@ TEST_F(PipelineTest, PostgresDownAndBrokerRestartAreSurvived) {
   std::thread producer([&] {
     const size_t chunk = 400;
     for (size_t i = 0; i < stream.size(); i += chunk) {
-      const int needed = i < stream.size() / 4 ? kBrokerUp : i < stream.size() * 3 / 4 ? kBrokerRestarted : kPostgresDown;
+      const int needed = i < stream.size() / 4       ? kBrokerUp
+                         : i < stream.size() * 3 / 4 ? kBrokerRestarted
+                                                     : kPostgresDown;
       while (phase.load() < needed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      ProduceAll(input_, std::vector<KeyedRecord>(stream.begin() + i, stream.begin() + std::min(stream.size(), i + chunk)));
+      ProduceAll(input_, std::vector<KeyedRecord>(stream.begin() + i,
+                                                  stream.begin() + std::min(stream.size(), i + chunk)));
       std::this_thread::sleep_for(std::chrono::milliseconds(phase.load() == kBrokerRestarted ? 400 : 100));
     }
   });
@@ -128,7 +128,8 @@ TEST_F(PipelineTest, PostgresDownAndBrokerRestartAreSurvived) {
       committed_twice += commits[p] >= 2;
     }
     if (committed_twice == 4 && std::chrono::steady_clock::now() - claims_changed > settle) break;
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no commits after the broker restart; see " << log_path();
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "no commits after the broker restart; see " << log_path();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(ServicesScript("pg-stop"), 0);

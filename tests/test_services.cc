@@ -53,6 +53,7 @@ const TestServices& Services() {
     s.pg.user = kv["DB_USER"];
     s.pg.password = kv["DB_PASSWORD"];
     s.pg.dbname = kv["DB_NAME"];
+    s.schema_registry_url = kv["SCHEMA_REGISTRY_URL"];
     return s;
   }();
   return services;
@@ -131,7 +132,8 @@ std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected
     if (RdKafka::Headers* h = msg->headers()) {
       for (const auto& header : h->get_all()) {
         std::optional<std::string> value;
-        if (header.value() != nullptr) value.emplace(static_cast<const char*>(header.value()), header.value_size());
+        if (header.value() != nullptr)
+          value.emplace(static_cast<const char*>(header.value()), header.value_size());
         r.headers[header.key()] = value.value_or("");
         r.header_list.emplace_back(header.key(), std::move(value));
       }
@@ -193,9 +195,10 @@ void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records)
 }
 
 void ResetTables(pg::Connection& db) {
-  ASSERT_TRUE(db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
-                      "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
-                  .ok());
+  ASSERT_TRUE(
+      db.Exec("DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = "
+              "'public' LOOP EXECUTE format('TRUNCATE %I', t); END LOOP; END $$")
+          .ok());
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,

@@ -17,6 +17,8 @@ namespace clickstream::testing {
 struct TestServices {
   std::string bootstrap_servers;
   pg::ConnectionOptions pg;
+  // Confluent API of the schema registry; empty unless ctest's "registry" fixture started it.
+  std::string schema_registry_url;
 };
 
 // Aborts the test binary with a clear message when the services are not running.
@@ -82,7 +84,8 @@ void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records)
 class ChildProcess {
  public:
   // Starts `argv` with `env` added to this process's environment.
-  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log_path);
+  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+               const std::string& log_path);
   ~ChildProcess();
   void Signal(int sig);
   // Waits up to `timeout_s` for the exit; returns the exit code, or -1 if it did not exit or was killed.

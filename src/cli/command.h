@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "kafka/client_config.h"
+#include "registry/schema_registry.h"
 
 namespace clickstream::cli {
 
@@ -76,6 +77,24 @@ inline void AddKafkaClientFlags(CLI::App* cmd, kafka::ClientOptions* o) {
       ->delimiter(',');
   cmd->add_option("-X,--kafka-property", o->properties,
                   "Any librdkafka property, key=value (repeatable; wins over the other settings)");
+}
+
+// The schema registry flags of Avro input and output. The password has no flag: it comes from
+// SCHEMA_REGISTRY_PASSWORD or the file of --schema-registry-password-file.
+inline void AddSchemaRegistryFlags(CLI::App* cmd, SchemaRegistryOptions* o) {
+  if (const char* password = std::getenv("SCHEMA_REGISTRY_PASSWORD")) o->password = password;
+  cmd->add_option("--schema-registry-url,--schema-registry", o->url,
+                  "Confluent-compatible schema registry, http(s)://host:port[/path] (Apicurio: "
+                  ".../apis/ccompat/v7)")
+      ->envname("SCHEMA_REGISTRY_URL");
+  cmd->add_option("--schema-registry-user", o->username, "Schema registry user (HTTP basic authentication)")
+      ->envname("SCHEMA_REGISTRY_USER");
+  cmd->add_option("--schema-registry-password-file", o->password_file,
+                  "File whose first line is the schema registry password (or set SCHEMA_REGISTRY_PASSWORD)")
+      ->envname("SCHEMA_REGISTRY_PASSWORD_FILE");
+  cmd->add_option("--schema-registry-ca-location", o->ca_location,
+                  "PEM file of CA certificates for an https schema registry")
+      ->envname("SCHEMA_REGISTRY_CA_LOCATION");
 }
 
 void RegisterProduceCommand(CLI::App& app);

@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/stop_signal.h"
 #include "common/wall_clock.h"
+#include "format/event_avro.h"
 #include "format/event_json.h"
 #include "kafka/client_config.h"
 #include "kafka/kafka_status.h"
@@ -27,6 +28,8 @@ struct ProduceFlags {
   double rate = 0;
   bool no_late_data = false;
   TrafficOptions traffic;
+  std::string format = "json";  // or "avro": the Confluent wire format, its schema registered in `registry`
+  SchemaRegistryOptions registry;
   int connect_timeout_s = 10;
   double status_interval_s = 1;
 };
@@ -82,6 +85,18 @@ void Produce(const ProduceFlags& flags) {
                                            flags.connect_timeout_s * 1000, &errors);
   if (!reachable.ok()) Fail(reachable, kExitUnavailable);
 
+  std::unique_ptr<EventAvroWriter> avro;
+  if (flags.format == "avro") {
+    auto registry = SchemaRegistry::Open(flags.registry);
+    if (!registry.ok()) Fail(registry.status(), kExitUsage);
+    const Result<uint32_t> id = (*registry)->Register(flags.topic + "-value", kEventAvroSchema);
+    if (!id.ok()) Fail(id.status(), kExitUnavailable);
+    auto writer = EventAvroWriter::Create(*id);
+    if (!writer.ok()) Fail(writer.status(), kExitInternal);
+    avro = std::move(*writer);
+    std::fprintf(stderr, "writing Avro, schema id %u (subject %s-value)\n", *id, flags.topic.c_str());
+  }
+
   TrafficOptions traffic = flags.traffic;
   if (flags.no_late_data) traffic.late_every = 0;
   TrafficGenerator generator(traffic);
@@ -93,10 +108,12 @@ void Produce(const ProduceFlags& flags) {
   std::string value;
   auto report = [&](const char* prefix) {
     const double secs = SecondsSince(start);
-    std::fprintf(stderr, "%sproduced %lld events to %s in %.1f s (%.0f events/s), %lld late, %lld delivered, %lld delivery errors\n",
-                 prefix, static_cast<long long>(produced), flags.topic.c_str(), secs, produced / std::max(secs, 1e-9),
-                 static_cast<long long>(late), static_cast<long long>(counter.delivered()),
-                 static_cast<long long>(counter.failed()));
+    std::fprintf(stderr,
+                 "%sproduced %lld events to %s in %.1f s (%.0f events/s), %lld late, %lld delivered, %lld "
+                 "delivery errors\n",
+                 prefix, static_cast<long long>(produced), flags.topic.c_str(), secs,
+                 produced / std::max(secs, 1e-9), static_cast<long long>(late),
+                 static_cast<long long>(counter.delivered()), static_cast<long long>(counter.failed()));
   };
   while (!StopRequested() && (flags.num_events == 0 || produced < flags.num_events)) {
     // Pace by the total elapsed time, so the average rate holds even when single sleeps overshoot.
@@ -108,13 +125,18 @@ void Produce(const ProduceFlags& flags) {
     bool is_late = false;
     const Event& event = generator.Next(WallClockNow(), &is_late);
     value.clear();
-    AppendEventJson(event, &value);
+    if (avro) {
+      avro->Append(event, &value);
+    } else {
+      AppendEventJson(event, &value);
+    }
     for (;;) {
       const RdKafka::ErrorCode code = producer->produce(
-          flags.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(),
-          event.user_id.data(), event.user_id.size(), 0, nullptr);
+          flags.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, value.data(),
+          value.size(), event.user_id.data(), event.user_id.size(), 0, nullptr);
       if (code == RdKafka::ERR_NO_ERROR) break;
-      if (code != RdKafka::ERR__QUEUE_FULL) Fail(kafka::FromRdKafka(code, "produce to " + flags.topic), kExitUnavailable);
+      if (code != RdKafka::ERR__QUEUE_FULL)
+        Fail(kafka::FromRdKafka(code, "produce to " + flags.topic), kExitUnavailable);
       producer->poll(10);  // the local queue is full: let deliveries drain it
     }
     ++produced;
@@ -142,7 +164,13 @@ void RegisterProduceCommand(CLI::App& app) {
   auto flags = std::make_shared<ProduceFlags>();
   CLI::App* cmd = app.add_subcommand("produce", "Generate website activity events into Kafka");
   AddKafkaClientFlags(cmd, &flags->kafka);
-  cmd->add_option("--topic", flags->topic, "Topic to write to")->envname("KAFKA_TOPIC")->capture_default_str();
+  cmd->add_option("--topic", flags->topic, "Topic to write to")
+      ->envname("KAFKA_TOPIC")
+      ->capture_default_str();
+  cmd->add_option("--format", flags->format, "Record encoding: json, or avro (needs --schema-registry)")
+      ->check(CLI::IsMember({"json", "avro"}))
+      ->capture_default_str();
+  AddSchemaRegistryFlags(cmd, &flags->registry);
   cmd->add_option("--num-events", flags->num_events, "Events to produce; 0 = until Ctrl-C")
       ->check(NonNegative())
       ->capture_default_str();

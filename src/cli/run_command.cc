@@ -39,15 +39,20 @@ void AddModeOption(CLI::App* cmd, const std::string& name, const std::string& en
 // `running`: the failure came after the start, while the pipeline ran.
 int ExitCodeFor(const Status& status, bool running) {
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: return kExitUsage;
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
     // At start a refusal is a setting to fix (wrong password, missing privilege); while running, the
     // server refused results it used to take.
-    case StatusCode::kRefused: return running ? kExitRefused : kExitUnavailable;
+    case StatusCode::kRefused:
+      return running ? kExitRefused : kExitUnavailable;
     case StatusCode::kUnavailable:
-    case StatusCode::kNotFound: return kExitUnavailable;  // e.g. the schema is not applied
+    case StatusCode::kNotFound:
+      return kExitUnavailable;  // e.g. the schema is not applied
     case StatusCode::kIoError:
-    case StatusCode::kInvalidData: return kExitData;
-    default: return kExitInternal;
+    case StatusCode::kInvalidData:
+      return kExitData;
+    default:
+      return kExitInternal;
   }
 }
 
@@ -68,8 +73,7 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
     status = auth.ok() ? CheckHttpExposure(http.address, *auth) : auth.status();
     if (status.ok()) {
       auto started = HttpServer::Start(
-          {http.address, http.port, options.commit_interval_ms, options.kafka, options.db, *auth},
-          &probe);
+          {http.address, http.port, options.commit_interval_ms, options.kafka, options.db, *auth}, &probe);
       if (started.ok()) {
         server = std::move(*started);
       } else {
@@ -95,9 +99,11 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
 void RegisterRunCommand(CLI::App& app) {
   auto o = std::make_shared<PipelineOptions>();
   auto http = std::make_shared<HttpFlags>();
-  CLI::App* cmd = app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
+  CLI::App* cmd =
+      app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
   AddKafkaClientFlags(cmd, &o->kafka);
-  cmd->add_option("--group-id", o->group_id, "Consumer group; processes with one group id split the partitions")
+  cmd->add_option("--group-id", o->group_id,
+                  "Consumer group; processes with one group id split the partitions")
       ->envname("KAFKA_GROUP_ID")
       ->capture_default_str();
   cmd->add_option("--instance-id", o->instance_id,
@@ -115,6 +121,16 @@ void RegisterRunCommand(CLI::App& app) {
       ->check(CLI::Range(6000, 300000))
       ->capture_default_str();
   cmd->add_option("--topic", o->input_topic, "Input topic")->envname("KAFKA_TOPIC")->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--input-format",
+         [o](const std::string& format) {
+           o->input_format = format == "avro" ? InputFormat::kAvro : InputFormat::kJson;
+         },
+         "Encoding of input records: json, or avro (Confluent wire format; needs --schema-registry-url)")
+      ->envname("INPUT_FORMAT")
+      ->check(CLI::IsMember({"json", "avro"}))
+      ->default_str("json");
+  AddSchemaRegistryFlags(cmd, &o->schema_registry);
   cmd->add_option("--enriched-topic", o->enriched_topic, "Output topic of enriched events")
       ->envname("KAFKA_ENRICHED_TOPIC")
       ->capture_default_str();
@@ -132,11 +148,13 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--lake-dir", o->lake_dir, "Root directory of the Parquet lake")
       ->envname("LAKE_DIR")
       ->capture_default_str();
-  cmd->add_option("--lake-roll-bytes", o->lake_roll_bytes, "Buffered bytes per partition before a lake file is written")
+  cmd->add_option("--lake-roll-bytes", o->lake_roll_bytes,
+                  "Buffered bytes per partition before a lake file is written")
       ->envname("LAKE_ROLL_BYTES")
       ->check(Positive())
       ->capture_default_str();
-  cmd->add_option("--lake-roll-age", o->lake_roll_age_s, "Seconds before a partition's buffered rows are written")
+  cmd->add_option("--lake-roll-age", o->lake_roll_age_s,
+                  "Seconds before a partition's buffered rows are written")
       ->envname("LAKE_ROLL_AGE")
       ->check(Positive())
       ->capture_default_str();
@@ -163,7 +181,9 @@ void RegisterRunCommand(CLI::App& app) {
          "libpq connection string or postgresql:// URI (sslmode, sslrootcert, sslcert, sslkey, ...); "
          "replaces --db-host, --db-port, --db-user and --db-name")
       ->envname("DATABASE_URL");
-  cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")->envname("DB_NAME")->capture_default_str();
+  cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")
+      ->envname("DB_NAME")
+      ->capture_default_str();
   cmd->add_option("--db-timeout-ms", o->db.timeout_ms,
                   "Milliseconds PostgreSQL may take to connect or to run a statement, and to notice a dead "
                   "connection, before the attempt fails and is retried")

@@ -16,9 +16,10 @@ namespace ondemand = simdjson::ondemand;
 namespace {
 
 constexpr std::array<std::string_view, kRejectReasonCount> kReasonNames = {
-    "invalid_json",      "not_an_object", "invalid_utf8",      "missing_field",      "duplicate_field",
-    "wrong_type",        "empty_field",   "field_too_long",    "invalid_event_time", "unknown_event_type",
-    "control_character", "too_deep",      "future_event_time",
+    "invalid_json",       "not_an_object",       "invalid_utf8",      "missing_field",
+    "duplicate_field",    "wrong_type",          "empty_field",       "field_too_long",
+    "invalid_event_time", "unknown_event_type",  "control_character", "too_deep",
+    "future_event_time",  "invalid_wire_format", "unknown_schema_id", "invalid_avro",
 };
 
 enum Field : uint8_t { kEventTime, kUserId, kPageUrl, kEventType, kFieldCount, kUnknown = kFieldCount };
@@ -35,10 +36,7 @@ Field FieldOf(std::string_view key) {
 Rejection Reject(RejectReason reason, std::string detail) { return Rejection{reason, std::move(detail)}; }
 
 Rejection RejectField(RejectReason reason, Field field, std::string_view what) {
-  std::string detail(kFieldNames[field]);
-  detail += ": ";
-  detail += what;
-  return Reject(reason, std::move(detail));
+  return clickstream::RejectField(reason, kFieldNames[field], what);
 }
 
 // JSON number grammar (RFC 8259 section 6); On-Demand does not check numbers it is not asked to convert.
@@ -281,7 +279,26 @@ ParseOutcome EventParser::Parse(std::string_view record) {
 
   for (size_t i = 0; i < kFieldCount; ++i) {
     if (!seen[i]) return RejectField(RejectReason::kMissingField, static_cast<Field>(i), "missing");
-    if (values[i].empty()) return RejectField(RejectReason::kEmptyField, static_cast<Field>(i), "empty");
+  }
+  return ValidateFields({values[kEventTime], values[kUserId], values[kPageUrl], values[kEventType]});
+}
+
+Rejection RejectField(RejectReason reason, std::string_view field, std::string_view what) {
+  std::string detail(field);
+  detail += ": ";
+  detail += what;
+  return Reject(reason, std::move(detail));
+}
+
+ParseOutcome ValidateFields(const RecordFields& fields) {
+  const auto* decoded_time = std::get_if<EventTime>(&fields.event_time);
+  const auto* time_text = std::get_if<std::string_view>(&fields.event_time);
+  const std::array<std::string_view, kFieldCount> values = {
+      time_text ? *time_text : std::string_view(), fields.user_id, fields.page_url, fields.event_type};
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    if (values[i].empty() && !(i == kEventTime && decoded_time)) {
+      return RejectField(RejectReason::kEmptyField, static_cast<Field>(i), "empty");
+    }
   }
   if (values[kUserId].size() > kMaxUserIdBytes) {
     return RejectField(RejectReason::kFieldTooLong, kUserId, "longer than 256 bytes");
@@ -295,7 +312,12 @@ ParseOutcome EventParser::Parse(std::string_view record) {
                          "holds a control character (U+0000-U+001F, U+007F)");
     }
   }
-  const std::optional<EventTime> time = ParseRfc3339(values[kEventTime]);
+  std::optional<EventTime> time;
+  if (decoded_time) {
+    if (*decoded_time >= kEarliestTime && *decoded_time <= kLatestTime) time = *decoded_time;
+  } else {
+    time = ParseRfc3339(*time_text);
+  }
   if (!time) {
     return RejectField(RejectReason::kInvalidEventTime, kEventTime,
                        "not an RFC 3339 timestamp with an offset within years 0001-9999 UTC (e.g. "

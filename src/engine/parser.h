@@ -42,8 +42,12 @@ enum class RejectReason : uint8_t {
   kControlCharacter,  // user_id or page_url holds U+0000-U+001F or U+007F
   kTooDeep,           // arrays and objects nested deeper than kMaxDepth
   kFutureEventTime,   // event_time too far ahead of the record's timestamp (CheckFutureEventTime)
+  // Avro input (engine/avro_parser.h):
+  kInvalidWireFormat,  // not the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary)
+  kUnknownSchemaId,    // the schema registry does not know the record's schema id
+  kInvalidAvro,        // the Avro binary does not decode with its writer schema, or that schema is unusable
 };
-inline constexpr size_t kRejectReasonCount = static_cast<size_t>(RejectReason::kFutureEventTime) + 1;
+inline constexpr size_t kRejectReasonCount = static_cast<size_t>(RejectReason::kInvalidAvro) + 1;
 
 // Stable snake_case code, e.g. "invalid_utf8": used in DLQ headers, metrics and rejected.jsonl.
 std::string_view RejectReasonName(RejectReason reason);
@@ -57,6 +61,9 @@ struct Rejection {
   RejectReason reason;
   std::string detail;  // one line for humans, naming the field, e.g. "user_id: longer than 256 bytes"
 };
+
+// `detail` of a rejection about one field: "<field>: <what>", e.g. "user_id: missing".
+Rejection RejectField(RejectReason reason, std::string_view field, std::string_view what);
 
 // Either the accepted Event or the Rejection.
 class ParseOutcome {
@@ -82,6 +89,20 @@ class ParseOutcome {
 // none (then nothing is checked).
 std::optional<Rejection> CheckFutureEventTime(EventTime event_time, std::optional<int64_t> record_millis,
                                               Duration max_future);
+
+// The four fields of a record as read, before validation. `event_time` is RFC 3339 text, or an instant a
+// binary format carried as a number (an Avro timestamp), in which case it was only range-checked.
+struct RecordFields {
+  std::variant<std::string_view, EventTime> event_time;
+  std::string_view user_id;
+  std::string_view page_url;
+  std::string_view event_type;
+};
+
+// SPEC.md section 1's rules on the values of the four fields, whatever format carried them: not empty,
+// sizes, control characters, event_time within years 0001-9999 UTC, a known event_type. The caller has
+// checked that each is present, of the right type and valid UTF-8.
+ParseOutcome ValidateFields(const RecordFields& fields);
 
 class EventParser {
  public:

@@ -3,17 +3,29 @@
 #include <algorithm>
 
 namespace clickstream {
+namespace {
+
+Health Unavailable(const std::string& server, const Outage& o, int64_t now_unix_micros) {
+  return {false, server + " unavailable for " +
+                     std::to_string((now_unix_micros - o.since_unix_micros) / 1'000'000) + " s (" +
+                     std::to_string(o.attempts) + " failed attempts, retrying): " + o.cause};
+}
+
+}  // namespace
 
 Health CheckHealth(const PipelineProbe& p, int commit_interval_ms, int64_t now_unix_micros) {
   switch (p.state.load(std::memory_order_relaxed)) {
-    case PipelineProbe::State::kStarting: return {false, "starting: connecting to Kafka and PostgreSQL"};
-    case PipelineProbe::State::kStopping: return {false, "stopping"};
-    case PipelineProbe::State::kRunning: break;
+    case PipelineProbe::State::kStarting:
+      return {false, "starting: connecting to Kafka and PostgreSQL"};
+    case PipelineProbe::State::kStopping:
+      return {false, "stopping"};
+    case PipelineProbe::State::kRunning:
+      break;
   }
-  if (const std::optional<PostgresOutage> o = p.postgres_outage()) {
-    return {false, "PostgreSQL unavailable for " +
-                       std::to_string((now_unix_micros - o->since_unix_micros) / 1'000'000) + " s (" +
-                       std::to_string(o->attempts) + " failed attempts, retrying): " + o->cause};
+  if (const std::optional<Outage> o = p.postgres_outage())
+    return Unavailable("PostgreSQL", *o, now_unix_micros);
+  if (const std::optional<Outage> o = p.registry_outage()) {
+    return Unavailable("schema registry", *o, now_unix_micros);
   }
   if (p.lake_retrying.load(std::memory_order_relaxed)) return {false, p.last_error()};
   const int64_t last = p.last_commit_pass_unix_micros.load(std::memory_order_relaxed);

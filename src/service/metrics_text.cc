@@ -151,6 +151,11 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
   w.Counter("clickstream_commit_retries_total", "PostgreSQL commits retried after a failure.",
             p.commit_failures);
   w.Counter(
+      "clickstream_schema_registry_errors_total",
+      "Writer schema lookups the schema registry did not answer (the partition is re-read from its last "
+      "commit).",
+      p.registry_errors);
+  w.Counter(
       "clickstream_partition_recoveries_total",
       "Partitions re-claimed and re-read from their last commit after a Kafka or lake error or fencing.",
       p.recoveries);

@@ -28,6 +28,7 @@
 #include "kafka/transactional_producer.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
+#include "registry/avro_input.h"
 #include "service/postgres_retry.h"
 
 namespace clickstream {
@@ -152,7 +153,12 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<PartitionState> Kept(Partition p);
   void Handle(RdKafka::Message& msg);
   void EndReplay(PartitionState& ps);
-  Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now);
+  Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, ParseOutcome outcome, EventTime now);
+  // The record's event or rejection; not OK when the schema registry did not answer (Avro input).
+  Result<ParseOutcome> Parse(const RdKafka::Message& msg);
+  // The schema registry did not answer for a record of `ps`: the partition waits and re-reads from its
+  // last commit (nothing is rejected for it), and /healthz says so until the registry answers.
+  void RegistryFailed(PartitionState& ps, const Status& st);
   // Commits every partition's Kafka transaction, then hands its results to a background commit;
   // with `final_seal`, every lake buffer is sealed too (graceful stop).
   // REQUIRES: no commit pending.
@@ -223,6 +229,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // Partitions revoked by the current rebalance whose states are kept until the next assignment.
   std::map<int32_t, std::unique_ptr<PartitionState>> revoked_;
   EventParser parser_;
+  std::unique_ptr<AvroInput> avro_;  // Avro input only
+  int registry_failures_ = 0;        // since the registry last answered
   std::string scratch_;
   Status rebalance_error_;
   std::optional<PendingCommit> pending_;
@@ -236,6 +244,10 @@ Status Pipeline::Impl::Connect() {
   RETURN_NOT_OK(options_.engine.Validate());
   if (options_.commit_interval_ms <= 0) {
     return Status::InvalidArgument("--commit-interval-ms (COMMIT_INTERVAL_MS) must be positive");
+  }
+  if (options_.input_format == InputFormat::kAvro) {
+    ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
+    avro_ = std::make_unique<AvroInput>(std::move(registry));
   }
   ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
   sink_ = std::make_unique<pg::ResultsSink>(std::move(sink));
@@ -456,12 +468,34 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   PublishGauges();
 }
 
-Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, EventTime now) {
+Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
+  const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
+  if (!avro_) return RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
+  const int64_t answers = avro_->answers();
+  ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
+  if (registry_failures_ > 0 && avro_->answers() > answers) {
+    Log("run: schema registry answers again after %s failed lookups%s", std::to_string(registry_failures_));
+    registry_failures_ = 0;
+    probe_->SetRegistryOutage(std::nullopt);
+  }
+  return RejectFuture(std::move(outcome), msg, Duration::Seconds(options_.max_future_s));
+}
+
+void Pipeline::Impl::RegistryFailed(PartitionState& ps, const Status& st) {
+  Log("run: partition %s: %s; re-reading from the last commit once it answers",
+      std::to_string(ps.partition.id()), st.message());
+  probe_->registry_errors.fetch_add(1, std::memory_order_relaxed);
+  const std::optional<Outage> outage = probe_->registry_outage();
+  probe_->SetRegistryOutage(Outage{outage ? outage->since_unix_micros : WallClockNow().micros(),
+                                   ++registry_failures_, st.message()});
+  Break(ps);
+}
+
+Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, ParseOutcome outcome,
+                                    EventTime now) {
   const Offset offset(msg.offset());
   const bool write_kafka = offset >= ps.kafka_from;
   const bool write_results = offset >= ps.results_from;
-  const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
-  ParseOutcome outcome = RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
   if (!outcome.ok()) {
     const Rejection& r = outcome.rejection();
     probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
@@ -503,7 +537,9 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   probe_->consumed.fetch_add(1, std::memory_order_relaxed);
   // A gap in the offsets may jump past the point where the re-read catches up.
   if (offset >= ps.results_from) EndReplay(ps);
-  const Status st = HandleRecord(ps, msg, WallClockNow());
+  Result<ParseOutcome> outcome = Parse(msg);
+  if (!outcome.ok()) return RegistryFailed(ps, outcome.status());
+  const Status st = HandleRecord(ps, msg, std::move(*outcome), WallClockNow());
   if (!st.ok()) {
     Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)

@@ -8,8 +8,14 @@
 #include "engine/options.h"
 #include "kafka/client_config.h"
 #include "postgres/connection.h"
+#include "registry/schema_registry.h"
 
 namespace clickstream {
+
+enum class InputFormat : uint8_t {
+  kJson,  // JSON objects (SPEC.md section 1)
+  kAvro,  // Avro in the Confluent wire format, writer schemas from a schema registry (engine/avro_parser.h)
+};
 
 struct PipelineOptions {
   // Brokers, security and extra properties every Kafka client of the pipeline starts from.
@@ -25,8 +31,13 @@ struct PipelineOptions {
   int threads = 1;
   // A member that stops heartbeating (crash) loses its partitions after this long, in milliseconds.
   int session_timeout_ms = 10000;
-  // Input topic of JSON events.
+  // Input topic of events.
   std::string input_topic = "user_activity";
+  // How its records are encoded.
+  InputFormat input_format = InputFormat::kJson;
+  // Where Avro input's writer schemas come from (unused for JSON). A registry that does not answer makes
+  // the partition wait and re-read from its last commit; it never rejects records.
+  SchemaRegistryOptions schema_registry;
   // Every valid event plus processing_time and is_late, written transactionally.
   std::string enriched_topic = "enriched_activity";
   // Rejected records, unchanged, with the reason in headers.

@@ -35,8 +35,8 @@ struct ThreadGauges {
   int64_t partitions = 0;  // input partitions it owns
 };
 
-// PostgreSQL unavailable while the pipeline retries its work there.
-struct PostgresOutage {
+// A server (PostgreSQL, the schema registry) unavailable while the pipeline retries its work there.
+struct Outage {
   int64_t since_unix_micros = 0;  // wall clock at the first failure
   int attempts = 0;               // failed so far
   std::string cause;              // the last failure
@@ -58,8 +58,10 @@ struct PipelineProbe {
   std::atomic<int64_t> commit_failures{0};  // PostgreSQL commits and claims that failed and were retried
   std::atomic<int64_t> kafka_errors{0};     // failed Kafka sends or transactions (the partition is recovered)
   std::atomic<int64_t> lake_errors{0};      // failed lake writes (the partition is recovered)
-  std::atomic<int64_t> recoveries{0};       // partitions re-claimed from durable state after an error
-  std::atomic<int64_t> rebalances{0};       // group rebalances seen: assignments and revocations
+  std::atomic<int64_t> registry_errors{
+      0};                              // schema registry lookups that failed (the partition is recovered)
+  std::atomic<int64_t> recoveries{0};  // partitions re-claimed from durable state after an error
+  std::atomic<int64_t> rebalances{0};  // group rebalances seen: assignments and revocations
   std::atomic<int64_t> last_commit_micros{0};        // duration of the last commit, all sinks
   std::atomic<int64_t> last_kafka_commit_micros{0};  // ... of which Kafka transactions
   std::atomic<int64_t> last_db_commit_micros{0};     // ... of which the PostgreSQL transaction
@@ -113,13 +115,21 @@ struct PipelineProbe {
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = std::move(text);
   }
-  void SetPostgresOutage(std::optional<PostgresOutage> outage) {
+  void SetPostgresOutage(std::optional<Outage> outage) {
     std::lock_guard<std::mutex> lock(mu_);
     postgres_outage_ = std::move(outage);
   }
-  std::optional<PostgresOutage> postgres_outage() const {
+  std::optional<Outage> postgres_outage() const {
     std::lock_guard<std::mutex> lock(mu_);
     return postgres_outage_;
+  }
+  void SetRegistryOutage(std::optional<Outage> outage) {
+    std::lock_guard<std::mutex> lock(mu_);
+    registry_outage_ = std::move(outage);
+  }
+  std::optional<Outage> registry_outage() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return registry_outage_;
   }
   // The last error the pipeline met (a sink's), for /healthz; empty: none.
   std::string last_error() const {
@@ -132,7 +142,8 @@ struct PipelineProbe {
   std::map<int32_t, PartitionGauges> partitions_;
   std::map<int, ThreadGauges> threads_;
   std::string last_error_;
-  std::optional<PostgresOutage> postgres_outage_;
+  std::optional<Outage> postgres_outage_;
+  std::optional<Outage> registry_outage_;
 };
 
 }  // namespace clickstream

@@ -23,8 +23,8 @@ Status PostgresRetry::Run(const std::string& what, const std::function<Status()>
     }
     if (!st.retryable()) return st;
     probe_->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    probe_->SetPostgresOutage(PostgresOutage{WallClockNow().micros() - static_cast<int64_t>(seconds() * 1e6),
-                                             attempts, st.message()});
+    probe_->SetPostgresOutage(
+        Outage{WallClockNow().micros() - static_cast<int64_t>(seconds() * 1e6), attempts, st.message()});
     if (attempts == 1) {
       std::fprintf(stderr, "run: PostgreSQL %s failed: %s; retrying\n", what.c_str(), st.message().c_str());
     } else if (Clock::now() - reported >= policy_.report_every) {

@@ -38,8 +38,8 @@ void ProcessProbe::Aggregate(PipelineProbe* out) const {
     for (const auto counter :
          {&PipelineProbe::consumed, &PipelineProbe::accepted, &PipelineProbe::late, &PipelineProbe::misrouted,
           &PipelineProbe::commits, &PipelineProbe::commit_failures, &PipelineProbe::kafka_errors,
-          &PipelineProbe::lake_errors, &PipelineProbe::recoveries, &PipelineProbe::rebalances,
-          &PipelineProbe::lake_files, &PipelineProbe::kafka_commit_micros_total,
+          &PipelineProbe::lake_errors, &PipelineProbe::registry_errors, &PipelineProbe::recoveries,
+          &PipelineProbe::rebalances, &PipelineProbe::lake_files, &PipelineProbe::kafka_commit_micros_total,
           &PipelineProbe::db_commit_micros_total, &PipelineProbe::db_rows_total,
           &PipelineProbe::commit_seconds_sum_micros}) {
       Add(out->*counter, p.*counter);
@@ -57,6 +57,9 @@ void ProcessProbe::Aggregate(PipelineProbe* out) const {
     oldest_commit_pass = index == 0 ? pass : std::min(oldest_commit_pass, pass);
     if (const auto outage = p.postgres_outage(); outage && !out->postgres_outage()) {
       out->SetPostgresOutage(outage);
+    }
+    if (const auto outage = p.registry_outage(); outage && !out->registry_outage()) {
+      out->SetRegistryOutage(outage);
     }
     // /healthz names the failing lake write when there is one.
     const bool retrying = p.lake_retrying.load(std::memory_order_relaxed);

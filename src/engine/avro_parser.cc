@@ -1,0 +1,289 @@
+#include "engine/avro_parser.h"
+
+#include <avro.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/rfc3339.h"
+
+namespace clickstream {
+namespace {
+
+constexpr uint8_t kMagicByte = 0;
+constexpr std::array<std::string_view, 4> kFields = {"event_time", "user_id", "page_url", "event_type"};
+enum FieldIndex : size_t { kEventTime, kUserId, kPageUrl, kEventType };
+
+// How an Avro long carries event_time (Avro C does not keep logical types: read from the schema's JSON).
+enum class TimeUnit : uint8_t { kNone, kMillis, kMicros };
+
+std::string AvroError(std::string_view what) { return std::string(what) + ": " + avro_strerror(); }
+
+Rejection Reject(RejectReason reason, std::string detail) { return Rejection{reason, std::move(detail)}; }
+
+Rejection RejectUndecodable() {
+  return Reject(RejectReason::kInvalidAvro,
+                AvroError("the Avro data does not decode with its writer schema"));
+}
+
+TimeUnit UnitOf(simdjson::dom::element type) {
+  std::string_view name, logical;
+  if (type["type"].get(name) || name != "long" || type["logicalType"].get(logical)) return TimeUnit::kNone;
+  if (logical == "timestamp-micros") return TimeUnit::kMicros;
+  if (logical == "timestamp-millis") return TimeUnit::kMillis;
+  return TimeUnit::kNone;
+}
+
+// The unit of each union branch of the top-level field event_time (one entry when it is not a union).
+std::vector<TimeUnit> EventTimeUnits(std::string_view schema_json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array fields;
+  if (parser.parse(schema_json.data(), schema_json.size())["fields"].get(fields)) return {};
+  for (simdjson::dom::element field : fields) {
+    std::string_view name;
+    if (field["name"].get(name) || name != kFields[kEventTime]) continue;
+    simdjson::dom::element type;
+    if (field["type"].get(type)) return {};
+    simdjson::dom::array branches;
+    if (type.get(branches)) return {UnitOf(type)};
+    std::vector<TimeUnit> units;
+    for (simdjson::dom::element branch : branches) units.push_back(UnitOf(branch));
+    return units;
+  }
+  return {};
+}
+
+// Why a writer schema cannot be decoded safely, as the message of an InvalidData status; else the
+// schema's height (levels of records, arrays, maps and unions). `path` holds the named types being
+// walked (a link to one of them is recursion); `heights` the named types already checked, so a type
+// referenced many times is walked once.
+Result<int> CheckBounded(avro_schema_t schema, std::vector<avro_schema_t>* path,
+                         std::map<avro_schema_t, int>* heights);
+
+// Whether a datum of `schema` can take no bytes at all.
+bool TakesNoBytes(avro_schema_t schema) {
+  switch (avro_typeof(schema)) {
+    case AVRO_NULL:
+      return true;
+    case AVRO_FIXED:
+      return avro_schema_fixed_size(schema) == 0;
+    case AVRO_RECORD:
+      for (size_t i = 0; i < avro_schema_record_size(schema); ++i) {
+        if (!TakesNoBytes(avro_schema_record_field_get_by_index(schema, static_cast<int>(i)))) return false;
+      }
+      return true;
+    case AVRO_LINK:
+      return TakesNoBytes(avro_schema_link_target(schema));
+    default:
+      return false;
+  }
+}
+
+Result<int> CheckChildren(avro_schema_t schema, std::vector<avro_schema_t>* path,
+                          std::map<avro_schema_t, int>* heights) {
+  std::vector<avro_schema_t> children;
+  switch (avro_typeof(schema)) {
+    case AVRO_RECORD:
+      for (size_t i = 0; i < avro_schema_record_size(schema); ++i) {
+        children.push_back(avro_schema_record_field_get_by_index(schema, static_cast<int>(i)));
+      }
+      break;
+    case AVRO_UNION:
+      for (size_t i = 0; i < avro_schema_union_size(schema); ++i) {
+        children.push_back(avro_schema_union_branch(schema, static_cast<int>(i)));
+      }
+      break;
+    case AVRO_ARRAY:
+    case AVRO_MAP: {
+      avro_schema_t items =
+          is_avro_array(schema) ? avro_schema_array_items(schema) : avro_schema_map_values(schema);
+      if (is_avro_array(schema) && TakesNoBytes(items)) {
+        return Status::InvalidData("an array of items that take no bytes (a record could claim any number)");
+      }
+      children.push_back(items);
+      break;
+    }
+    default:
+      return 0;
+  }
+  int height = 0;
+  for (avro_schema_t child : children) {
+    ASSIGN_OR_RETURN(const int h, CheckBounded(child, path, heights));
+    height = std::max(height, h);
+  }
+  if (height + 1 > kMaxDepth) {
+    return Status::InvalidData("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+  return height + 1;
+}
+
+Result<int> CheckBounded(avro_schema_t schema, std::vector<avro_schema_t>* path,
+                         std::map<avro_schema_t, int>* heights) {
+  if (is_avro_link(schema)) schema = avro_schema_link_target(schema);
+  if (!is_avro_record(schema)) return CheckChildren(schema, path, heights);
+  if (std::find(path->begin(), path->end(), schema) != path->end()) {
+    return Status::InvalidData(std::string("recursive type ") + avro_schema_name(schema));
+  }
+  if (auto it = heights->find(schema); it != heights->end()) return it->second;
+  path->push_back(schema);
+  Result<int> height = CheckChildren(schema, path, heights);
+  path->pop_back();
+  if (height.ok()) (*heights)[schema] = *height;
+  return height;
+}
+
+}  // namespace
+
+std::variant<AvroFrame, Rejection> ReadAvroFrame(std::string_view record) {
+  if (record.size() < kAvroHeaderBytes || static_cast<uint8_t>(record[0]) != kMagicByte) {
+    return Reject(RejectReason::kInvalidWireFormat,
+                  "not the Confluent wire format: magic byte 0 and a 4-byte schema id before the Avro data");
+  }
+  uint32_t id = 0;
+  for (size_t i = 1; i < kAvroHeaderBytes; ++i) id = id << 8 | static_cast<uint8_t>(record[i]);
+  return AvroFrame{id, record.substr(kAvroHeaderBytes)};
+}
+
+void AppendAvroFrame(uint32_t schema_id, std::string_view body, std::string* out) {
+  out->push_back(static_cast<char>(kMagicByte));
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(schema_id >> shift & 0xff));
+  out->append(body);
+}
+
+struct AvroRecordDecoder::Impl {
+  avro_schema_t schema = nullptr;
+  avro_value_iface_t* iface = nullptr;
+  avro_value_t value{};
+  avro_reader_t reader = nullptr;
+  std::array<int, kFields.size()> index{};  // of each field in the writer schema; -1: absent
+  std::vector<TimeUnit> time_units;         // see EventTimeUnits
+
+  ~Impl() {
+    if (reader) avro_reader_free(reader);
+    if (value.iface) avro_value_decref(&value);
+    if (iface) avro_value_iface_decref(iface);
+    if (schema) avro_schema_decref(schema);
+  }
+
+  // The text of string or enum `v`, or why not.
+  std::variant<std::string_view, Rejection> Text(size_t field, avro_value_t* v) {
+    const char* text = nullptr;
+    size_t size = 0;
+    switch (avro_value_get_type(v)) {
+      case AVRO_STRING:
+        avro_value_get_string(v, &text, &size);
+        // Avro C counts the terminating NUL it adds.
+        return std::string_view(text, size > 0 ? size - 1 : 0);
+      case AVRO_ENUM: {
+        int symbol = 0;
+        avro_value_get_enum(v, &symbol);
+        avro_schema_t schema = avro_value_get_schema(v);
+        // Avro C does not check the index it read.
+        if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) {
+          return Reject(RejectReason::kInvalidAvro,
+                        std::string(kFields[field]) + ": no enum symbol " + std::to_string(symbol));
+        }
+        return std::string_view(avro_schema_enum_get(schema, symbol));
+      }
+      default:
+        return RejectField(RejectReason::kWrongType, kFields[field],
+                           field == kEventTime ? "must be a string, or a long with logicalType "
+                                                 "timestamp-micros or timestamp-millis"
+                                               : "must be a string or an enum");
+    }
+  }
+};
+
+AvroRecordDecoder::AvroRecordDecoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AvroRecordDecoder::~AvroRecordDecoder() = default;
+
+Result<std::unique_ptr<AvroRecordDecoder>> AvroRecordDecoder::Create(std::string_view schema_json) {
+  auto impl = std::make_unique<Impl>();
+  if (avro_schema_from_json_length(schema_json.data(), schema_json.size(), &impl->schema) != 0) {
+    impl->schema = nullptr;
+    return Status::InvalidData(AvroError("not an Avro schema"));
+  }
+  if (!is_avro_record(impl->schema)) return Status::InvalidData("the writer schema is not a record");
+  std::vector<avro_schema_t> path;
+  std::map<avro_schema_t, int> heights;
+  if (Result<int> height = CheckBounded(impl->schema, &path, &heights); !height.ok()) {
+    return Status::InvalidData("the writer schema is refused: " + height.status().message());
+  }
+  impl->iface = avro_generic_class_from_schema(impl->schema);
+  if (!impl->iface) return Status::InvalidData(AvroError("the writer schema is refused"));
+  if (avro_generic_value_new(impl->iface, &impl->value) != 0) {
+    impl->value = {};
+    return Status::Internal(AvroError("avro: allocating a value"));
+  }
+  impl->reader = avro_reader_memory(nullptr, 0);
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    impl->index[i] = avro_schema_record_field_get_index(impl->schema, std::string(kFields[i]).c_str());
+  }
+  impl->time_units = EventTimeUnits(schema_json);
+  return std::unique_ptr<AvroRecordDecoder>(new AvroRecordDecoder(std::move(impl)));
+}
+
+ParseOutcome AvroRecordDecoder::Decode(std::string_view body) {
+  Impl& d = *impl_;
+  // Skipped first, which allocates nothing: Avro C 1.11.1 allocates a string's declared length before
+  // reading it and leaks that buffer when the bytes are missing. Once the datum is known to fit, reading
+  // it cannot run out of bytes.
+  avro_reader_memory_set_source(d.reader, body.data(), static_cast<int64_t>(body.size()));
+  if (avro_skip_data(d.reader, d.schema) != 0) return RejectUndecodable();
+  char extra;
+  if (avro_read(d.reader, &extra, 1) == 0) {
+    return Reject(RejectReason::kInvalidAvro, "content after the Avro record");
+  }
+  avro_reader_memory_set_source(d.reader, body.data(), static_cast<int64_t>(body.size()));
+  if (avro_value_read(d.reader, &d.value) != 0) return RejectUndecodable();
+  RecordFields fields;
+  std::array<std::string_view*, kFields.size()> texts = {nullptr, &fields.user_id, &fields.page_url,
+                                                         &fields.event_type};
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    if (d.index[i] < 0) return RejectField(RejectReason::kMissingField, kFields[i], "missing");
+    avro_value_t v, branch;
+    avro_value_get_by_index(&d.value, d.index[i], &v, nullptr);
+    int which = 0;
+    if (avro_value_get_type(&v) == AVRO_UNION) {
+      avro_value_get_discriminant(&v, &which);
+      avro_value_get_current_branch(&v, &branch);
+      v = branch;
+    }
+    if (avro_value_get_type(&v) == AVRO_NULL)
+      return RejectField(RejectReason::kMissingField, kFields[i], "null");
+    if (i == kEventTime && avro_value_get_type(&v) == AVRO_INT64) {
+      const TimeUnit unit =
+          static_cast<size_t>(which) < d.time_units.size() ? d.time_units[which] : TimeUnit::kNone;
+      int64_t n = 0;
+      avro_value_get_long(&v, &n);
+      if (unit == TimeUnit::kNone) {
+        return RejectField(RejectReason::kWrongType, kFields[i],
+                           "a long without logicalType timestamp-micros or timestamp-millis");
+      }
+      // 128 bits: milliseconds times 1000 can overflow 64. Out of range: ValidateFields rejects Min().
+      const __int128 micros = unit == TimeUnit::kMillis ? static_cast<__int128>(n) * 1000 : n;
+      fields.event_time = micros >= kEarliestTime.micros() && micros <= kLatestTime.micros()
+                              ? EventTime::FromMicros(static_cast<int64_t>(micros))
+                              : EventTime::Min();
+      continue;
+    }
+    auto text = d.Text(i, &v);
+    if (auto* r = std::get_if<Rejection>(&text)) return std::move(*r);
+    const std::string_view s = std::get<std::string_view>(text);
+    if (!simdjson::validate_utf8(s.data(), s.size())) {
+      return RejectField(RejectReason::kInvalidUtf8, kFields[i], "not valid UTF-8");
+    }
+    if (i == kEventTime) {
+      fields.event_time = s;
+    } else {
+      *texts[i] = s;
+    }
+  }
+  return ValidateFields(fields);
+}
+
+}  // namespace clickstream
