@@ -417,23 +417,20 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
       std::unique_ptr<PartitionState> ps = Kept(Partition(tp->partition()));
-      if (ps) {
-        tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
-        partitions_[tp->partition()] = std::move(ps);
-        continue;
-      }
-      Status st = Claim(Partition(tp->partition()), &ps);
-      // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
-      // itself waits for PostgreSQL).
-      for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
-        Log("run: claiming partition failed, retrying: %s%s", st.message());
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        st = Claim(Partition(tp->partition()), &ps);
-      }
-      if (!st.ok()) {
-        rebalance_error_ = st;
-        tp->set_offset(RdKafka::Topic::OFFSET_END);
-        continue;
+      if (!ps) {
+        Status st = Claim(Partition(tp->partition()), &ps);
+        // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
+        // itself waits for PostgreSQL).
+        for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
+          Log("run: claiming partition failed, retrying: %s%s", st.message());
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+          st = Claim(Partition(tp->partition()), &ps);
+        }
+        if (!st.ok()) {
+          rebalance_error_ = st;
+          tp->set_offset(RdKafka::Topic::OFFSET_END);
+          continue;
+        }
       }
       tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
       partitions_[tp->partition()] = std::move(ps);
