@@ -152,6 +152,11 @@ TEST_F(ScaleOutTest, AMemberJoiningTakesItsShareWhileTheOthersKeepTheirsWithoutR
   std::thread producer([&] { ProduceSlowly(input_, then, 1000, 100); });
   members.push_back(StartMember("second", 1));
   producer.join();
+  // Settled alone could be the first member draining everything before the newcomer joined the group.
+  const auto joined = Clock::now() + std::chrono::seconds(60);
+  while (Claims() < 12 + 6 && Clock::now() < joined)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(Claims(), 12 + 6) << "the second member did not get its share; see " << members[1].log;
   WaitSettled(members, stream.size(), 180);
   for (Member& m : members) m.process->Signal(SIGTERM);
   for (Member& m : members) EXPECT_EQ(m.process->Wait(60), 0) << "see " << m.log;
