@@ -1,5 +1,6 @@
 #include "engine/partition_engine.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <queue>
@@ -224,7 +225,12 @@ void PartitionEngine::TakeChanges(Changes* out) {
   const Watermark w = s.watermark.watermark();
   s.page_views.TakeChanges(w, &out->page_view_counts);
   s.active_users.TakeChanges(w, &out->active_users);
-  for (const uint32_t slot : s.dirty) {
+  // Dirty users are scattered over the table: each record is fetched a few users ahead of its turn.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(kAhead, s.dirty.size()); ++i) s.PrefetchUser(s.dirty[i]);
+  for (size_t i = 0; i < s.dirty.size(); ++i) {
+    if (i + kAhead < s.dirty.size()) s.PrefetchUser(s.dirty[i + kAhead]);
+    const uint32_t slot = s.dirty[i];
     User& u = s.users[slot];
     u.dirty = false;
     s.open_sessions -= u.sessions.open_sessions();
