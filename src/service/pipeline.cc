@@ -241,15 +241,15 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
 };
 
 Status Pipeline::Impl::Connect() {
-  RETURN_NOT_OK(options_.engine.Validate());
+  CS_RETURN_NOT_OK(options_.engine.Validate());
   if (options_.commit_interval_ms <= 0) {
     return Status::InvalidArgument("--commit-interval-ms (COMMIT_INTERVAL_MS) must be positive");
   }
   if (options_.input_format == InputFormat::kAvro) {
-    ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
+    CS_ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
     avro_ = std::make_unique<AvroInput>(std::move(registry));
   }
-  ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
+  CS_ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
   sink_ = std::make_unique<pg::ResultsSink>(std::move(sink));
 
   LakeOptions lake_options;
@@ -259,9 +259,9 @@ Status Pipeline::Impl::Connect() {
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   lake_options.file_mode = options_.lake_file_mode;
   lake_options.dir_mode = options_.lake_dir_mode;
-  ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
+  CS_ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
 
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       auto conf, kafka::MakeConf(options_.kafka,
                                  {
                                      {"group.id", options_.group_id},
@@ -282,7 +282,7 @@ Status Pipeline::Impl::Connect() {
                                      {"log_level", "0"},
                                  }));
   // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
-  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  CS_ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
   std::string client_id = "clickstream";
   for (const auto& [key, value] : common) {
     if (key == "client.id") client_id = value;
@@ -300,12 +300,12 @@ Status Pipeline::Impl::Connect() {
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
       kafka::CheckReachable(consumer_.get(), options_.kafka.bootstrap_servers, 10000, &kafka_errors_));
   // Reachable: from now on, errors are retried and reported as they come.
   kafka_errors_.set_print(true);
   // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
-  ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
+  CS_ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
   producer_config_ = {{"message.max.bytes", std::to_string(dlq_bytes)},
                       {"linger.ms", "5"},
                       {"retry.backoff.ms", "10"},
@@ -315,9 +315,9 @@ Status Pipeline::Impl::Connect() {
   // The common client settings go last, so a user's property wins over ours.
   producer_config_.insert(producer_config_.end(), common.begin(), common.end());
   producer_config_.emplace_back("client.id", client_id);
-  ASSIGN_OR_RETURN(const int32_t partitions,
+  CS_ASSIGN_OR_RETURN(const int32_t partitions,
                    kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
-  RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
+  CS_RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
 }
@@ -345,21 +345,21 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
   pg::PartitionClaim claim;
-  RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
-    ASSIGN_OR_RETURN(claim, sink_->Claim(p));
+  CS_RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
+    CS_ASSIGN_OR_RETURN(claim, sink_->Claim(p));
     return Status::OK();
   }));
   std::vector<Batch> batches;
   for (const auto& text : claim.lake_batches) {
-    ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
+    CS_ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
     batches.push_back(std::move(b));
   }
-  RETURN_NOT_OK(lake_->Recover(p, batches));
+  CS_RETURN_NOT_OK(lake_->Recover(p, batches));
 
   auto ps = std::make_unique<PartitionState>(p, claim.fence, options_.engine);
   ps->lake_recorded = !batches.empty();
   if (claim.snapshot) {
-    ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
+    CS_ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
     ps->next = claim.snapshot->first;
   }
   ps->results_from = claim.next_offset.value_or(Offset(0));
@@ -368,7 +368,7 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
 
   // Starting the producer fences an older owner's producer and aborts its open transaction, after
   // which the group offset is the exact progress of the enriched topic.
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       ps->producer,
       kafka::TransactionalProducer::Start(
           producer_config_, options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
@@ -377,7 +377,7 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   const RdKafka::ErrorCode code = consumer_->committed(tp, options_.timeout_ms);
   const int64_t committed = tp[0]->offset();
   RdKafka::TopicPartition::destroy(tp);
-  RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
+  CS_RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
   ps->kafka_from = Offset(committed >= 0 ? committed : 0);
   ps->kafka_committed = ps->kafka_from;
   std::fprintf(stderr,
@@ -396,7 +396,7 @@ std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
   std::unique_ptr<PartitionState> ps = std::move(node.mapped());
   int64_t fence = 0;
   const Status st = retry_.Run("fence check of partition " + std::to_string(p.id()), [&] {
-    ASSIGN_OR_RETURN(fence, sink_->Fence(p));
+    CS_ASSIGN_OR_RETURN(fence, sink_->Fence(p));
     return Status::OK();
   });
   if (!st.ok() || fence != ps->fence) {
@@ -469,7 +469,7 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
   const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
   if (!avro_) return RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
   const int64_t answers = avro_->answers();
-  ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
+  CS_ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
   if (registry_failures_ > 0 && avro_->answers() > answers) {
     Log("run: schema registry answers again after %s failed lookups%s", std::to_string(registry_failures_));
     registry_failures_ = 0;
@@ -513,7 +513,7 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, P
   if (admission.late && write_results) {
     ps.late.push_back({offset, LateEvent{event, admission.lateness}, before});
   }
-  RETURN_NOT_OK(lake_->Append(ps.partition, offset, LakeRow::Of(event, admission.late, now)));
+  CS_RETURN_NOT_OK(lake_->Append(ps.partition, offset, LakeRow::Of(event, admission.late, now)));
   if (!write_kafka) return Status::OK();
   scratch_.clear();
   JsonWriter w(&scratch_);
@@ -616,10 +616,10 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     std::optional<std::pair<Offset, std::string>> snapshot;
     // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
     // the tail is sealed and recorded too.
-    if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
+    if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
     if (final_seal) {
       StartSeal(ps);
-      if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
+      if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
     } else if (to_seal == id) {
       last_sealed_ = id;
       StartSeal(ps);
@@ -741,13 +741,13 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
   probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
-  RETURN_NOT_OK(st);
+  CS_RETURN_NOT_OK(st);
   for (const pg::PartitionCommit& c : commit.commits) {
     probe_->db_rows_total.fetch_add(static_cast<int64_t>(c.late_events.size() + c.changes->result_rows()),
                                     std::memory_order_relaxed);
   }
   for (const auto& batches : commit.batches) {
-    for (const Batch& batch : batches) RETURN_NOT_OK(lake_->Publish(batch));
+    for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
@@ -767,7 +767,7 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
   const Status st = pending_->done.get();
   PendingCommit commit = std::move(*pending_);
   pending_.reset();
-  RETURN_NOT_OK(st);
+  CS_RETURN_NOT_OK(st);
   for (const Partition p : commit.fenced) {
     // Another process claimed it. This one may be a zombie that lost the group without knowing yet: it
     // claims the partition again only if still assigned one session timeout later, when its consumer
@@ -796,7 +796,7 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
 }
 
 Status Pipeline::Impl::CommitNow(bool final_seal) {
-  RETURN_NOT_OK(StartCommit(final_seal));
+  CS_RETURN_NOT_OK(StartCommit(final_seal));
   return FinishCommit(/*wait=*/true);
 }
 
@@ -968,20 +968,20 @@ Status Pipeline::Impl::Consume() {
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
       Log("run: kafka: %s%s", msg->errstr());
     }
-    RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
+    CS_RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
     if (!pending_ && Clock::now() - last_commit_ >= commit_interval) {
-      RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
+      CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
-        RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
-        RETURN_NOT_OK(RecoverBroken());
+        CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
+        CS_RETURN_NOT_OK(RecoverBroken());
       }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
   std::fprintf(stderr, "run: stopping: final commit\n");
-  RETURN_NOT_OK(FinishCommit(/*wait=*/true));
-  RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
+  CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));
+  CS_RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
   consumed_at_last_status_ = -1;  // always report the final figures
   PrintStatus();
   consumer_->close();
@@ -991,7 +991,7 @@ Status Pipeline::Impl::Consume() {
 Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, int thread,
                                                   PipelineProbe* probe) {
   auto impl = std::make_unique<Impl>(options, thread, probe);
-  RETURN_NOT_OK(impl->Connect());
+  CS_RETURN_NOT_OK(impl->Connect());
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
 

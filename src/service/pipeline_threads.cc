@@ -15,7 +15,7 @@ Result<std::unique_ptr<PipelineThreads>> PipelineThreads::Start(const PipelineOp
   if (static_cast<size_t>(options.threads) != probes.size()) return Status::Internal("one probe per thread");
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   for (int i = 0; i < options.threads; ++i) {
-    ASSIGN_OR_RETURN(auto pipeline, Pipeline::Start(options, i, probes[static_cast<size_t>(i)]));
+    CS_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Start(options, i, probes[static_cast<size_t>(i)]));
     pipelines.push_back(std::move(pipeline));
   }
   return std::unique_ptr<PipelineThreads>(new PipelineThreads(std::move(pipelines)));
