@@ -47,6 +47,7 @@ void RegisterTopicsCommand(CLI::App& app) {
   auto flags = std::make_shared<TopicsFlags>();
   CLI::App* cmd =
       app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
+  AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &flags->kafka);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(Positive())

@@ -35,8 +35,8 @@ class CheckFailure {
 
 // `if ... else` (not a bare `if`) keeps an `else` after the macro bound to the caller's `if`.
 #define CS_CHECK(condition) \
-  if (condition) [[likely]] \
-    ;                       \
+  if (condition)            \
+    [[likely]];             \
   else                      \
     ::clickstream::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()
 

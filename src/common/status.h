@@ -26,7 +26,7 @@ enum class StatusCode {
   kNotFound,         // not retryable
   kFenced,           // another process took over the resource (e.g. a Kafka partition): stop using it
   kInternal,         // not retryable
-  kRefused,          // a server refused a request for a reason retrying cannot fix (constraint, privilege, schema)
+  kRefused,  // a server refused a request for a reason retrying cannot fix (constraint, privilege, schema)
 };
 
 // Whether a request that failed with `code` may succeed if made again unchanged. Every code decides
@@ -79,8 +79,10 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Status status) : state_(std::in_place_index<0>, std::move(status)) {  // NOLINT(google-explicit-constructor)
+  Result(T value)
+      : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status)
+      : state_(std::in_place_index<0>, std::move(status)) {  // NOLINT(google-explicit-constructor)
     CS_CHECK(!std::get<0>(state_).ok()) << "a Result made from an OK Status holds no value";
   }
 
@@ -112,10 +114,10 @@ class [[nodiscard]] Result {
 }  // namespace clickstream
 
 // Returns the Status from the enclosing function if it is not OK.
-#define CS_RETURN_NOT_OK(expr)             \
-  do {                                     \
-    ::clickstream::Status _st = (expr);    \
-    if (!_st.ok()) return _st;             \
+#define CS_RETURN_NOT_OK(expr)          \
+  do {                                  \
+    ::clickstream::Status _st = (expr); \
+    if (!_st.ok()) return _st;          \
   } while (false)
 
 #define CS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -124,5 +126,4 @@ class [[nodiscard]] Result {
   lhs = std::move(tmp).value()
 
 // `CS_ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value or returns F()'s Status.
-#define CS_ASSIGN_OR_RETURN(lhs, expr) \
-  CS_ASSIGN_OR_RETURN_IMPL(CS_CONCAT(_result_, __LINE__), lhs, expr)
+#define CS_ASSIGN_OR_RETURN(lhs, expr) CS_ASSIGN_OR_RETURN_IMPL(CS_CONCAT(_result_, __LINE__), lhs, expr)

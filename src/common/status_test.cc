@@ -10,8 +10,9 @@ namespace {
 
 TEST(StatusTest, OnlyUnavailableIsRetryable) {
   EXPECT_TRUE(Status::Unavailable("down").retryable());
-  for (const Status& s : {Status::OK(), Status::InvalidArgument("a"), Status::InvalidData("d"), Status::IoError("i"),
-                          Status::NotFound("n"), Status::Fenced("f"), Status::Internal("x"), Status::Refused("r")}) {
+  for (const Status& s :
+       {Status::OK(), Status::InvalidArgument("a"), Status::InvalidData("d"), Status::IoError("i"),
+        Status::NotFound("n"), Status::Fenced("f"), Status::Internal("x"), Status::Refused("r")}) {
     EXPECT_FALSE(s.retryable()) << static_cast<int>(s.code());
   }
 }

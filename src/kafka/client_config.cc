@@ -171,7 +171,8 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
 }
 
 Status WaitReachable(const ClientOptions& client, int timeout_ms) {
-  CS_ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
+  CS_ASSIGN_OR_RETURN(auto conf,
+                      MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
   ErrorReporter errors("", /*print=*/false);
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);

@@ -122,7 +122,7 @@ Result<std::map<std::string, std::string>> DescribeTopic(rd_kafka_t* rk, const s
                                                          bool (*keep)(const rd_kafka_ConfigEntry_t*)) {
   ResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
   CS_ASSIGN_OR_RETURN(EventPtr event,
-                   ConfigRequest(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, resource.get(), timeout_ms));
+                      ConfigRequest(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, resource.get(), timeout_ms));
   size_t n = 0;
   const rd_kafka_ConfigResource_t** resources =
       rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event.get()), &n);
@@ -155,9 +155,9 @@ Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& t
 Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms) {
   CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   CS_ASSIGN_OR_RETURN(auto config,
-                   DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
-                     return std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
-                   }));
+                      DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
+                        return std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
+                      }));
   const auto it = config.find(kMaxMessageBytes);
   if (it == config.end())
     return Status::Unavailable("kafka: topic " + topic + " reports no " + kMaxMessageBytes);
@@ -174,17 +174,18 @@ Status RaiseMaxMessageBytes(const ClientOptions& client, const std::string& topi
                             int timeout_ms) {
   CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   // The config entries set on the topic itself (not inherited): AlterConfigs replaces them all.
-  CS_ASSIGN_OR_RETURN(auto own, DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
-                     return rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-                            std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
-                   }));
+  CS_ASSIGN_OR_RETURN(
+      auto own, DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
+        return rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+               std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
+      }));
   if (std::stoll(own[kMaxMessageBytes]) >= bytes) return Status::OK();
   own[kMaxMessageBytes] = std::to_string(bytes);
   ResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
   for (const auto& [name, value] : own)
     rd_kafka_ConfigResource_set_config(resource.get(), name.c_str(), value.c_str());
   CS_ASSIGN_OR_RETURN(EventPtr event,
-                   ConfigRequest(rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, resource.get(), timeout_ms));
+                      ConfigRequest(rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, resource.get(), timeout_ms));
   size_t n = 0;
   const rd_kafka_ConfigResource_t** resources =
       rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event.get()), &n);

@@ -337,7 +337,7 @@ Status Connection::CopyIn(const std::string& copy_sql, const CopyRows& rows) {
   if (rows.rows() == 0) return Status::OK();
   const std::string_view what = std::string_view(copy_sql).substr(0, 60);
   CS_ASSIGN_OR_RETURN(QueryResult start,
-                   Execute(what, [&](PGconn* c) { return PQsendQuery(c, copy_sql.c_str()); }));
+                      Execute(what, [&](PGconn* c) { return PQsendQuery(c, copy_sql.c_str()); }));
   if (PQresultStatus(start.raw()) != PGRES_COPY_IN) return ErrorStatus(start.raw(), what);
   const std::string trailer = BigEndian(int16_t{-1});
   // Without blocking, libpq queues all of the data (growing its buffer); Execute sends it.

@@ -275,8 +275,8 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
 Result<int64_t> ResultsSink::Fence(Partition partition) {
   CS_RETURN_NOT_OK(EnsureConnected());
   CS_ASSIGN_OR_RETURN(QueryResult fence,
-                   conn_.QueryBinary("SELECT fence FROM partition_progress WHERE kafka_partition = $1",
-                                     {Param::Int4(partition.id())}));
+                      conn_.QueryBinary("SELECT fence FROM partition_progress WHERE kafka_partition = $1",
+                                        {Param::Int4(partition.id())}));
   return fence.rows() == 1 ? fence.int8(0, 0) : int64_t{0};
 }
 
@@ -303,10 +303,11 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   std::string stale;
   std::vector<const PartitionCommit*> to_apply;
   for (const PartitionCommit* c : ordered) {
-    CS_ASSIGN_OR_RETURN(QueryResult updated,
-                     conn_.QueryBinary(kAdvanceProgress,
-                                       {Param::Int4(c->partition.id()), Param::Int8(c->fence),
-                                        Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
+    CS_ASSIGN_OR_RETURN(
+        QueryResult updated,
+        conn_.QueryBinary(kAdvanceProgress,
+                          {Param::Int4(c->partition.id()), Param::Int8(c->fence),
+                           Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
     if (updated.rows() == 1) {
       // Applied already (a lost acknowledgement): its partials may have been pruned since, so writing
       // them again would leave sums of this partition alone.
@@ -345,11 +346,12 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
     const Param partition = Param::Int4(c.partition.id()), offset = Param::Int8(c.next_offset.value());
     if (c.snapshot) {
       CS_RETURN_NOT_OK(conn_
-                        .QueryBinary(kUpsertSnapshot, {partition, Param::Int8(c.snapshot->first.value()),
-                                                       Param::Bytea(c.snapshot->second)})
-                        .status());
+                           .QueryBinary(kUpsertSnapshot, {partition, Param::Int8(c.snapshot->first.value()),
+                                                          Param::Bytea(c.snapshot->second)})
+                           .status());
     }
-    if (c.lake_published) CS_RETURN_NOT_OK(conn_.QueryBinary(kDeletePublishedLakeBatches, {partition}).status());
+    if (c.lake_published)
+      CS_RETURN_NOT_OK(conn_.QueryBinary(kDeletePublishedLakeBatches, {partition}).status());
     for (const std::string& batch : c.lake_batches) {
       CS_RETURN_NOT_OK(conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(batch)}).status());
     }

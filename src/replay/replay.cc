@@ -100,14 +100,16 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
         w.Field("active_user_count", row.active_user_count);
         w.Field("is_final", row.is_final);
       }));
-  CS_RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[2], table.sessions(), [](const auto& entry, JsonWriter& w) {
-    WriteSessionTimes(entry.second, w);
-    w.Field("event_count", entry.second.event_count);
-    w.Field("page_view_count", entry.second.page_view_count);
-    w.Field("is_final", entry.second.is_final);
-  }));
-  CS_RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[3], table.user_sessions(),
-                               [](const auto& entry, JsonWriter& w) { WriteSessionTimes(entry.second, w); }));
+  CS_RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[2], table.sessions(), [](const auto& entry, JsonWriter& w) {
+        WriteSessionTimes(entry.second, w);
+        w.Field("event_count", entry.second.event_count);
+        w.Field("page_view_count", entry.second.page_view_count);
+        w.Field("is_final", entry.second.is_final);
+      }));
+  CS_RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[3], table.user_sessions(),
+                     [](const auto& entry, JsonWriter& w) { WriteSessionTimes(entry.second, w); }));
   CS_RETURN_NOT_OK(
       WriteJsonLines(dir / kReplayFiles[4], table.late_events(), [](const LateEvent& e, JsonWriter& w) {
         WriteEventFields(e.event, &w);

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <functional>
 #include <future>
 #include <map>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
+#include "common/log.h"
 #include "common/wall_clock.h"
 #include "engine/partition_engine.h"
 #include "format/event_json.h"
@@ -49,10 +49,8 @@ constexpr int64_t kSlowCommitMicros = 2'000'000;
 // it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
 constexpr auto kStopGrace = std::chrono::seconds(8);
 
-void Log(const char* fmt, const std::string& a, const std::string& b = "") {
-  std::fprintf(stderr, fmt, a.c_str(), b.c_str());
-  std::fputc('\n', stderr);
-}
+// The component of this file's log lines.
+constexpr std::string_view kLog = "run";
 
 // An event further than `max_future` ahead of its record's timestamp is rejected like an invalid record.
 ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Duration max_future) {
@@ -316,7 +314,7 @@ Status Pipeline::Impl::Connect() {
   producer_config_.insert(producer_config_.end(), common.begin(), common.end());
   producer_config_.emplace_back("client.id", client_id);
   CS_ASSIGN_OR_RETURN(const int32_t partitions,
-                   kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
+                      kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
   CS_RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
@@ -380,12 +378,8 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   CS_RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
   ps->kafka_from = Offset(committed >= 0 ? committed : 0);
   ps->kafka_committed = ps->kafka_from;
-  std::fprintf(stderr,
-               "run: partition %d claimed (fence %lld): replay from offset %lld, results from %lld, enriched "
-               "from %lld\n",
-               p.id(), static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()),
-               static_cast<long long>(ps->results_from.value()),
-               static_cast<long long>(ps->kafka_from.value()));
+  log::Info(kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
+            p.id(), ps->fence, ps->next.value(), ps->results_from.value(), ps->kafka_from.value());
   *out = std::move(ps);
   return Status::OK();
 }
@@ -403,8 +397,8 @@ std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
     Forget(*ps);
     return nullptr;
   }
-  std::fprintf(stderr, "run: partition %d kept (fence %lld): goes on from offset %lld\n", p.id(),
-               static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()));
+  log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), ps->fence,
+            ps->next.value());
   return ps;
 }
 
@@ -422,7 +416,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
         // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
         // itself waits for PostgreSQL).
         for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
-          Log("run: claiming partition failed, retrying: %s%s", st.message());
+          log::Warn(kLog, "claiming partition failed, retrying: {}", st.message());
           std::this_thread::sleep_for(std::chrono::seconds(1));
           st = Claim(Partition(tp->partition()), &ps);
         }
@@ -442,7 +436,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   } else {
     // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
     const Status st = CommitNow(/*final_seal=*/false);
-    if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
+    if (!st.ok()) log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
     // The eager protocol revokes every partition at each rebalance, and most come back to the same
     // member: keep their states (lake buffers included) until the assignment says, so that they go
     // on where they are instead of re-reading from the last lake seal. Not when the commit failed
@@ -471,7 +465,7 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
   const int64_t answers = avro_->answers();
   CS_ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
   if (registry_failures_ > 0 && avro_->answers() > answers) {
-    Log("run: schema registry answers again after %s failed lookups%s", std::to_string(registry_failures_));
+    log::Info(kLog, "schema registry answers again after {} failed lookups", registry_failures_);
     registry_failures_ = 0;
     probe_->SetRegistryOutage(std::nullopt);
   }
@@ -479,8 +473,8 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
 }
 
 void Pipeline::Impl::RegistryFailed(PartitionState& ps, const Status& st) {
-  Log("run: partition %s: %s; re-reading from the last commit once it answers",
-      std::to_string(ps.partition.id()), st.message());
+  log::Warn(kLog, "partition {}: {}; re-reading from the last commit once it answers", ps.partition.id(),
+            st.message());
   probe_->registry_errors.fetch_add(1, std::memory_order_relaxed);
   const std::optional<Outage> outage = probe_->registry_outage();
   probe_->SetRegistryOutage(Outage{outage ? outage->since_unix_micros : WallClockNow().micros(),
@@ -538,7 +532,7 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   if (!outcome.ok()) return RegistryFailed(ps, outcome.status());
   const Status st = HandleRecord(ps, msg, std::move(*outcome), WallClockNow());
   if (!st.ok()) {
-    Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
+    log::Error(kLog, "partition {}: {}", ps.partition.id(), st.message());
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
         .fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError(st.message());
@@ -591,7 +585,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   for (auto& [ps, result] : kafka_commits) {
     const Status st = result.get();
     if (!st.ok()) {
-      Log("run: %s%s", st.message());
+      log::Error(kLog, "{}", st.message());
       probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
       probe_->SetLastError(st.message());
       Break(*ps);
@@ -694,9 +688,8 @@ Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Ba
     // is full too and pauses it.
     const Clock::duration backoff = Backoff(seal.failures++);
     seal.retry_at = Clock::now() + backoff;
-    Log("run: partition %s: %s", std::to_string(ps.partition.id()),
-        batch.status().message() + " (retrying in " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(backoff).count()) + " s)");
+    log::Warn(kLog, "partition {}: {} (retrying in {} s)", ps.partition.id(), batch.status().message(),
+              std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
     return Status::OK();
   }
   written->push_back(std::move(*batch));
@@ -713,13 +706,12 @@ void Pipeline::Impl::SetPaused(PartitionState& ps, bool paused) {
   const RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
   RdKafka::TopicPartition::destroy(tp);
   if (code != RdKafka::ERR_NO_ERROR) {
-    Log("run: partition %s: pause or resume failed: %s", std::to_string(ps.partition.id()),
-        RdKafka::err2str(code));
+    log::Error(kLog, "partition {}: pause or resume failed: {}", ps.partition.id(), RdKafka::err2str(code));
     return;
   }
   ps.paused = paused;
-  Log("run: partition %s %s", std::to_string(ps.partition.id()),
-      paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
+  log::Info(kLog, "partition {} {}", ps.partition.id(),
+            paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
 }
 
 Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
@@ -728,7 +720,7 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   Status st = CommitToDatabase(commit.commits, &fenced);
   // Partitions another process claimed are left out; the others' results are committed without them.
   while (st.code() == StatusCode::kFenced && !fenced.empty()) {
-    Log("run: %s%s", st.message());
+    log::Warn(kLog, "{}", st.message());
     for (size_t i = commit.commits.size(); i-- > 0;) {
       if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
       commit.fenced.push_back(commit.commits[i].partition);
@@ -754,8 +746,8 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
-    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f)\n", micros / 1e3,
-                 probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
+    log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
+              probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
   }
   return Status::OK();
 }
@@ -853,7 +845,7 @@ Status Pipeline::Impl::RecoverBroken() {
     const Status st = Claim(p, &fresh);
     if (st.code() == StatusCode::kRefused) return st;
     if (!st.ok()) {
-      Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
+      log::Error(kLog, "recovering partition {} failed: {}", p.id(), st.message());
       psp = Dropped(p, recoveries);
       continue;
     }
@@ -863,7 +855,7 @@ Status Pipeline::Impl::RecoverBroken() {
         fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
     const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
     if (code != RdKafka::ERR_NO_ERROR) {
-      Log("run: seek failed on partition %s: %s", std::to_string(p.id()), RdKafka::err2str(code));
+      log::Error(kLog, "seek failed on partition {}: {}", p.id(), RdKafka::err2str(code));
       Break(*fresh);
     }
     psp = std::move(fresh);
@@ -910,15 +902,15 @@ void Pipeline::Impl::PrintStatus() {
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
   const std::string thread = options_.threads > 1 ? "thread " + std::to_string(thread_) + ": " : "";
-  std::fprintf(stderr,
-               "run: %spartitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
-               "last commit %.0f ms ago (took %.1f ms: kafka %.1f, postgres %.1f)\n",
-               thread.c_str(), parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
-               static_cast<long long>(probe_->accepted.load()), static_cast<long long>(probe_->late.load()),
-               static_cast<long long>(probe_->rejected_total()), static_cast<long long>(lag),
-               std::chrono::duration<double, std::milli>(now - last_commit_).count(),
-               probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
-               probe_->last_db_commit_micros.load() / 1000.0);
+  log::Info(
+      kLog,
+      "{}partitions [{}] {:.0f} events/s | accepted {} late {} rejected {} | lag {} | last commit {:.0f} ms "
+      "ago (took {:.1f} ms: kafka {:.1f}, postgres {:.1f})",
+      thread, parts, (consumed - consumed_at_last_status_) / std::max(secs, 1e-9), probe_->accepted.load(),
+      probe_->late.load(), probe_->rejected_total(), lag,
+      std::chrono::duration<double, std::milli>(now - last_commit_).count(),
+      probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
+      probe_->last_db_commit_micros.load() / 1000.0);
   consumed_at_last_status_ = consumed;
   last_status_ = now;
 }
@@ -966,20 +958,21 @@ Status Pipeline::Impl::Consume() {
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
-      Log("run: kafka: %s%s", msg->errstr());
+      log::Warn(kLog, "kafka: {}", msg->errstr());
     }
     CS_RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
     if (!pending_ && Clock::now() - last_commit_ >= commit_interval) {
       CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
-        CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
+        CS_RETURN_NOT_OK(
+            FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
         CS_RETURN_NOT_OK(RecoverBroken());
       }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
-  std::fprintf(stderr, "run: stopping: final commit\n");
+  log::Info(kLog, "stopping: final commit");
   CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));
   CS_RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
   consumed_at_last_status_ = -1;  // always report the final figures

@@ -1,10 +1,11 @@
 #include "service/pipeline_threads.h"
 
 #include <atomic>
-#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "common/log.h"
 
 namespace clickstream {
 
@@ -38,7 +39,7 @@ Status PipelineThreads::Run(const std::function<bool()>& stop) {
       std::lock_guard<std::mutex> lock(mu);
       if (first_failure) {
         // The process ends with the first failure; the others are told here.
-        std::fprintf(stderr, "run: thread %zu: %s\n", i, st.message().c_str());
+        log::Error("run", "thread {}: {}", i, st.message());
         return;
       }
       first_failure = st;
