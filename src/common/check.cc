@@ -10,8 +10,9 @@ CheckFailure::CheckFailure(const char* file, int line, const char* condition) {
 }
 
 CheckFailure::~CheckFailure() {
-  // One write, so that lines of threads failing at once do not interleave.
-  const std::string line = message_.str() + "\n";
+  std::string line = message_.str();
+  if (line.ends_with(": ")) line.resize(line.size() - 2);  // a check without a message
+  line += '\n';  // one write, so that lines of threads failing at once do not interleave
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
   std::abort();

@@ -72,6 +72,10 @@ TEST_F(CheckDeathTest, ABrokenCheckAbortsWithFileLineConditionAndMessage) {
                R"(status_test\.cc:[0-9]+: check failed: partitions == 4: have 3)");
 }
 
+TEST_F(CheckDeathTest, ACheckWithoutMessageEndsWithTheCondition) {
+  EXPECT_DEATH(CS_CHECK(sizeof(int) == 1), R"(check failed: sizeof\(int\) == 1[[:space:]]*$)");
+}
+
 TEST_F(CheckDeathTest, AHeldCheckGoesOn) {
   int evaluated = 0;
   CS_CHECK(++evaluated == 1) << "not reached";
