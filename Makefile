@@ -19,9 +19,11 @@ build: deps
 run: build
 	@bash scripts/run.sh
 
-# Every test: unit tests, then integration tests against a real broker and server started for the run.
+# Every test: unit tests, then integration tests against a real broker and server started for the run,
+# then the unit tests again under the sanitizers (test-sanitize).
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -j 2
+	@$(MAKE) --no-print-directory test-sanitize
 
 # The unit tests (ctest -LE integration: everything that needs no server) under AddressSanitizer with
 # UBSan, then under ThreadSanitizer, each in its own build folder ($(BUILD_DIR)-asan, $(BUILD_DIR)-tsan),
