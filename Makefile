@@ -35,7 +35,7 @@ SANITIZE_asan := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omi
 SANITIZE_tsan := -fsanitize=thread -Wno-maybe-uninitialized
 # hard_rss_limit_mb: a test that runs away with memory fails instead of taking the machine's.
 SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:hard_rss_limit_mb=4096 \
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:hard_rss_limit_mb=4096
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:hard_rss_limit_mb=4096:suppressions=$(CURDIR)/scripts/tsan.supp
 test-sanitize: test-sanitize-asan test-sanitize-tsan
 test-sanitize-asan test-sanitize-tsan: test-sanitize-%: deps
 	@[ -f $(BUILD_DIR)-$*/build.ninja ] || cmake -S . -B $(BUILD_DIR)-$* -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
