@@ -44,8 +44,7 @@ TEST(Rfc3339, LeapDay) {
 }
 
 TEST(Rfc3339, FormatRoundTrips) {
-  for (const char* s :
-       {"2026-03-01T10:00:00.000000Z", "1969-12-31T23:59:59.999999Z", "2024-02-29T12:34:56.000001Z"}) {
+  for (const char* s : {"2026-03-01T10:00:00.000000Z", "1969-12-31T23:59:59.999999Z", "2024-02-29T12:34:56.000001Z"}) {
     EXPECT_EQ(FormatRfc3339(*ParseRfc3339(s)), s);
   }
   EXPECT_EQ(FormatDate(*ParseRfc3339("2026-03-01T23:59:59Z")), "2026-03-01");
