@@ -40,6 +40,13 @@ struct PendingCommit {
   std::vector<pg::PartitionCommit> commits;
   std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
   std::vector<Partition> fenced;            // set by the coordinator: left out, another process claimed them
+
+  // Adds a partition's commit, the changes it points to and the lake batches it records.
+  void Add(pg::PartitionCommit commit, std::unique_ptr<Changes> its_changes, std::vector<Batch> its_batches) {
+    commits.push_back(std::move(commit));
+    changes.push_back(std::move(its_changes));
+    batches.push_back(std::move(its_batches));
+  }
 };
 
 class CommitCoordinator {

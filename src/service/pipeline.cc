@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,7 +29,9 @@
 #include "registry/avro_input.h"
 #include "service/backoff.h"
 #include "service/commit_coordinator.h"
+#include "service/lake_seal.h"
 #include "service/lake_store.h"
+#include "service/parallel_runner.h"
 #include "service/partition_recovery.h"
 #include "service/partition_task.h"
 #include "service/partition_transaction.h"
@@ -93,18 +94,7 @@ struct PartitionState {
   int recoveries = 0;            // recoveries since it last committed: each waits longer (kRecoveryBackoff)
   Clock::time_point recover_at;  // when broken: not recovered before this
 
-  // A sealed lake buffer being written on a background thread. The first commit after it is written
-  // records it together with the engine snapshot taken where it ends; until then it is invisible, and
-  // a crash only leaves hidden files that the next claim deletes. A failed write is retried.
-  struct Seal {
-    LakeWriter::TakenRows rows;
-    Offset end;            // first offset after the batch: the snapshot is valid there
-    std::string snapshot;  // engine state at `end`
-    int failures = 0;
-    Clock::time_point retry_at;          // after a failure: when to write again
-    std::future<Result<Batch>> written;  // invalid after a failure; last: its destructor waits for the write
-  };
-  std::optional<Seal> seal;
+  std::optional<LakeSeal> seal;  // its lake buffer sealed, being written
 };
 
 }  // namespace
@@ -145,7 +135,6 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::optional<int32_t> NextToSeal(EventTime now) const;
   // Starts writing the partition's lake buffer on a background thread, if it holds rows.
   void StartSeal(PartitionState& ps);
-  void WriteSeal(PartitionState::Seal& seal);
   // Moves the partition's written lake batch and its snapshot into the commit being built, if the write
   // is done; with `wait`, waits for it. A failed write is retried later (the rows are kept), or with
   // `wait` returned (the process stops; the next owner re-reads the rows).
@@ -200,6 +189,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<LakeWriterStore> lake_store_;
   // Writes commits on its own thread; destroyed (its worker joined) before the store and the lake.
   std::unique_ptr<CommitCoordinator> committer_;
+  ParallelRunner kafka_committer_;  // the partitions' Kafka commits, concurrently
   std::map<int32_t, std::unique_ptr<PartitionState>> partitions_;
   // The consumer's member id in the group, as of the last rebalance. Asked for outside the rebalance
   // callback only: during close() librdkafka would wait for the callback to return.
@@ -511,16 +501,18 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   std::unique_ptr<RdKafka::ConsumerGroupMetadata> group_metadata(consumer_->groupMetadata());
   // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
   // so a commit costs one broker round trip rather than one per partition.
-  std::vector<std::pair<PartitionState*, std::future<Status>>> kafka_commits;
+  std::vector<PartitionState*> kafka_commits;
   for (auto& [id, psp] : partitions_) {
-    PartitionState& ps = *psp;
-    if (ps.broken || !ps.task.KafkaDue()) continue;
-    kafka_commits.emplace_back(&ps, std::async(std::launch::async, [&ps, &group_metadata] {
-      return ps.producer->CommitWithOffset(ps.task.next(), group_metadata.get());
-    }));
+    if (!psp->broken && psp->task.KafkaDue()) kafka_commits.push_back(psp.get());
   }
-  for (auto& [ps, result] : kafka_commits) {
-    const Status st = result.get();
+  std::vector<Status> kafka_results(kafka_commits.size());
+  kafka_committer_.Run(kafka_commits.size(), [&](size_t i) {
+    kafka_results[i] =
+        kafka_commits[i]->producer->CommitWithOffset(kafka_commits[i]->task.next(), group_metadata.get());
+  });
+  for (size_t i = 0; i < kafka_commits.size(); ++i) {
+    PartitionState* ps = kafka_commits[i];
+    const Status& st = kafka_results[i];
     if (!st.ok()) {
       Log("run: %s%s", st.message());
       probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
@@ -559,13 +551,11 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     std::optional<pg::PartitionCommit> taken =
         ps.task.TakeCommit(changes.get(), written, std::move(snapshot));
     if (!taken) continue;
-    commit.commits.push_back(std::move(*taken));
-    commit.changes.push_back(std::move(changes));
-    commit.batches.push_back(std::move(written));
+    commit.Add(std::move(*taken), std::move(changes), std::move(written));
   }
   probe_->lake_retrying.store(
       std::any_of(partitions_.begin(), partitions_.end(),
-                  [](const auto& entry) { return entry.second->seal && entry.second->seal->failures > 0; }),
+                  [](const auto& entry) { return entry.second->seal && entry.second->seal->failures() > 0; }),
       std::memory_order_relaxed);
   probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
   if (commit.commits.empty()) {
@@ -590,39 +580,29 @@ std::optional<int32_t> Pipeline::Impl::NextToSeal(EventTime now) const {
 void Pipeline::Impl::StartSeal(PartitionState& ps) {
   std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.task.partition());
   if (!taken) return;
-  ps.seal.emplace(std::move(*taken), ps.task.next(), ps.task.engine().SaveState());
-  WriteSeal(*ps.seal);
-}
-
-void Pipeline::Impl::WriteSeal(PartitionState::Seal& seal) {
-  seal.written = std::async(std::launch::async, [this, &seal] { return lake_->Write(seal.rows); });
+  ps.seal.emplace(lake_.get(), std::move(*taken), ps.task.next(), ps.task.engine().SaveState(),
+                  kRecoveryBackoff);
 }
 
 Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Batch>* written,
                                    std::optional<std::pair<Offset, std::string>>* snapshot) {
-  PartitionState::Seal& seal = *ps.seal;
-  if (!seal.written.valid()) {
-    if (!wait && Clock::now() < seal.retry_at) return Status::OK();
-    WriteSeal(seal);
-  }
-  if (!wait && seal.written.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-    return Status::OK();
-  Result<Batch> batch = seal.written.get();
-  if (!batch.ok()) {
+  Result<std::optional<LakeSeal::Written>> collected = ps.seal->Collect(wait);
+  if (!collected.ok()) {
     probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
-    probe_->SetLastError(batch.status().message());
-    if (wait) return batch.status();
+    probe_->SetLastError(collected.status().message());
+    if (wait) return collected.status();
     // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
     // is full too and pauses it.
-    const Clock::duration backoff = kRecoveryBackoff.After(seal.failures++);
-    seal.retry_at = Clock::now() + backoff;
     Log("run: partition %s: %s", std::to_string(ps.task.partition().id()),
-        batch.status().message() + " (retrying in " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(backoff).count()) + " s)");
+        collected.status().message() + " (retrying in " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(ps.seal->last_backoff()).count()) +
+            " s)");
     return Status::OK();
   }
-  written->push_back(std::move(*batch));
-  snapshot->emplace(seal.end, std::move(seal.snapshot));
+  if (!*collected) return Status::OK();
+  written->push_back(std::move((*collected)->batch));
+  snapshot->emplace((*collected)->end, std::move((*collected)->snapshot));
   ps.seal.reset();
   if (ps.paused) SetPaused(ps, false);
   return Status::OK();

@@ -131,9 +131,7 @@ Status TestProcess::Commit() {
     }
     std::optional<pg::PartitionCommit> taken = task.TakeCommit(changes.get(), written, std::move(snapshot));
     if (!taken) continue;
-    commit.commits.push_back(std::move(*taken));
-    commit.changes.push_back(std::move(changes));
-    commit.batches.push_back(std::move(written));
+    commit.Add(std::move(*taken), std::move(changes), std::move(written));
   }
   if (commit.commits.empty()) return Status::OK();
   committer_.Start(std::move(commit));
