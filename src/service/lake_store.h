@@ -3,8 +3,8 @@
 // and writing hidden files stay with LakeWriter (lake/lake_writer.h); tests use an in-memory lake
 // (fake_stores.h).
 //
-// Thread safety: Publish may run on the commit worker while the consuming thread calls Recover for
-// another partition; implementations allow that.
+// Thread safety: Publish runs on the commit worker, Recover on the consuming thread while no commit is
+// pending: one call at a time.
 #pragma once
 
 #include <vector>
