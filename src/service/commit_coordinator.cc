@@ -99,8 +99,8 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
   if (!st.ok()) return st;
   for (const pg::PartitionCommit& c : commit.commits) {
-    probe_->db_rows_total.fetch_add(static_cast<int64_t>(c.late_events.size() + c.changes->result_rows()),
-                                    std::memory_order_relaxed);
+    const size_t rows = c.late_events.size() + (c.changes != nullptr ? c.changes->result_rows() : 0);
+    probe_->db_rows_total.fetch_add(static_cast<int64_t>(rows), std::memory_order_relaxed);
   }
   for (const auto& batches : commit.batches) {
     for (const Batch& batch : batches) {
