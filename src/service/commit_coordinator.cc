@@ -1,12 +1,16 @@
 #include "service/commit_coordinator.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "common/log.h"
 
 namespace clickstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The component of this file's log lines.
+constexpr std::string_view kLog = "run";
 
 // A commit slower than this is logged with where its time went.
 constexpr int64_t kSlowCommitMicros = 2'000'000;
@@ -85,7 +89,7 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
   Status st = CommitToStore(commit.commits, &fenced);
   // Partitions another process claimed are left out; the others' results are committed without them.
   while (st.code() == StatusCode::kFenced && !fenced.empty()) {
-    std::fprintf(stderr, "run: %s\n", st.message().c_str());
+    log::Warn(kLog, "{}", st.message());
     for (size_t i = commit.commits.size(); i-- > 0;) {
       if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
       commit.fenced.push_back(commit.commits[i].partition);
@@ -97,22 +101,20 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
   const int64_t db_micros = MicrosSince(db_started);
   probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
-  if (!st.ok()) return st;
+  CS_RETURN_NOT_OK(st);
   for (const pg::PartitionCommit& c : commit.commits) {
     const size_t rows = c.late_events.size() + (c.changes != nullptr ? c.changes->result_rows() : 0);
     probe_->db_rows_total.fetch_add(static_cast<int64_t>(rows), std::memory_order_relaxed);
   }
   for (const auto& batches : commit.batches) {
-    for (const Batch& batch : batches) {
-      if (Status published = lake_->Publish(batch); !published.ok()) return published;
-    }
+    for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros = MicrosSince(commit.started);
   probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
-    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f)\n", micros / 1e3,
-                 probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
+    log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
+              probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
   }
   return Status::OK();
 }

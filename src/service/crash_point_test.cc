@@ -2,6 +2,7 @@
 // durable state, and checks that results, lake and topics end up as after an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include "common/log.h"
 #include "service/test_process.h"
 
 namespace clickstream {
@@ -29,6 +30,7 @@ bool RunLife(DurableWorld* world, FaultInjector* faults, const TestInput& input,
 }
 
 TEST(CrashPointTest, EveryStepOfCommitsAndRecoveries) {
+  log::SetLevel(log::Level::kError);  // thousands of injected failures are retried and logged as warnings
   const TestInput input = MakeTestInput(kPartitions, kEvents);
   DurableWorld reference;
   FaultInjector no_faults;

@@ -15,13 +15,13 @@ std::map<std::pair<int32_t, int64_t>, int> FakeLake::VisibleRows() const {
 
 Result<Batch> FakeLakeStore::WriteHidden(Partition partition, const std::vector<Offset>& offsets,
                                          const std::string& writer) {
-  RETURN_NOT_OK(faults_->BeginStep("lake write"));
+  CS_RETURN_NOT_OK(faults_->BeginStep("lake write"));
   const BatchFile file{"2026-03-01", partition, offsets.front(), offsets.back(), writer};
   Batch batch{partition, offsets.front(), offsets.back(), {HiddenPath(file)}};
   std::vector<int64_t>& rows = durable_->hidden[batch.files[0]];
   rows.clear();  // a rewrite of the same offsets replaces the file
   for (const Offset offset : offsets) rows.push_back(offset.value());
-  RETURN_NOT_OK(faults_->EndStep("lake write"));
+  CS_RETURN_NOT_OK(faults_->EndStep("lake write"));
   return batch;
 }
 
@@ -32,29 +32,29 @@ Status FakeLakeStore::Publish(const Batch& batch) const {
     const std::string visible = VisiblePath(*file);
     const auto hidden = durable_->hidden.find(path);
     if (hidden == durable_->hidden.end()) {
-      RETURN_NOT_OK(faults_->Read("lake publish"));
+      CS_RETURN_NOT_OK(faults_->Read("lake publish"));
       if (!durable_->visible.contains(visible)) return Status::NotFound("lake file lost: " + path);
       continue;
     }
-    RETURN_NOT_OK(faults_->BeginStep("lake publish"));
+    CS_RETURN_NOT_OK(faults_->BeginStep("lake publish"));
     durable_->visible[visible] = std::move(hidden->second);
     durable_->hidden.erase(hidden);
-    RETURN_NOT_OK(faults_->EndStep("lake publish"));
+    CS_RETURN_NOT_OK(faults_->EndStep("lake publish"));
   }
   return Status::OK();
 }
 
 Status FakeLakeStore::Recover(Partition partition, const std::vector<Batch>& recorded) {
-  for (const Batch& batch : recorded) RETURN_NOT_OK(Publish(batch));
+  for (const Batch& batch : recorded) CS_RETURN_NOT_OK(Publish(batch));
   for (auto it = durable_->hidden.begin(); it != durable_->hidden.end();) {
     const std::optional<BatchFile> file = ParseHiddenPath(it->first);
     if (!file || file->partition != partition) {
       ++it;
       continue;
     }
-    RETURN_NOT_OK(faults_->BeginStep("lake delete"));
+    CS_RETURN_NOT_OK(faults_->BeginStep("lake delete"));
     it = durable_->hidden.erase(it);
-    RETURN_NOT_OK(faults_->EndStep("lake delete"));
+    CS_RETURN_NOT_OK(faults_->EndStep("lake delete"));
   }
   return Status::OK();
 }

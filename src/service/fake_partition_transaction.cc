@@ -5,13 +5,13 @@ namespace clickstream {
 Result<std::unique_ptr<FakePartitionTransaction>> FakePartitionTransaction::Start(FakeTopics* durable,
                                                                                   FaultInjector* faults,
                                                                                   Partition partition) {
-  RETURN_NOT_OK(faults->BeginStep("init transactions"));
+  CS_RETURN_NOT_OK(faults->BeginStep("init transactions"));
   int64_t epoch = 0;
   {
     std::lock_guard lock(durable->mu);
     epoch = ++durable->epochs[partition.id()];
   }
-  RETURN_NOT_OK(faults->EndStep("init transactions"));
+  CS_RETURN_NOT_OK(faults->EndStep("init transactions"));
   return std::unique_ptr<FakePartitionTransaction>(
       new FakePartitionTransaction(durable, faults, partition, epoch));
 }
@@ -30,7 +30,7 @@ Status FakePartitionTransaction::Forward(const std::string& topic, RdKafka::Mess
 
 Status FakePartitionTransaction::CommitWithOffset(Offset next_offset,
                                                   RdKafka::ConsumerGroupMetadata* /*group*/) {
-  RETURN_NOT_OK(faults_->BeginStep("commit transaction"));
+  CS_RETURN_NOT_OK(faults_->BeginStep("commit transaction"));
   {
     std::lock_guard lock(durable_->mu);
     if (durable_->epochs[partition_.id()] != epoch_) {

@@ -3,23 +3,23 @@
 namespace clickstream {
 
 Result<pg::PartitionClaim> FakeResultStore::Claim(Partition partition) {
-  RETURN_NOT_OK(faults_->BeginStep("claim"));
+  CS_RETURN_NOT_OK(faults_->BeginStep("claim"));
   FakeResults::Progress& progress = durable_->progress[partition.id()];
   ++progress.fence;
   pg::PartitionClaim claim{progress.fence, progress.next_offset, progress.watermark, progress.snapshot,
                            progress.lake_batches};
-  RETURN_NOT_OK(faults_->EndStep("claim"));
+  CS_RETURN_NOT_OK(faults_->EndStep("claim"));
   return claim;
 }
 
 Result<int64_t> FakeResultStore::Fence(Partition partition) {
-  RETURN_NOT_OK(faults_->Read("fence"));
+  CS_RETURN_NOT_OK(faults_->Read("fence"));
   return durable_->progress[partition.id()].fence;
 }
 
 Status FakeResultStore::Commit(const std::vector<pg::PartitionCommit>& commits,
                                std::vector<Partition>* fenced) {
-  RETURN_NOT_OK(faults_->BeginStep("commit"));
+  CS_RETURN_NOT_OK(faults_->BeginStep("commit"));
   std::string stale;
   for (const pg::PartitionCommit& c : commits) {
     if (durable_->progress[c.partition.id()].fence == c.fence) continue;

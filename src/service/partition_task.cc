@@ -1,18 +1,15 @@
 #include "service/partition_task.h"
 
-#include <cstdio>
-#include <cstdlib>
+#include "common/check.h"
 
 namespace clickstream {
 namespace {
 
 // L <= C <= E: the order every output's progress keeps; anything else loses or duplicates output.
 void CheckOrder(Partition p, Offset lake, Offset results, Offset kafka) {
-  if (lake <= results && results <= kafka) return;
-  std::fprintf(stderr, "partition %d: progress out of order: lake %lld, results %lld, kafka %lld\n", p.id(),
-               static_cast<long long>(lake.value()), static_cast<long long>(results.value()),
-               static_cast<long long>(kafka.value()));
-  std::abort();
+  CS_CHECK(lake <= results && results <= kafka)
+      << "partition " << p.id() << ": progress out of order: lake " << lake.value() << ", results "
+      << results.value() << ", kafka " << kafka.value();
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
 #include "common/wall_clock.h"
 #include "engine/partition_engine.h"
 #include "format/enriched_record.h"
@@ -54,10 +54,8 @@ constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
 // it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
 constexpr auto kStopGrace = std::chrono::seconds(8);
 
-void Log(const char* fmt, const std::string& a, const std::string& b = "") {
-  std::fprintf(stderr, fmt, a.c_str(), b.c_str());
-  std::fputc('\n', stderr);
-}
+// The component of this file's log lines.
+constexpr std::string_view kLog = "run";
 
 // An event further than `max_future` ahead of its record's timestamp is rejected like an invalid record.
 ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Duration max_future) {
@@ -209,15 +207,15 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
 };
 
 Status Pipeline::Impl::Connect() {
-  RETURN_NOT_OK(options_.engine.Validate());
+  CS_RETURN_NOT_OK(options_.engine.Validate());
   if (options_.commit_interval_ms <= 0) {
     return Status::InvalidArgument("--commit-interval-ms (COMMIT_INTERVAL_MS) must be positive");
   }
   if (options_.input_format == InputFormat::kAvro) {
-    ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
+    CS_ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
     avro_ = std::make_unique<AvroInput>(std::move(registry));
   }
-  ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
+  CS_ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
   store_ = std::make_unique<PostgresResultStore>(std::move(sink));
 
   LakeOptions lake_options;
@@ -227,11 +225,11 @@ Status Pipeline::Impl::Connect() {
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   lake_options.file_mode = options_.lake_file_mode;
   lake_options.dir_mode = options_.lake_dir_mode;
-  ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
+  CS_ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
   lake_store_ = std::make_unique<LakeWriterStore>(lake_.get());
   committer_ = std::make_unique<CommitCoordinator>(store_.get(), lake_store_.get(), &retry_, probe_);
 
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       auto conf, kafka::MakeConf(options_.kafka,
                                  {
                                      {"group.id", options_.group_id},
@@ -252,7 +250,7 @@ Status Pipeline::Impl::Connect() {
                                      {"log_level", "0"},
                                  }));
   // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
-  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  CS_ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
   std::string client_id = "clickstream";
   for (const auto& [key, value] : common) {
     if (key == "client.id") client_id = value;
@@ -270,12 +268,12 @@ Status Pipeline::Impl::Connect() {
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
       kafka::CheckReachable(consumer_.get(), options_.kafka.bootstrap_servers, 10000, &kafka_errors_));
   // Reachable: from now on, errors are retried and reported as they come.
   kafka_errors_.set_print(true);
   // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
-  ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
+  CS_ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
   producer_config_ = {{"message.max.bytes", std::to_string(dlq_bytes)},
                       {"linger.ms", "5"},
                       {"retry.backoff.ms", "10"},
@@ -285,9 +283,9 @@ Status Pipeline::Impl::Connect() {
   // The common client settings go last, so a user's property wins over ours.
   producer_config_.insert(producer_config_.end(), common.begin(), common.end());
   producer_config_.emplace_back("client.id", client_id);
-  ASSIGN_OR_RETURN(const int32_t partitions,
-                   kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
-  RETURN_NOT_OK(store_->RegisterPartitions(partitions));
+  CS_ASSIGN_OR_RETURN(const int32_t partitions,
+                      kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
+  CS_RETURN_NOT_OK(store_->RegisterPartitions(partitions));
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
 }
@@ -314,11 +312,11 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
 }
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
-  ASSIGN_OR_RETURN(RecoveredPartition recovered,
-                   RecoverPartition(p, *store_, *lake_store_, retry_, options_.engine));
+  CS_ASSIGN_OR_RETURN(RecoveredPartition recovered,
+                      RecoverPartition(p, *store_, *lake_store_, retry_, options_.engine));
   // Starting the producer fences an older owner's producer and aborts its open transaction, after
   // which the group offset is the exact progress of the enriched topic.
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       std::unique_ptr<kafka::TransactionalProducer> producer,
       kafka::TransactionalProducer::Start(
           producer_config_, options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
@@ -327,18 +325,15 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   const RdKafka::ErrorCode code = consumer_->committed(tp, options_.timeout_ms);
   const int64_t committed = tp[0]->offset();
   RdKafka::TopicPartition::destroy(tp);
-  RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
+  CS_RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
   auto ps = std::make_unique<PartitionState>(
       PartitionTask(p, std::move(recovered), Offset(committed >= 0 ? committed : 0)));
   ps->producer = std::make_unique<KafkaPartitionTransaction>(std::move(producer), options_.input_topic, p,
                                                              options_.timeout_ms);
   const PartitionTask& task = ps->task;
-  std::fprintf(stderr,
-               "run: partition %d claimed (fence %lld): replay from offset %lld, results from %lld, enriched "
-               "from %lld\n",
-               p.id(), static_cast<long long>(task.fence()), static_cast<long long>(task.next().value()),
-               static_cast<long long>(task.results_from().value()),
-               static_cast<long long>(task.kafka_from().value()));
+  log::Info(kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
+            p.id(), task.fence(), task.next().value(), task.results_from().value(),
+            task.kafka_from().value());
   *out = std::move(ps);
   return Status::OK();
 }
@@ -349,15 +344,15 @@ std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
   std::unique_ptr<PartitionState> ps = std::move(node.mapped());
   int64_t fence = 0;
   const Status st = retry_.Run("fence check of partition " + std::to_string(p.id()), [&] {
-    ASSIGN_OR_RETURN(fence, store_->Fence(p));
+    CS_ASSIGN_OR_RETURN(fence, store_->Fence(p));
     return Status::OK();
   });
   if (!st.ok() || fence != ps->task.fence()) {
     Forget(*ps);
     return nullptr;
   }
-  std::fprintf(stderr, "run: partition %d kept (fence %lld): goes on from offset %lld\n", p.id(),
-               static_cast<long long>(ps->task.fence()), static_cast<long long>(ps->task.next().value()));
+  log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), ps->task.fence(),
+            ps->task.next().value());
   return ps;
 }
 
@@ -375,7 +370,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
         // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
         // itself waits for PostgreSQL).
         for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
-          Log("run: claiming partition failed, retrying: %s%s", st.message());
+          log::Warn(kLog, "claiming partition failed, retrying: {}", st.message());
           std::this_thread::sleep_for(std::chrono::seconds(1));
           st = Claim(Partition(tp->partition()), &ps);
         }
@@ -396,7 +391,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   } else {
     // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
     const Status st = CommitNow(/*final_seal=*/false);
-    if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
+    if (!st.ok()) log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
     // The eager protocol revokes every partition at each rebalance, and most come back to the same
     // member: keep their states (lake buffers included) until the assignment says, so that they go
     // on where they are instead of re-reading from the last lake seal. Not when the commit failed
@@ -423,9 +418,9 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
   const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
   if (!avro_) return RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
   const int64_t answers = avro_->answers();
-  ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
+  CS_ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
   if (registry_failures_ > 0 && avro_->answers() > answers) {
-    Log("run: schema registry answers again after %s failed lookups%s", std::to_string(registry_failures_));
+    log::Info(kLog, "schema registry answers again after {} failed lookups", registry_failures_);
     registry_failures_ = 0;
     probe_->SetRegistryOutage(std::nullopt);
   }
@@ -433,8 +428,8 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
 }
 
 void Pipeline::Impl::RegistryFailed(PartitionState& ps, const Status& st) {
-  Log("run: partition %s: %s; re-reading from the last commit once it answers",
-      std::to_string(ps.task.partition().id()), st.message());
+  log::Warn(kLog, "partition {}: {}; re-reading from the last commit once it answers",
+            ps.task.partition().id(), st.message());
   probe_->registry_errors.fetch_add(1, std::memory_order_relaxed);
   const std::optional<Outage> outage = probe_->registry_outage();
   probe_->SetRegistryOutage(Outage{outage ? outage->since_unix_micros : WallClockNow().micros(),
@@ -461,7 +456,7 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, P
     probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
   const Admission admission = ps.task.Admit(offset, event);
   (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
-  RETURN_NOT_OK(lake_->Append(ps.task.partition(), offset, LakeRow::Of(event, admission.late, now)));
+  CS_RETURN_NOT_OK(lake_->Append(ps.task.partition(), offset, LakeRow::Of(event, admission.late, now)));
   if (!write_kafka) return Status::OK();
   EnrichedRecordJson(event, now, admission.late, &scratch_);
   return ps.producer->Send(options_.enriched_topic, event.user_id, scratch_);
@@ -480,7 +475,7 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   if (!outcome.ok()) return RegistryFailed(ps, outcome.status());
   const Status st = HandleRecord(ps, msg, std::move(*outcome), WallClockNow());
   if (!st.ok()) {
-    Log("run: partition %s: %s", std::to_string(ps.task.partition().id()), st.message());
+    log::Error(kLog, "partition {}: {}", ps.task.partition().id(), st.message());
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
         .fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError(st.message());
@@ -514,7 +509,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     PartitionState* ps = kafka_commits[i];
     const Status& st = kafka_results[i];
     if (!st.ok()) {
-      Log("run: %s%s", st.message());
+      log::Error(kLog, "{}", st.message());
       probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
       probe_->SetLastError(st.message());
       Break(*ps);
@@ -540,10 +535,10 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     std::optional<std::pair<Offset, std::string>> snapshot;
     // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
     // the tail is sealed and recorded too.
-    if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
+    if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
     if (final_seal) {
       StartSeal(ps);
-      if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
+      if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
     } else if (to_seal == id) {
       last_sealed_ = id;
       StartSeal(ps);
@@ -593,11 +588,9 @@ Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Ba
     if (wait) return collected.status();
     // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
     // is full too and pauses it.
-    Log("run: partition %s: %s", std::to_string(ps.task.partition().id()),
-        collected.status().message() + " (retrying in " +
-            std::to_string(
-                std::chrono::duration_cast<std::chrono::seconds>(ps.seal->last_backoff()).count()) +
-            " s)");
+    log::Warn(kLog, "partition {}: {} (retrying in {} s)", ps.task.partition().id(),
+              collected.status().message(),
+              std::chrono::duration_cast<std::chrono::seconds>(ps.seal->last_backoff()).count());
     return Status::OK();
   }
   if (!*collected) return Status::OK();
@@ -615,19 +608,19 @@ void Pipeline::Impl::SetPaused(PartitionState& ps, bool paused) {
   const RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
   RdKafka::TopicPartition::destroy(tp);
   if (code != RdKafka::ERR_NO_ERROR) {
-    Log("run: partition %s: pause or resume failed: %s", std::to_string(ps.task.partition().id()),
-        RdKafka::err2str(code));
+    log::Error(kLog, "partition {}: pause or resume failed: {}", ps.task.partition().id(),
+               RdKafka::err2str(code));
     return;
   }
   ps.paused = paused;
-  Log("run: partition %s %s", std::to_string(ps.task.partition().id()),
-      paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
+  log::Info(kLog, "partition {} {}", ps.task.partition().id(),
+            paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
 }
 
 Status Pipeline::Impl::FinishCommit(bool wait) {
   std::optional<CommitCoordinator::Finished> finished = committer_->Finish(wait);
   if (!finished) return Status::OK();
-  RETURN_NOT_OK(finished->status);
+  CS_RETURN_NOT_OK(finished->status);
   const PendingCommit& commit = finished->commit;
   for (const Partition p : commit.fenced) {
     // Another process claimed it. This one may be a zombie that lost the group without knowing yet: it
@@ -654,7 +647,7 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
 }
 
 Status Pipeline::Impl::CommitNow(bool final_seal) {
-  RETURN_NOT_OK(StartCommit(final_seal));
+  CS_RETURN_NOT_OK(StartCommit(final_seal));
   return FinishCommit(/*wait=*/true);
 }
 
@@ -712,7 +705,7 @@ Status Pipeline::Impl::RecoverBroken() {
     const Status st = Claim(p, &fresh);
     if (st.code() == StatusCode::kRefused) return st;
     if (!st.ok()) {
-      Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
+      log::Error(kLog, "recovering partition {} failed: {}", p.id(), st.message());
       psp = Dropped(p, recoveries);
       continue;
     }
@@ -722,7 +715,7 @@ Status Pipeline::Impl::RecoverBroken() {
         fresh->task.next().value() > 0 ? fresh->task.next().value() : RdKafka::Topic::OFFSET_BEGINNING));
     const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
     if (code != RdKafka::ERR_NO_ERROR) {
-      Log("run: seek failed on partition %s: %s", std::to_string(p.id()), RdKafka::err2str(code));
+      log::Error(kLog, "seek failed on partition {}: {}", p.id(), RdKafka::err2str(code));
       Break(*fresh);
     }
     psp = std::move(fresh);
@@ -769,15 +762,15 @@ void Pipeline::Impl::PrintStatus() {
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
   const std::string thread = options_.threads > 1 ? "thread " + std::to_string(thread_) + ": " : "";
-  std::fprintf(stderr,
-               "run: %spartitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
-               "last commit %.0f ms ago (took %.1f ms: kafka %.1f, postgres %.1f)\n",
-               thread.c_str(), parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
-               static_cast<long long>(probe_->accepted.load()), static_cast<long long>(probe_->late.load()),
-               static_cast<long long>(probe_->rejected_total()), static_cast<long long>(lag),
-               std::chrono::duration<double, std::milli>(now - last_commit_).count(),
-               probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
-               probe_->last_db_commit_micros.load() / 1000.0);
+  log::Info(
+      kLog,
+      "{}partitions [{}] {:.0f} events/s | accepted {} late {} rejected {} | lag {} | last commit {:.0f} ms "
+      "ago (took {:.1f} ms: kafka {:.1f}, postgres {:.1f})",
+      thread, parts, (consumed - consumed_at_last_status_) / std::max(secs, 1e-9), probe_->accepted.load(),
+      probe_->late.load(), probe_->rejected_total(), lag,
+      std::chrono::duration<double, std::milli>(now - last_commit_).count(),
+      probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
+      probe_->last_db_commit_micros.load() / 1000.0);
   consumed_at_last_status_ = consumed;
   last_status_ = now;
 }
@@ -825,23 +818,24 @@ Status Pipeline::Impl::Consume() {
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
-      Log("run: kafka: %s%s", msg->errstr());
+      log::Warn(kLog, "kafka: {}", msg->errstr());
     }
-    RETURN_NOT_OK(FinishCommit(
+    CS_RETURN_NOT_OK(FinishCommit(
         /*wait=*/committer_->pending() && Clock::now() - committer_->started() > kMaxCommitOverlap));
     if (!committer_->pending() && Clock::now() - last_commit_ >= commit_interval) {
-      RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
+      CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
-        RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
-        RETURN_NOT_OK(RecoverBroken());
+        CS_RETURN_NOT_OK(
+            FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
+        CS_RETURN_NOT_OK(RecoverBroken());
       }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
-  std::fprintf(stderr, "run: stopping: final commit\n");
-  RETURN_NOT_OK(FinishCommit(/*wait=*/true));
-  RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
+  log::Info(kLog, "stopping: final commit");
+  CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));
+  CS_RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
   consumed_at_last_status_ = -1;  // always report the final figures
   PrintStatus();
   consumer_->close();
@@ -851,7 +845,7 @@ Status Pipeline::Impl::Consume() {
 Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, int thread,
                                                   PipelineProbe* probe) {
   auto impl = std::make_unique<Impl>(options, thread, probe);
-  RETURN_NOT_OK(impl->Connect());
+  CS_RETURN_NOT_OK(impl->Connect());
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
 
