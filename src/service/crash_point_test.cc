@@ -36,6 +36,7 @@ TEST(CrashPointTest, EveryStepOfCommitsAndRecoveries) {
   FaultInjector no_faults;
   ASSERT_TRUE(RunLife(&reference, &no_faults, input, 5));
   const int64_t steps = no_faults.steps();
+  RecordProperty("steps", static_cast<int>(steps));  // crash points: steps x (kSecondCrashSteps + 1)
   ASSERT_GT(steps, 30);
   ASSERT_EQ(reference.lake.VisibleRows().size(), static_cast<size_t>(kPartitions * kEvents));
   ASSERT_EQ(reference.topics.records[0].size(), static_cast<size_t>(kEvents));
