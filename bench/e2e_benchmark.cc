@@ -182,18 +182,26 @@ void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKa
   while (p->outq_len() > 0) p->flush(1000);
 }
 
-// Reads every record of `topic` with a plain consumer; returns events/s.
-double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
-                               {"group.id", "bench-raw-" + topic},
+// A consumer of `topic` from its beginning in group `group`, with `extra` properties.
+std::unique_ptr<RdKafka::KafkaConsumer> Subscribe(const Flags& f, const std::string& topic,
+                                                  const std::string& group, kafka::ConfigPairs extra = {}) {
+  extra.insert(extra.begin(), {{"bootstrap.servers", f.bootstrap_servers},
+                               {"group.id", group},
                                {"enable.auto.commit", "false"},
                                {"auto.offset.reset", "earliest"},
                                {"log_level", "0"}});
+  auto conf = kafka::MakeConf(extra);
   Check(conf.status());
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!c) Die(err);
   c->subscribe({topic});
+  return c;
+}
+
+// Reads every record of `topic` with a plain consumer; returns events/s.
+double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
+  std::unique_ptr<RdKafka::KafkaConsumer> c = Subscribe(f, topic, "bench-raw-" + topic);
   int64_t read = 0;
   size_t bytes = 0;
   Clock::time_point first;
@@ -218,19 +226,12 @@ double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
   const std::string copy_topic = topic + "-copy";
   Check(kafka::EnsureTopics(f.bootstrap_servers, {{copy_topic, f.partitions}}, 30000));
   const auto start = Clock::now();
-  auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
-                               {"group.id", "bench-copy-" + topic},
-                               {"enable.auto.commit", "false"},
-                               {"auto.offset.reset", "earliest"},
-                               {"partition.assignment.strategy", "range"},
-                               {"isolation.level", "read_committed"},
-                               {"fetch.wait.max.ms", "10"},
-                               {"log_level", "0"}});
-  Check(conf.status());
-  std::string err;
-  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
-  if (!c) Die(err);
-  c->subscribe({topic});
+  // The pipeline consumer's settings.
+  std::unique_ptr<RdKafka::KafkaConsumer> c = Subscribe(f, topic, "bench-copy-" + topic,
+                                                        {{"partition.assignment.strategy", "range"},
+                                                         {"isolation.level", "read_committed"},
+                                                         {"fetch.wait.max.ms", "10"},
+                                                         {"queued.max.messages.kbytes", "16384"}});
   const kafka::ConfigPairs producer_config = {{"bootstrap.servers", f.bootstrap_servers},
                                               {"linger.ms", "5"},
                                               {"batch.num.messages", "10000"},

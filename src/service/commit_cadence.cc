@@ -5,7 +5,7 @@
 namespace clickstream {
 
 std::chrono::milliseconds CommitCadence::Spacing() const {
-  return std::max(interval_, std::min(last_age_, max_delay_));
+  return last_age_ >= max_delay_ ? std::max(interval_, max_delay_) : interval_;
 }
 
 }  // namespace clickstream

@@ -1,15 +1,15 @@
 // CommitCadence: when the consuming loop starts its next commit (the freshness budget).
 //
-// Caught up, a commit starts `interval` (--commit-interval-ms) after the previous one started, so results
-// are visible tens of milliseconds after they arrive. Behind, when the records being read arrived a while
-// ago, commits are spaced further apart: as far as the age of the last record read, at most `max_delay`
-// (--max-result-delay). Each commit then covers more input, and a session or window that changes with
-// many events is written once per commit instead of once per few events, so PostgreSQL keeps up with
-// more events per second. A result waits for its commit at most max(interval, min(age, max_delay)) after
-// its record was read: it doubles the delay it already had, never more than the budget.
+// A commit starts `interval` (--commit-interval-ms) after the previous one started, so results are
+// visible tens of milliseconds after they arrive, and commits that take longer follow each other. Only
+// when the records being read arrived `max_delay` (--max-result-delay) or more ago, a backlog (a
+// restart, an outage, input faster than the process), are commits spaced `max_delay` apart: each then
+// covers more input, and a session or window that many of its events change is written once per commit
+// instead of once per few events, so PostgreSQL keeps up with more events per second. A delay shorter
+// than the budget (a slow commit, a busy machine) keeps the fast cadence, so it is not made longer.
 //
-// The age is the reading time minus the record's Kafka timestamp; a producer clock that is off only moves
-// the spacing within [interval, max(interval, max_delay)].
+// The age is the reading time minus the record's Kafka timestamp: a producer clock that is off only
+// chooses between the two spacings.
 //
 // Thread safety: not thread-safe; one per consuming thread.
 #pragma once
@@ -22,11 +22,11 @@ class CommitCadence {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `max_delay` below `interval` (0 included) keeps the spacing at `interval`.
+  // `max_delay` at or below `interval` (0 included) keeps the spacing at `interval`.
   CommitCadence(std::chrono::milliseconds interval, std::chrono::milliseconds max_delay)
       : interval_(interval), max_delay_(max_delay) {}
 
-  // A record was read `age` after its timestamp (negative ages count as 0).
+  // A record was read `age` after its timestamp.
   void Read(std::chrono::milliseconds age) { last_age_ = age; }
 
   // A commit started: the next spacing follows the records read from now on (none read: caught up).
