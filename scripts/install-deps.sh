@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything clickstream needs to build, test and run, idempotently:
-#   - Debian packages (compiler, librdkafka, Avro C, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, PostgreSQL)
+#   - Debian packages (compiler, librdkafka, Avro C, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, spdlog,
+#     PostgreSQL)
 #   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
 #   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka-<version>)
 # Each step is skipped when what it installs is already there.
@@ -109,6 +110,7 @@ fi
 apt_packages=(
   build-essential cmake ninja-build pkg-config python3-venv
   librdkafka-dev libavro-dev libsimdjson-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
+  libspdlog-dev
   postgresql postgresql-client openjdk-17-jre-headless maven
 )
 apt_install "${apt_packages[@]}"

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "common/log.h"
 #include "kafka/client_config.h"
 #include "registry/schema_registry.h"
 
@@ -42,6 +43,16 @@ inline CLI::Validator NonNegative() {
         return "must be a number of 0 or more, got '" + value + "'";
       },
       ">= 0");
+}
+
+// --log-level (LOG_LEVEL) of every subcommand: the least severe diagnostics written to stderr.
+inline void AddLogLevelFlag(CLI::App* cmd) {
+  cmd->add_option_function<std::string>(
+         "--log-level", [](const std::string& name) { log::SetLevel(log::ParseLevel(name).value()); },
+         "Least severe diagnostics on stderr: debug, info, warn, error or off")
+      ->envname("LOG_LEVEL")
+      ->default_str("info")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
 }
 
 // The Kafka client flags every Kafka subcommand shares (brokers, security, extra librdkafka properties),

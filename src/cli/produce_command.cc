@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signal.h"
+#include "common/log.h"
 #include "common/wall_clock.h"
 #include "format/event_avro.h"
 #include "format/event_json.h"
@@ -94,7 +95,7 @@ void Produce(const ProduceFlags& flags) {
     auto writer = EventAvroWriter::Create(*id);
     if (!writer.ok()) Fail(writer.status(), kExitInternal);
     avro = std::move(*writer);
-    std::fprintf(stderr, "writing Avro, schema id %u (subject %s-value)\n", *id, flags.topic.c_str());
+    log::Info("produce", "writing Avro, schema id {} (subject {}-value)", *id, flags.topic);
   }
 
   TrafficOptions traffic = flags.traffic;
@@ -106,14 +107,13 @@ void Produce(const ProduceFlags& flags) {
   auto last_report = start;
   int64_t produced = 0, late = 0;
   std::string value;
-  auto report = [&](const char* prefix) {
+  const auto summary = [&] {
     const double secs = SecondsSince(start);
-    std::fprintf(stderr,
-                 "%sproduced %lld events to %s in %.1f s (%.0f events/s), %lld late, %lld delivered, %lld "
-                 "delivery errors\n",
-                 prefix, static_cast<long long>(produced), flags.topic.c_str(), secs,
-                 produced / std::max(secs, 1e-9), static_cast<long long>(late),
-                 static_cast<long long>(counter.delivered()), static_cast<long long>(counter.failed()));
+    return fmt::format(
+        "produced {} events to {} in {:.1f} s ({:.0f} events/s), {} late, {} delivered, {} "
+        "delivery errors",
+        produced, flags.topic, secs, produced / std::max(secs, 1e-9), late, counter.delivered(),
+        counter.failed());
   };
   while (!StopRequested() && (flags.num_events == 0 || produced < flags.num_events)) {
     // Pace by the total elapsed time, so the average rate holds even when single sleeps overshoot.
@@ -144,12 +144,13 @@ void Produce(const ProduceFlags& flags) {
     producer->poll(0);
     if (flags.status_interval_s > 0 && SecondsSince(last_report) >= flags.status_interval_s) {
       last_report = std::chrono::steady_clock::now();
-      report("");
+      log::Info("produce", "{}", summary());
     }
   }
   const auto flush_start = std::chrono::steady_clock::now();
   while (producer->outq_len() > 0 && SecondsSince(flush_start) < 30) producer->flush(1000);
-  report("done: ");
+  // The command's result: output, not a diagnostic.
+  std::fprintf(stderr, "done: %s\n", summary().c_str());
   if (counter.failed() > 0 || producer->outq_len() > 0) {
     Fail(Status::Unavailable(std::to_string(counter.failed() + producer->outq_len()) +
                              " events were not delivered (first error: " + counter.first_error() +
@@ -163,6 +164,7 @@ void Produce(const ProduceFlags& flags) {
 void RegisterProduceCommand(CLI::App& app) {
   auto flags = std::make_shared<ProduceFlags>();
   CLI::App* cmd = app.add_subcommand("produce", "Generate website activity events into Kafka");
+  AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &flags->kafka);
   cmd->add_option("--topic", flags->topic, "Topic to write to")
       ->envname("KAFKA_TOPIC")

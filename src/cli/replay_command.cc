@@ -18,6 +18,7 @@ void RegisterReplayCommand(CLI::App& app) {
       "replay",
       "Run the engine over a JSON Lines file as one partition, in file order, and write the result "
       "tables as JSON Lines files");
+  AddLogLevelFlag(cmd);
   cmd->add_option("--input", flags->input, "JSON Lines file of events, or - for standard input")->required();
   cmd->add_option("--output", flags->output, "Directory for the result files (created if missing)")
       ->required();

@@ -101,6 +101,7 @@ void RegisterRunCommand(CLI::App& app) {
   auto http = std::make_shared<HttpFlags>();
   CLI::App* cmd =
       app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
+  AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &o->kafka);
   cmd->add_option("--group-id", o->group_id,
                   "Consumer group; processes with one group id split the partitions")

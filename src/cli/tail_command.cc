@@ -65,6 +65,7 @@ void Tail(const TailFlags& f) {
 void RegisterTailCommand(CLI::App& app) {
   auto f = std::make_shared<TailFlags>();
   CLI::App* cmd = app.add_subcommand("tail", "Print a topic's committed records as they arrive");
+  AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &f->kafka);
   cmd->add_option("--topic", f->topic, "Topic to read")->capture_default_str();
   cmd->add_flag("--from-beginning", f->from_beginning, "Start at the oldest record instead of new ones");

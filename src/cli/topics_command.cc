@@ -22,11 +22,11 @@ struct TopicsFlags {
 // Creates the topics, then lets the dead-letter topic hold any record the input topic accepts.
 Status EnsurePipelineTopics(const TopicsFlags& f) {
   const int timeout_ms = f.timeout_s * 1000;
-  RETURN_NOT_OK(kafka::WaitReachable(f.kafka, timeout_ms));
-  RETURN_NOT_OK(kafka::EnsureTopics(
+  CS_RETURN_NOT_OK(kafka::WaitReachable(f.kafka, timeout_ms));
+  CS_RETURN_NOT_OK(kafka::EnsureTopics(
       f.kafka, {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}},
       timeout_ms));
-  ASSIGN_OR_RETURN(const int64_t input_bytes, kafka::MaxMessageBytes(f.kafka, f.input_topic, timeout_ms));
+  CS_ASSIGN_OR_RETURN(const int64_t input_bytes, kafka::MaxMessageBytes(f.kafka, f.input_topic, timeout_ms));
   return kafka::RaiseMaxMessageBytes(f.kafka, f.dlq_topic, kafka::DeadLetterMaxMessageBytes(input_bytes),
                                      timeout_ms);
 }
@@ -47,6 +47,7 @@ void RegisterTopicsCommand(CLI::App& app) {
   auto flags = std::make_shared<TopicsFlags>();
   CLI::App* cmd =
       app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
+  AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &flags->kafka);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(Positive())

@@ -86,13 +86,13 @@ void ActiveUsers::Save(SnapshotWriter* out) const {
 Status ActiveUsers::Load(SnapshotReader* in) {
   windows_.clear();
   uint32_t n = 0;
-  RETURN_NOT_OK(in->GetCount(&n, 17));
+  CS_RETURN_NOT_OK(in->GetCount(&n, 17));
   for (uint32_t i = 0; i < n; ++i) {
     Window window;
     uint8_t dirty = 0;
-    RETURN_NOT_OK(in->Get(&window.step));
-    RETURN_NOT_OK(in->Get(&window.count));
-    RETURN_NOT_OK(in->Get(&dirty));
+    CS_RETURN_NOT_OK(in->Get(&window.step));
+    CS_RETURN_NOT_OK(in->Get(&window.count));
+    CS_RETURN_NOT_OK(in->Get(&dirty));
     // Ascending, as Save writes them.
     if (window.count <= 0 || (i > 0 && window.step <= windows_.back().step)) {
       return SnapshotReader::Corrupt("bad active users window");
@@ -109,7 +109,7 @@ void ActiveUsers::SaveUser(const UserActivity& user, SnapshotWriter* out) {
 }
 
 Status ActiveUsers::LoadUser(SnapshotReader* in, UserActivity* user) {
-  RETURN_NOT_OK(in->Get(&user->base));
+  CS_RETURN_NOT_OK(in->Get(&user->base));
   return in->Get(&user->bits);
 }
 

@@ -112,7 +112,7 @@ Result<int> CheckChildren(avro_schema_t schema, std::vector<avro_schema_t>* path
   }
   int height = 0;
   for (avro_schema_t child : children) {
-    ASSIGN_OR_RETURN(const int h, CheckBounded(child, path, heights));
+    CS_ASSIGN_OR_RETURN(const int h, CheckBounded(child, path, heights));
     height = std::max(height, h);
   }
   if (height + 1 > kMaxDepth) {

@@ -58,19 +58,19 @@ void PageViewCounts::Save(SnapshotWriter* out) const {
 Status PageViewCounts::Load(SnapshotReader* in) {
   windows_.clear();
   uint32_t n_windows = 0;
-  RETURN_NOT_OK(in->GetCount(&n_windows, 16));
+  CS_RETURN_NOT_OK(in->GetCount(&n_windows, 16));
   for (uint32_t i = 0; i < n_windows; ++i) {
     EventTime start;
-    RETURN_NOT_OK(in->Get(&start));
+    CS_RETURN_NOT_OK(in->Get(&start));
     Window& window = windows_[start];
     for (bool dirty : {true, false}) {
       uint32_t n = 0;
-      RETURN_NOT_OK(in->GetCount(&n, 12));
+      CS_RETURN_NOT_OK(in->GetCount(&n, 12));
       for (uint32_t j = 0; j < n; ++j) {
         std::string url;
         Count count{0, dirty};
-        RETURN_NOT_OK(in->Get(&url));
-        RETURN_NOT_OK(in->Get(&count.value));
+        CS_RETURN_NOT_OK(in->Get(&url));
+        CS_RETURN_NOT_OK(in->Get(&count.value));
         auto [it, inserted] = window.counts.emplace(std::move(url), count);
         if (!inserted) return SnapshotReader::Corrupt("duplicate page_url in a window");
         if (dirty) window.dirty.push_back(&*it);

@@ -35,9 +35,9 @@ void SaveEvent(const Event& e, SnapshotWriter* out) {
 }
 
 Status LoadEvent(SnapshotReader* in, Event* e) {
-  RETURN_NOT_OK(in->Get(&e->event_time));
-  RETURN_NOT_OK(in->Get(&e->user_id));
-  RETURN_NOT_OK(in->Get(&e->page_url));
+  CS_RETURN_NOT_OK(in->Get(&e->event_time));
+  CS_RETURN_NOT_OK(in->Get(&e->user_id));
+  CS_RETURN_NOT_OK(in->Get(&e->page_url));
   return in->Get(&e->event_type);
 }
 
@@ -213,11 +213,11 @@ std::string PartitionEngine::SaveState() const {
 }
 
 Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, EngineOptions options) {
-  RETURN_NOT_OK(options.Validate());
+  CS_RETURN_NOT_OK(options.Validate());
   SnapshotReader in(snapshot);
   uint32_t magic = 0, version = 0;
-  RETURN_NOT_OK(in.Get(&magic));
-  RETURN_NOT_OK(in.Get(&version));
+  CS_RETURN_NOT_OK(in.Get(&magic));
+  CS_RETURN_NOT_OK(in.Get(&version));
   if (magic != kSnapshotMagic) return SnapshotReader::Corrupt("not an engine snapshot");
   if (version != kSnapshotVersion) {
     return Status::InvalidData("engine snapshot version " + std::to_string(version) +
@@ -227,7 +227,7 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
   EngineOptions saved;
   for (Duration* d : {&saved.allowed_lateness, &saved.session_gap, &saved.page_view_window,
                       &saved.active_users_window, &saved.active_users_slide}) {
-    RETURN_NOT_OK(in.Get(d));
+    CS_RETURN_NOT_OK(in.Get(d));
   }
   if (!(saved == options)) {
     return Status::InvalidArgument("engine snapshot was taken with other window, gap or lateness options");
@@ -235,38 +235,38 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
   PartitionEngine engine(options);
   State& s = *engine.state_;
   EventTime max_time;
-  RETURN_NOT_OK(in.Get(&max_time));
+  CS_RETURN_NOT_OK(in.Get(&max_time));
   if (max_time != EventTime::Min()) (void)s.watermark.Accept(max_time);
-  RETURN_NOT_OK(s.page_views.Load(&in));
-  RETURN_NOT_OK(s.active_users.Load(&in));
+  CS_RETURN_NOT_OK(s.page_views.Load(&in));
+  CS_RETURN_NOT_OK(s.active_users.Load(&in));
   uint32_t n_users = 0;
-  RETURN_NOT_OK(in.GetCount(&n_users, 8));
+  CS_RETURN_NOT_OK(in.GetCount(&n_users, 8));
   for (uint32_t i = 0; i < n_users; ++i) {
     std::string id;
-    RETURN_NOT_OK(in.Get(&id));
+    CS_RETURN_NOT_OK(in.Get(&id));
     if (id.empty()) return SnapshotReader::Corrupt("empty user_id");
     const uint32_t slot = s.FindOrCreate(id);
     if (slot != i) return SnapshotReader::Corrupt("duplicate user");
     User& u = s.users[slot];
-    RETURN_NOT_OK(ActiveUsers::LoadUser(&in, &u.activity));
-    RETURN_NOT_OK(u.sessions.Load(&in));
+    CS_RETURN_NOT_OK(ActiveUsers::LoadUser(&in, &u.activity));
+    CS_RETURN_NOT_OK(u.sessions.Load(&in));
     s.open_sessions += u.sessions.open_sessions();
     s.Schedule(slot);
   }
   uint32_t n_dirty = 0;
-  RETURN_NOT_OK(in.GetCount(&n_dirty, 4));
+  CS_RETURN_NOT_OK(in.GetCount(&n_dirty, 4));
   for (uint32_t i = 0; i < n_dirty; ++i) {
     uint32_t position = 0;
-    RETURN_NOT_OK(in.Get(&position));
+    CS_RETURN_NOT_OK(in.Get(&position));
     if (position >= n_users) return SnapshotReader::Corrupt("dirty user out of range");
     s.MarkDirty(position);  // slots were assigned in snapshot order
   }
   uint32_t n_late = 0;
-  RETURN_NOT_OK(in.GetCount(&n_late, 29));
+  CS_RETURN_NOT_OK(in.GetCount(&n_late, 29));
   s.late.resize(n_late);
   for (LateEvent& late : s.late) {
-    RETURN_NOT_OK(LoadEvent(&in, &late.event));
-    RETURN_NOT_OK(in.Get(&late.lateness));
+    CS_RETURN_NOT_OK(LoadEvent(&in, &late.event));
+    CS_RETURN_NOT_OK(in.Get(&late.lateness));
   }
   if (!in.at_end()) return SnapshotReader::Corrupt("trailing bytes");
   return engine;

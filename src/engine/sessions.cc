@@ -56,10 +56,10 @@ void SaveSummary(const Summary& s, SnapshotWriter* out) {
 }
 
 Status LoadSummary(SnapshotReader* in, Summary* s) {
-  RETURN_NOT_OK(in->Get(&s->start));
-  RETURN_NOT_OK(in->Get(&s->end));
-  RETURN_NOT_OK(in->Get(&s->event_count));
-  RETURN_NOT_OK(in->Get(&s->page_view_count));
+  CS_RETURN_NOT_OK(in->Get(&s->start));
+  CS_RETURN_NOT_OK(in->Get(&s->end));
+  CS_RETURN_NOT_OK(in->Get(&s->event_count));
+  CS_RETURN_NOT_OK(in->Get(&s->page_view_count));
   return in->Get(&s->last_type);
 }
 
@@ -74,9 +74,9 @@ void SaveSummaries(const Summaries& v, SnapshotWriter* out) {
 template <typename Summaries>
 Status LoadSummaries(SnapshotReader* in, Summaries* v) {
   uint32_t n = 0;
-  RETURN_NOT_OK(in->GetCount(&n, kSummaryBytes));
+  CS_RETURN_NOT_OK(in->GetCount(&n, kSummaryBytes));
   v->resize(n);
-  for (Summary& s : *v) RETURN_NOT_OK(LoadSummary(in, &s));
+  for (Summary& s : *v) CS_RETURN_NOT_OK(LoadSummary(in, &s));
   return Status::OK();
 }
 
@@ -87,7 +87,7 @@ void SaveOptional(const std::optional<Summary>& s, SnapshotWriter* out) {
 
 Status LoadOptional(SnapshotReader* in, std::optional<Summary>* s) {
   uint8_t present = 0;
-  RETURN_NOT_OK(in->Get(&present));
+  CS_RETURN_NOT_OK(in->Get(&present));
   s->reset();
   if (!present) return Status::OK();
   return LoadSummary(in, &s->emplace());
@@ -229,15 +229,15 @@ void UserSessions::Save(SnapshotWriter* out) const {
 
 Status UserSessions::Load(SnapshotReader* in) {
   uint32_t n = 0;
-  RETURN_NOT_OK(in->GetCount(&n, 9));
+  CS_RETURN_NOT_OK(in->GetCount(&n, 9));
   tail_.resize(n);
   for (TimedType& e : tail_) {
-    RETURN_NOT_OK(in->Get(&e.time));
-    RETURN_NOT_OK(in->Get(&e.type));
+    CS_RETURN_NOT_OK(in->Get(&e.time));
+    CS_RETURN_NOT_OK(in->Get(&e.type));
   }
-  RETURN_NOT_OK(LoadOptional(in, &head_));
-  RETURN_NOT_OK(LoadSummaries(in, &settled_));
-  RETURN_NOT_OK(LoadSummaries(in, &reported_));
+  CS_RETURN_NOT_OK(LoadOptional(in, &head_));
+  CS_RETURN_NOT_OK(LoadSummaries(in, &settled_));
+  CS_RETURN_NOT_OK(LoadSummaries(in, &reported_));
   return LoadOptional(in, &latest_final_);
 }
 

@@ -75,7 +75,7 @@ class SmallVector {
   void assign(const T* first, const T* last) {
     const auto n = static_cast<size_t>(last - first);
     Reserve(n);
-    std::memmove(data(), first, n * sizeof(T));
+    if (n > 0) std::memmove(data(), first, n * sizeof(T));  // an empty range may be null: UB for memmove
     size_ = static_cast<uint32_t>(n);
   }
   void resize(size_t n) {

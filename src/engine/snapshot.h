@@ -56,26 +56,26 @@ class SnapshotReader {
   }
   [[nodiscard]] Status Get(EventTime* t) {
     int64_t us = 0;
-    RETURN_NOT_OK(Get(&us));
+    CS_RETURN_NOT_OK(Get(&us));
     *t = EventTime::FromMicros(us);
     return Status::OK();
   }
   [[nodiscard]] Status Get(Duration* d) {
     int64_t us = 0;
-    RETURN_NOT_OK(Get(&us));
+    CS_RETURN_NOT_OK(Get(&us));
     *d = Duration::Micros(us);
     return Status::OK();
   }
   [[nodiscard]] Status Get(EventType* type) {
     uint8_t raw = 0;
-    RETURN_NOT_OK(Get(&raw));
+    CS_RETURN_NOT_OK(Get(&raw));
     if (raw > static_cast<uint8_t>(EventType::kSessionEnd)) return Corrupt("bad event type");
     *type = static_cast<EventType>(raw);
     return Status::OK();
   }
   [[nodiscard]] Status Get(std::string* s) {
     uint32_t n = 0;
-    RETURN_NOT_OK(Get(&n));
+    CS_RETURN_NOT_OK(Get(&n));
     if (in_.size() < n) return Truncated();
     s->assign(in_.data(), n);
     in_.remove_prefix(n);
@@ -84,7 +84,7 @@ class SnapshotReader {
   // Reads a count of items that each take at least `min_item_bytes`, rejecting counts the remaining input
   // cannot hold (so a corrupt count cannot make the caller allocate gigabytes).
   [[nodiscard]] Status GetCount(uint32_t* n, size_t min_item_bytes) {
-    RETURN_NOT_OK(Get(n));
+    CS_RETURN_NOT_OK(Get(n));
     if (static_cast<uint64_t>(*n) * min_item_bytes > in_.size()) return Corrupt("count past the end");
     return Status::OK();
   }

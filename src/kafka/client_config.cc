@@ -47,7 +47,7 @@ Status AppendFile(const std::string& path, ConfigPairs* out) {
   for (int n = 1; std::getline(in, line); ++n) {
     const std::string t = Trim(line);
     if (t.empty() || t[0] == '#') continue;
-    RETURN_NOT_OK(AppendProperty(t, path + ":" + std::to_string(n), out));
+    CS_RETURN_NOT_OK(AppendProperty(t, path + ":" + std::to_string(n), out));
   }
   return Status::OK();
 }
@@ -77,8 +77,8 @@ Result<ConfigPairs> ClientOptions::Pairs() const {
     }
     pairs.emplace_back("sasl.password", Trim(password));
   }
-  for (const auto& path : config_files) RETURN_NOT_OK(AppendFile(path, &pairs));
-  for (const auto& property : properties) RETURN_NOT_OK(AppendProperty(property, "-X", &pairs));
+  for (const auto& path : config_files) CS_RETURN_NOT_OK(AppendFile(path, &pairs));
+  for (const auto& property : properties) CS_RETURN_NOT_OK(AppendProperty(property, "-X", &pairs));
   return pairs;
 }
 
@@ -95,7 +95,7 @@ std::string Printable(const std::string& key, const std::string& value) {
 }
 
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ConfigPairs& pairs) {
-  RETURN_NOT_OK(CheckFeatures(pairs));
+  CS_RETURN_NOT_OK(CheckFeatures(pairs));
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
   for (const auto& [key, value] : pairs) {
@@ -109,7 +109,7 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ConfigPairs& pairs) {
 }
 
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ClientOptions& client, const ConfigPairs& pairs) {
-  ASSIGN_OR_RETURN(ConfigPairs common, client.Pairs());
+  CS_ASSIGN_OR_RETURN(ConfigPairs common, client.Pairs());
   ConfigPairs all = pairs;
   all.insert(all.end(), common.begin(), common.end());
   return MakeConf(all);
@@ -171,7 +171,8 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
 }
 
 Status WaitReachable(const ClientOptions& client, int timeout_ms) {
-  ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
+  CS_ASSIGN_OR_RETURN(auto conf,
+                      MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
   ErrorReporter errors("", /*print=*/false);
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);
@@ -187,7 +188,7 @@ Result<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic
   RdKafka::Metadata* raw = nullptr;
   const RdKafka::ErrorCode code = handle->metadata(/*all_topics=*/false, t.get(), &raw, timeout_ms);
   std::unique_ptr<RdKafka::Metadata> md(raw);
-  RETURN_NOT_OK(FromRdKafka(code, "read the metadata of topic " + topic));
+  CS_RETURN_NOT_OK(FromRdKafka(code, "read the metadata of topic " + topic));
   for (const RdKafka::TopicMetadata* tm : *md->topics()) {
     if (tm->topic() == topic && tm->err() == RdKafka::ERR_NO_ERROR) {
       return static_cast<int32_t>(tm->partitions()->size());

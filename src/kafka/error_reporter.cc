@@ -1,6 +1,6 @@
 #include "kafka/error_reporter.h"
 
-#include <cstdio>
+#include "common/log.h"
 
 namespace clickstream::kafka {
 
@@ -15,8 +15,7 @@ void ErrorReporter::event_cb(RdKafka::Event& event) {
     if (!inserted && now - it->second < std::chrono::seconds(5)) return;
     it->second = now;
   }
-  std::fprintf(stderr, "%s: kafka: %s (%s); retrying\n", prefix_.c_str(), RdKafka::err2str(event.err()).c_str(),
-               event.str().c_str());
+  log::Warn(component_, "kafka: {} ({}); retrying", RdKafka::err2str(event.err()), event.str());
 }
 
 std::string ErrorReporter::last_error() const {

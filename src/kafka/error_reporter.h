@@ -1,4 +1,4 @@
-// Reports librdkafka's client-level errors (broker down, transport failures) on stderr, one line per
+// Reports librdkafka's client-level errors (broker down, transport failures) as warnings, one line per
 // kind of error at most every few seconds, so a user sees that Kafka is unreachable and that the client
 // keeps retrying, without a flood of librdkafka's own log lines.
 //
@@ -17,8 +17,10 @@ namespace clickstream::kafka {
 
 class ErrorReporter : public RdKafka::EventCb {
  public:
-  // `print` false: errors are only recorded (a command that reports the cause once, when it gives up).
-  explicit ErrorReporter(std::string prefix, bool print = true) : prefix_(std::move(prefix)), print_(print) {}
+  // `component`: of the log lines. `print` false: errors are only recorded (a command that reports the
+  // cause once, when it gives up).
+  explicit ErrorReporter(std::string component, bool print = true)
+      : component_(std::move(component)), print_(print) {}
   // Turns printing on or off (e.g. on once a connection is established, whose failure is reported once).
   void set_print(bool print) { print_.store(print); }
   void event_cb(RdKafka::Event& event) override;
@@ -26,7 +28,7 @@ class ErrorReporter : public RdKafka::EventCb {
   std::string last_error() const;
 
  private:
-  std::string prefix_;
+  std::string component_;
   std::atomic<bool> print_;
   mutable std::mutex mu_;
   std::string last_error_;

@@ -61,7 +61,7 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
 
 Result<std::unique_ptr<rd_kafka_t, KafkaDeleter>> NewAdminClient(const ClientOptions& client) {
   // Retries while the broker starts are expected: warnings and worse only.
-  ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "3"}}));
+  CS_ASSIGN_OR_RETURN(auto conf, MakeConf(client, {{"log_level", "3"}}));
   char err[512];
   rd_kafka_conf_t* c = rd_kafka_conf_dup(conf->c_ptr_global());
   std::unique_ptr<rd_kafka_t, KafkaDeleter> rk(rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err));
@@ -121,12 +121,12 @@ Result<std::map<std::string, std::string>> DescribeTopic(rd_kafka_t* rk, const s
                                                          int timeout_ms,
                                                          bool (*keep)(const rd_kafka_ConfigEntry_t*)) {
   ResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
-  ASSIGN_OR_RETURN(EventPtr event,
-                   ConfigRequest(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, resource.get(), timeout_ms));
+  CS_ASSIGN_OR_RETURN(EventPtr event,
+                      ConfigRequest(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, resource.get(), timeout_ms));
   size_t n = 0;
   const rd_kafka_ConfigResource_t** resources =
       rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event.get()), &n);
-  ASSIGN_OR_RETURN(const rd_kafka_ConfigResource_t* described, OnlyResource(resources, n, topic));
+  CS_ASSIGN_OR_RETURN(const rd_kafka_ConfigResource_t* described, OnlyResource(resources, n, topic));
   size_t count = 0;
   const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(described, &count);
   std::map<std::string, std::string> out;
@@ -140,7 +140,7 @@ Result<std::map<std::string, std::string>> DescribeTopic(rd_kafka_t* rk, const s
 }  // namespace
 
 Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics, int timeout_ms) {
-  ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
+  CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   Status status;
   do {
@@ -153,11 +153,11 @@ Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& t
 }
 
 Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms) {
-  ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
-  ASSIGN_OR_RETURN(auto config,
-                   DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
-                     return std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
-                   }));
+  CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
+  CS_ASSIGN_OR_RETURN(auto config,
+                      DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
+                        return std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
+                      }));
   const auto it = config.find(kMaxMessageBytes);
   if (it == config.end())
     return Status::Unavailable("kafka: topic " + topic + " reports no " + kMaxMessageBytes);
@@ -172,19 +172,20 @@ int64_t DeadLetterMaxMessageBytes(int64_t input_bytes) {
 
 Status RaiseMaxMessageBytes(const ClientOptions& client, const std::string& topic, int64_t bytes,
                             int timeout_ms) {
-  ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
+  CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
   // The config entries set on the topic itself (not inherited): AlterConfigs replaces them all.
-  ASSIGN_OR_RETURN(auto own, DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
-                     return rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-                            std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
-                   }));
+  CS_ASSIGN_OR_RETURN(
+      auto own, DescribeTopic(rk.get(), topic, timeout_ms, [](const rd_kafka_ConfigEntry_t* e) {
+        return rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+               std::string_view(rd_kafka_ConfigEntry_name(e)) == kMaxMessageBytes;
+      }));
   if (std::stoll(own[kMaxMessageBytes]) >= bytes) return Status::OK();
   own[kMaxMessageBytes] = std::to_string(bytes);
   ResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
   for (const auto& [name, value] : own)
     rd_kafka_ConfigResource_set_config(resource.get(), name.c_str(), value.c_str());
-  ASSIGN_OR_RETURN(EventPtr event,
-                   ConfigRequest(rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, resource.get(), timeout_ms));
+  CS_ASSIGN_OR_RETURN(EventPtr event,
+                      ConfigRequest(rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, resource.get(), timeout_ms));
   size_t n = 0;
   const rd_kafka_ConfigResource_t** resources =
       rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event.get()), &n);

@@ -23,14 +23,14 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(
   pairs.emplace_back("transactional.id", transactional_id);
   pairs.emplace_back("enable.idempotence", "true");
   pairs.emplace_back("transaction.timeout.ms", "60000");
-  ASSIGN_OR_RETURN(auto conf, MakeConf(pairs));
+  CS_ASSIGN_OR_RETURN(auto conf, MakeConf(pairs));
   std::string err;
   if (events != nullptr) conf->set("event_cb", events, err);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
   if (!producer) return Status::InvalidArgument("kafka: create producer " + transactional_id + ": " + err);
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
       FromTxnError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));
-  RETURN_NOT_OK(FromTxnError(producer->begin_transaction(), "begin transaction"));
+  CS_RETURN_NOT_OK(FromTxnError(producer->begin_transaction(), "begin transaction"));
   return std::unique_ptr<TransactionalProducer>(new TransactionalProducer(std::move(producer)));
 }
 
@@ -105,8 +105,8 @@ Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, P
   Status status = with_retries(
       [&] { return producer_->send_offsets_to_transaction(offsets, group_metadata, timeout_ms); });
   RdKafka::TopicPartition::destroy(offsets);
-  RETURN_NOT_OK(status);
-  RETURN_NOT_OK(with_retries([&] { return producer_->commit_transaction(timeout_ms); }));
+  CS_RETURN_NOT_OK(status);
+  CS_RETURN_NOT_OK(with_retries([&] { return producer_->commit_transaction(timeout_ms); }));
   pending_ = 0;
   return FromTxnError(producer_->begin_transaction(), "begin transaction");
 }

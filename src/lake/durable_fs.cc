@@ -40,12 +40,12 @@ Status MakeDirs(const std::string& path, unsigned mode) {
   }
   if (errno != ENOENT) return LakeIoError("create directory " + path, errno);
   const std::string parent = Parent(path);
-  if (parent != path) RETURN_NOT_OK(MakeDirs(parent, mode));
+  if (parent != path) CS_RETURN_NOT_OK(MakeDirs(parent, mode));
   // EEXIST: another writer of the same lake created it meanwhile.
   if (::mkdir(path.c_str(), mode) != 0) {
     if (errno != EEXIST) return LakeIoError("create directory " + path, errno);
   } else {
-    RETURN_NOT_OK(SetMode(path, mode));  // mkdir applied the umask
+    CS_RETURN_NOT_OK(SetMode(path, mode));  // mkdir applied the umask
   }
   return SyncDir(parent);
 }

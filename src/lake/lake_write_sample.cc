@@ -19,7 +19,7 @@ Status AppendRows(LakeWriter& writer, Partition p, int64_t first_offset, int64_t
     const std::string url = "https://example.com/p/" + std::to_string(i % 50);
     const EventTime t = EventTime::FromMicros(kStartMicros) + Duration::Seconds(15 * i);
     const LakeRow row{t, user, url, static_cast<EventType>(i % 4), i % 10 == 0, t + Duration::Seconds(1)};
-    RETURN_NOT_OK(writer.Append(p, Offset(first_offset + i), row));
+    CS_RETURN_NOT_OK(writer.Append(p, Offset(first_offset + i), row));
   }
   return Status::OK();
 }
@@ -29,13 +29,13 @@ Status WriteSample(const std::string& root) {
   options.root = root;
   options.writer_id = "sample";
   options.compression = LakeCompression::kSnappy;  // zstd is covered by lake_writer_test
-  ASSIGN_OR_RETURN(auto writer, LakeWriter::Open(options));
+  CS_ASSIGN_OR_RETURN(auto writer, LakeWriter::Open(options));
   for (const Partition p : {Partition(0), Partition(1)}) {
-    RETURN_NOT_OK(AppendRows(*writer, p, 0, kRowsPerPartition));
-    ASSIGN_OR_RETURN(const std::optional<Batch> batch, writer->Seal(p));
-    RETURN_NOT_OK(writer->Publish(*batch));
+    CS_RETURN_NOT_OK(AppendRows(*writer, p, 0, kRowsPerPartition));
+    CS_ASSIGN_OR_RETURN(const std::optional<Batch> batch, writer->Seal(p));
+    CS_RETURN_NOT_OK(writer->Publish(*batch));
   }
-  RETURN_NOT_OK(AppendRows(*writer, Partition(0), 1000, 10));
+  CS_RETURN_NOT_OK(AppendRows(*writer, Partition(0), 1000, 10));
   return writer->Seal(Partition(0)).status();
 }
 

@@ -58,7 +58,7 @@ Result<std::unique_ptr<LakeWriter>> LakeWriter::Open(LakeOptions options) {
   if (!CompressionAvailable(options.compression)) {
     return Status::InvalidArgument("lake: this Arrow build cannot write the chosen compression");
   }
-  RETURN_NOT_OK(MakeDirs(options.root, options.dir_mode));
+  CS_RETURN_NOT_OK(MakeDirs(options.root, options.dir_mode));
   return std::unique_ptr<LakeWriter>(new LakeWriter(std::move(options)));
 }
 
@@ -109,7 +109,7 @@ Result<std::optional<Batch>> LakeWriter::Seal(Partition partition) {
   if (it == partitions_.end() || it->second->rows == 0) return std::optional<Batch>();
   PartitionState& s = *it->second;
   Batch batch{partition, s.first_offset, *s.last_offset, {}};
-  RETURN_NOT_OK(WriteBatch(s.days, batch));
+  CS_RETURN_NOT_OK(WriteBatch(s.days, batch));
   s.days.clear();
   s.current = nullptr;
   s.rows = 0;
@@ -132,7 +132,7 @@ std::optional<LakeWriter::TakenRows> LakeWriter::Take(Partition partition) {
 
 Result<Batch> LakeWriter::Write(TakenRows& rows) const {
   Batch batch = rows.batch_;
-  RETURN_NOT_OK(WriteBatch(rows.days_, batch));
+  CS_RETURN_NOT_OK(WriteBatch(rows.days_, batch));
   return batch;
 }
 
@@ -143,12 +143,12 @@ Status LakeWriter::WriteBatch(std::map<int64_t, RowBuffer>& days, Batch& batch) 
       const BatchFile file{FormatDate(EventTime::FromMicros(day * kMicrosPerDay)), batch.partition,
                            batch.first_offset, batch.last_offset, options_.writer_id};
       const std::string dir = options_.root + "/" + DateDirName(file.date);
-      RETURN_NOT_OK(MakeDirs(dir, options_.dir_mode));
+      CS_RETURN_NOT_OK(MakeDirs(dir, options_.dir_mode));
       batch.files.push_back(HiddenPath(file));
-      ASSIGN_OR_RETURN(const std::shared_ptr<arrow::Table> table, rows.ToTable());
-      RETURN_NOT_OK(WriteParquetFile(options_.root + "/" + batch.files.back(), *table, options_));
+      CS_ASSIGN_OR_RETURN(const std::shared_ptr<arrow::Table> table, rows.ToTable());
+      CS_RETURN_NOT_OK(WriteParquetFile(options_.root + "/" + batch.files.back(), *table, options_));
       // The caller records the batch next; its files' names must survive a crash too.
-      RETURN_NOT_OK(SyncDir(dir));
+      CS_RETURN_NOT_OK(SyncDir(dir));
     }
     return Status::OK();
   }();
@@ -170,11 +170,11 @@ Status LakeWriter::Publish(const Batch& batch) const {
     }
     const std::string hidden = options_.root + "/" + relative;
     const std::string visible = options_.root + "/" + VisiblePath(*file);
-    ASSIGN_OR_RETURN(const bool pending, PathExists(hidden));
+    CS_ASSIGN_OR_RETURN(const bool pending, PathExists(hidden));
     if (pending) {
-      RETURN_NOT_OK(RenameFile(hidden, visible));
+      CS_RETURN_NOT_OK(RenameFile(hidden, visible));
     } else {
-      ASSIGN_OR_RETURN(const bool published, PathExists(visible));
+      CS_ASSIGN_OR_RETURN(const bool published, PathExists(visible));
       if (!published) {
         return Status::IoError("lake: cannot publish " + hidden +
                                ": neither it nor its published name exists, so rows recorded as written "
@@ -182,7 +182,7 @@ Status LakeWriter::Publish(const Batch& batch) const {
       }
     }
     // Also when already visible: the Publish that renamed it may have crashed before this fsync.
-    RETURN_NOT_OK(SyncDir(options_.root + "/" + DateDirName(file->date)));
+    CS_RETURN_NOT_OK(SyncDir(options_.root + "/" + DateDirName(file->date)));
   }
   return Status::OK();
 }
@@ -195,23 +195,23 @@ Status LakeWriter::Recover(Partition partition, const std::vector<Batch>& record
       return Status::InvalidArgument("lake: recovering " + Describe(partition) + " but given a batch of " +
                                      Describe(batch.partition));
     }
-    RETURN_NOT_OK(Publish(batch));
+    CS_RETURN_NOT_OK(Publish(batch));
     if (!last || batch.last_offset > *last) last = batch.last_offset;
   }
   // Every hidden file of the partition left now belongs to no recorded batch.
-  ASSIGN_OR_RETURN(const std::vector<std::string> entries, ListDir(options_.root));
+  CS_ASSIGN_OR_RETURN(const std::vector<std::string> entries, ListDir(options_.root));
   for (const std::string& entry : entries) {
     if (!entry.starts_with(DateDirName(""))) continue;
     const std::string dir = options_.root + "/" + entry;
-    ASSIGN_OR_RETURN(const std::vector<std::string> names, ListDir(dir));
+    CS_ASSIGN_OR_RETURN(const std::vector<std::string> names, ListDir(dir));
     bool removed = false;
     for (const std::string& name : names) {
       const std::optional<BatchFile> file = ParseHiddenPath(entry + "/" + name);
       if (!file || file->partition != partition) continue;
-      RETURN_NOT_OK(RemoveFile(dir + "/" + name));
+      CS_RETURN_NOT_OK(RemoveFile(dir + "/" + name));
       removed = true;
     }
-    if (removed) RETURN_NOT_OK(SyncDir(dir));
+    if (removed) CS_RETURN_NOT_OK(SyncDir(dir));
   }
   if (last) {
     auto state = std::make_unique<PartitionState>();

@@ -20,7 +20,7 @@ Status WriteParquetFile(const std::string& path, const arrow::Table& table, cons
   auto out = arrow::io::FileOutputStream::Open(path);
   if (!out.ok()) return LakeArrowError("write " + path, out.status());
   // Before any byte is written: the umask decided the mode it was created with.
-  RETURN_NOT_OK(SetMode(path, options.file_mode));
+  CS_RETURN_NOT_OK(SetMode(path, options.file_mode));
   const auto properties = parquet::WriterProperties::Builder()
                               .compression(Codec(options.compression))
                               ->max_row_group_length(options.row_group_rows)

@@ -260,7 +260,7 @@ Status Connection::Flush(std::string_view what) {
     if (left == 0) return Status::OK();
     if (left < 0) return ErrorStatus(nullptr, what);
     // The server may be sending (an error, a notice) and wait for us to read it before reading more.
-    RETURN_NOT_OK(Wait(POLLIN | POLLOUT, timeout_ms_, what));
+    CS_RETURN_NOT_OK(Wait(POLLIN | POLLOUT, timeout_ms_, what));
     if (PQconsumeInput(conn_.get()) == 0) return ErrorStatus(nullptr, what);
   }
 }
@@ -268,12 +268,12 @@ Status Connection::Flush(std::string_view what) {
 Result<QueryResult> Connection::Execute(std::string_view what, const std::function<int(PGconn*)>& queue) {
   if (!conn_) return ErrorStatus(nullptr, what);
   if (queue(conn_.get()) != 1) return ErrorStatus(nullptr, what);
-  RETURN_NOT_OK(Flush(what));
+  CS_RETURN_NOT_OK(Flush(what));
   std::optional<QueryResult> kept;
   for (;;) {
     while (PQisBusy(conn_.get())) {
       // A statement may run for timeout_ms before the server cancels it: give it a second more.
-      RETURN_NOT_OK(Wait(POLLIN, timeout_ms_ + 1000, what));
+      CS_RETURN_NOT_OK(Wait(POLLIN, timeout_ms_ + 1000, what));
       if (PQconsumeInput(conn_.get()) == 0) return ErrorStatus(nullptr, what);
     }
     PGresult* r = PQgetResult(conn_.get());
@@ -336,8 +336,8 @@ Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::v
 Status Connection::CopyIn(const std::string& copy_sql, const CopyRows& rows) {
   if (rows.rows() == 0) return Status::OK();
   const std::string_view what = std::string_view(copy_sql).substr(0, 60);
-  ASSIGN_OR_RETURN(QueryResult start,
-                   Execute(what, [&](PGconn* c) { return PQsendQuery(c, copy_sql.c_str()); }));
+  CS_ASSIGN_OR_RETURN(QueryResult start,
+                      Execute(what, [&](PGconn* c) { return PQsendQuery(c, copy_sql.c_str()); }));
   if (PQresultStatus(start.raw()) != PGRES_COPY_IN) return ErrorStatus(start.raw(), what);
   const std::string trailer = BigEndian(int16_t{-1});
   // Without blocking, libpq queues all of the data (growing its buffer); Execute sends it.

@@ -200,8 +200,8 @@ Param WatermarkParam(Watermark w) {
 }  // namespace
 
 Result<ResultsSink> ResultsSink::Open(const ConnectionOptions& options) {
-  ASSIGN_OR_RETURN(Connection conn, Connection::Open(options));
-  ASSIGN_OR_RETURN(QueryResult missing, conn.Query(R"sql(
+  CS_ASSIGN_OR_RETURN(Connection conn, Connection::Open(options));
+  CS_ASSIGN_OR_RETURN(QueryResult missing, conn.Query(R"sql(
 SELECT 'table ' || t FROM unnest(ARRAY['page_view_counts', 'active_users', 'user_sessions', 'session_history',
                            'late_events', 'partition_progress', 'page_view_counts_by_partition',
                            'active_users_by_partition', 'engine_snapshots', 'lake_batches']) t
@@ -218,14 +218,14 @@ WHERE oid = to_regclass('user_sessions') AND relkind = 'r')sql"));
                             " -f sql/init-db.sql` (make services does it for the local server)");
   }
   ResultsSink sink(options, std::move(conn));
-  RETURN_NOT_OK(sink.Prepare());
+  CS_RETURN_NOT_OK(sink.Prepare());
   return sink;
 }
 
 Status ResultsSink::Prepare() { return conn_.Exec(kCreateStaging); }
 
 Status ResultsSink::Reconnect() {
-  ASSIGN_OR_RETURN(conn_, Connection::Open(options_));
+  CS_ASSIGN_OR_RETURN(conn_, Connection::Open(options_));
   return Prepare();
 }
 
@@ -236,22 +236,22 @@ Status ResultsSink::RegisterPartitions(int32_t count) {
 Status ResultsSink::EnsureConnected() { return conn_.healthy() ? Status::OK() : Reconnect(); }
 
 Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
-  RETURN_NOT_OK(EnsureConnected());
+  CS_RETURN_NOT_OK(EnsureConnected());
   const std::vector<Param> key = {Param::Int4(partition.id())};
-  ASSIGN_OR_RETURN(QueryResult progress, conn_.QueryBinary(kClaim, key));
+  CS_ASSIGN_OR_RETURN(QueryResult progress, conn_.QueryBinary(kClaim, key));
   PartitionClaim claim;
   claim.fence = progress.int8(0, 0);
   if (!progress.is_null(0, 1)) claim.next_offset = Offset(progress.int8(0, 1));
   if (!progress.is_null(0, 2)) claim.watermark = Watermark(progress.timestamptz(0, 2));
 
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       QueryResult snapshot,
       conn_.QueryBinary("SELECT next_offset, state FROM engine_snapshots WHERE kafka_partition = $1", key));
   if (snapshot.rows() == 1) {
     claim.snapshot.emplace(Offset(snapshot.int8(0, 0)), std::string(snapshot.text(0, 1)));
   }
 
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       QueryResult batches,
       conn_.QueryBinary("SELECT batch FROM lake_batches WHERE kafka_partition = $1 ORDER BY batch_id", key));
   for (int i = 0; i < batches.rows(); ++i) claim.lake_batches.emplace_back(batches.text(i, 0));
@@ -259,18 +259,18 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
 }
 
 Result<int64_t> ResultsSink::Fence(Partition partition) {
-  RETURN_NOT_OK(EnsureConnected());
-  ASSIGN_OR_RETURN(QueryResult fence,
-                   conn_.QueryBinary("SELECT fence FROM partition_progress WHERE kafka_partition = $1",
-                                     {Param::Int4(partition.id())}));
+  CS_RETURN_NOT_OK(EnsureConnected());
+  CS_ASSIGN_OR_RETURN(QueryResult fence,
+                      conn_.QueryBinary("SELECT fence FROM partition_progress WHERE kafka_partition = $1",
+                                        {Param::Int4(partition.id())}));
   return fence.rows() == 1 ? fence.int8(0, 0) : int64_t{0};
 }
 
 Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced) {
   if (fenced != nullptr) fenced->clear();
   if (commits.empty()) return Status::OK();
-  RETURN_NOT_OK(EnsureConnected());
-  RETURN_NOT_OK(conn_.Exec("BEGIN"));
+  CS_RETURN_NOT_OK(EnsureConnected());
+  CS_RETURN_NOT_OK(conn_.Exec("BEGIN"));
   Status st = CommitInTransaction(commits, fenced);
   if (st.ok()) return conn_.Exec("COMMIT");
   (void)conn_.Exec("ROLLBACK");  // best effort: a broken connection has no transaction left anyway
@@ -289,10 +289,11 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   std::string stale;
   std::vector<const PartitionCommit*> to_apply;
   for (const PartitionCommit* c : ordered) {
-    ASSIGN_OR_RETURN(QueryResult updated,
-                     conn_.QueryBinary(kAdvanceProgress,
-                                       {Param::Int4(c->partition.id()), Param::Int8(c->fence),
-                                        Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
+    CS_ASSIGN_OR_RETURN(
+        QueryResult updated,
+        conn_.QueryBinary(kAdvanceProgress,
+                          {Param::Int4(c->partition.id()), Param::Int8(c->fence),
+                           Param::Int8(c->next_offset.value()), WatermarkParam(c->watermark)}));
     if (updated.rows() == 1) {
       // Applied already (a lost acknowledgement): its partials may have been pruned since, so writing
       // them again would leave sums of this partition alone.
@@ -318,25 +319,26 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
     sql += statement;
     return conn_.CopyIn(std::string("COPY ") + table + " FROM STDIN (FORMAT binary)", rows);
   };
-  RETURN_NOT_OK(copy("staged_page_view_counts", staged.page_view_counts, kUpsertPageViewPartials));
-  RETURN_NOT_OK(copy("staged_active_users", staged.active_users, kUpsertActiveUserPartials));
-  RETURN_NOT_OK(copy("staged_removed_sessions", staged.removed_sessions, kDeleteRemovedSessions));
-  RETURN_NOT_OK(copy("staged_sessions", staged.sessions, kUpsertSessions));
-  RETURN_NOT_OK(copy("staged_late_events", staged.late_events, kInsertLateEvents));
-  if (!sql.empty()) RETURN_NOT_OK(conn_.Exec(sql));
+  CS_RETURN_NOT_OK(copy("staged_page_view_counts", staged.page_view_counts, kUpsertPageViewPartials));
+  CS_RETURN_NOT_OK(copy("staged_active_users", staged.active_users, kUpsertActiveUserPartials));
+  CS_RETURN_NOT_OK(copy("staged_removed_sessions", staged.removed_sessions, kDeleteRemovedSessions));
+  CS_RETURN_NOT_OK(copy("staged_sessions", staged.sessions, kUpsertSessions));
+  CS_RETURN_NOT_OK(copy("staged_late_events", staged.late_events, kInsertLateEvents));
+  if (!sql.empty()) CS_RETURN_NOT_OK(conn_.Exec(sql));
 
   for (const PartitionCommit* applying : to_apply) {
     const PartitionCommit& c = *applying;
     const Param partition = Param::Int4(c.partition.id()), offset = Param::Int8(c.next_offset.value());
     if (c.snapshot) {
-      RETURN_NOT_OK(conn_
-                        .QueryBinary(kUpsertSnapshot, {partition, Param::Int8(c.snapshot->first.value()),
-                                                       Param::Bytea(c.snapshot->second)})
-                        .status());
+      CS_RETURN_NOT_OK(conn_
+                           .QueryBinary(kUpsertSnapshot, {partition, Param::Int8(c.snapshot->first.value()),
+                                                          Param::Bytea(c.snapshot->second)})
+                           .status());
     }
-    if (c.lake_published) RETURN_NOT_OK(conn_.QueryBinary(kDeletePublishedLakeBatches, {partition}).status());
+    if (c.lake_published)
+      CS_RETURN_NOT_OK(conn_.QueryBinary(kDeletePublishedLakeBatches, {partition}).status());
     for (const std::string& batch : c.lake_batches) {
-      RETURN_NOT_OK(conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(batch)}).status());
+      CS_RETURN_NOT_OK(conn_.QueryBinary(kInsertLakeBatch, {partition, offset, Param::Text(batch)}).status());
     }
   }
 
@@ -344,7 +346,7 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
   // partials of every transaction that took it before.
   const bool pages = staged.page_view_counts.rows() > 0, users = staged.active_users.rows() > 0;
   if (!pages && !users) return Status::OK();
-  RETURN_NOT_OK(conn_.Exec(kLockSums));
+  CS_RETURN_NOT_OK(conn_.Exec(kLockSums));
   // Pruning after the sums, which must count this commit's final partials.
   return conn_.Exec(std::string(pages ? kSumPageViews : "") + (users ? kSumActiveUsers : "") +
                     (staged.final_windows ? PrunePartials("page_view_counts_by_partition") +

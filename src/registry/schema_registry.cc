@@ -100,7 +100,7 @@ Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(const SchemaRegistr
 
 Result<std::string> SchemaRegistry::Schema(uint32_t id) {
   const std::string what = "schema id " + std::to_string(id);
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       const std::string body,
       impl_->Check(impl_->client->Get(impl_->prefix + "/schemas/ids/" + std::to_string(id)), what));
   std::string_view schema, type = "AVRO";
@@ -122,7 +122,7 @@ Result<uint32_t> SchemaRegistry::Register(std::string_view subject, std::string_
   AppendJsonString(schema, &request);
   request += "}";
   const std::string what = "registering a schema under " + std::string(subject);
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       const std::string body,
       impl_->Check(impl_->client->Post(impl_->prefix + "/subjects/" + std::string(subject) + "/versions",
                                        request, kContentType),

@@ -83,7 +83,7 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create output directory " + dir.string() + ": " + ec.message());
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
       WriteJsonLines(dir / kReplayFiles[0], table.page_view_counts(), [](const auto& entry, JsonWriter& w) {
         const PageViewCountRow& row = entry.second;
         w.Field("window_start", row.window_start);
@@ -92,7 +92,7 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
         w.Field("view_count", row.view_count);
         w.Field("is_final", row.is_final);
       }));
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
       WriteJsonLines(dir / kReplayFiles[1], table.active_users(), [](const auto& entry, JsonWriter& w) {
         const ActiveUsersRow& row = entry.second;
         w.Field("window_start", row.window_start);
@@ -100,15 +100,17 @@ Status WriteTables(const ResultTable& table, const std::vector<Rejected>& reject
         w.Field("active_user_count", row.active_user_count);
         w.Field("is_final", row.is_final);
       }));
-  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[2], table.sessions(), [](const auto& entry, JsonWriter& w) {
-    WriteSessionTimes(entry.second, w);
-    w.Field("event_count", entry.second.event_count);
-    w.Field("page_view_count", entry.second.page_view_count);
-    w.Field("is_final", entry.second.is_final);
-  }));
-  RETURN_NOT_OK(WriteJsonLines(dir / kReplayFiles[3], table.user_sessions(),
-                               [](const auto& entry, JsonWriter& w) { WriteSessionTimes(entry.second, w); }));
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[2], table.sessions(), [](const auto& entry, JsonWriter& w) {
+        WriteSessionTimes(entry.second, w);
+        w.Field("event_count", entry.second.event_count);
+        w.Field("page_view_count", entry.second.page_view_count);
+        w.Field("is_final", entry.second.is_final);
+      }));
+  CS_RETURN_NOT_OK(
+      WriteJsonLines(dir / kReplayFiles[3], table.user_sessions(),
+                     [](const auto& entry, JsonWriter& w) { WriteSessionTimes(entry.second, w); }));
+  CS_RETURN_NOT_OK(
       WriteJsonLines(dir / kReplayFiles[4], table.late_events(), [](const LateEvent& e, JsonWriter& w) {
         WriteEventFields(e.event, &w);
         w.Field("lateness_seconds", Seconds(e.lateness));
@@ -132,7 +134,7 @@ std::string ReplaySummary::ToString() const {
 
 Result<ReplaySummary> Replay(std::istream& input, const std::filesystem::path& output_dir,
                              const EngineOptions& options) {
-  RETURN_NOT_OK(options.Validate());
+  CS_RETURN_NOT_OK(options.Validate());
   const auto started = std::chrono::steady_clock::now();
   EventParser parser;
   PartitionEngine engine(options);
@@ -161,7 +163,7 @@ Result<ReplaySummary> Replay(std::istream& input, const std::filesystem::path& o
   if (input.bad()) return Status::IoError(std::string("cannot read the input: ") + std::strerror(errno));
   engine.TakeChanges(&changes);
   table.Apply(changes);
-  RETURN_NOT_OK(WriteTables(table, rejected, output_dir));
+  CS_RETURN_NOT_OK(WriteTables(table, rejected, output_dir));
   summary.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }

@@ -46,7 +46,7 @@ Status DashboardData::Connect() {
   pg::ConnectionOptions options = db_options_;
   // The page and /healthz answer quickly even when the server does not.
   options.timeout_ms = std::min(options.timeout_ms, 3000);
-  ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options));
+  CS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options));
   db_.emplace(std::move(conn));
   return Status::OK();
 }
@@ -59,10 +59,10 @@ Status DashboardData::Ping() {
 }
 
 Status DashboardData::AppendResults(std::string* out) {
-  RETURN_NOT_OK(Connect());
-  ASSIGN_OR_RETURN(pg::QueryResult views, db_->Query(kPageViewsSql, {kMinutes}));
-  ASSIGN_OR_RETURN(pg::QueryResult users, db_->Query(kActiveUsersSql, {kMinutes}));
-  ASSIGN_OR_RETURN(pg::QueryResult sessions, db_->Query(kRecentSessionsSql, {"12"}));
+  CS_RETURN_NOT_OK(Connect());
+  CS_ASSIGN_OR_RETURN(pg::QueryResult views, db_->Query(kPageViewsSql, {kMinutes}));
+  CS_ASSIGN_OR_RETURN(pg::QueryResult users, db_->Query(kActiveUsersSql, {kMinutes}));
+  CS_ASSIGN_OR_RETURN(pg::QueryResult sessions, db_->Query(kRecentSessionsSql, {"12"}));
   *out += ",\"page_views\":[";
   for (int i = 0; i < views.rows(); ++i) {
     *out += i ? ",[" : "[";

@@ -89,11 +89,11 @@ Result<HttpAuth> LoadHttpAuth(const std::string& token_file, const std::string& 
   HttpAuth auth;
   auth.allow_unauthenticated = allow_unauthenticated;
   if (!token_file.empty()) {
-    ASSIGN_OR_RETURN(const std::vector<std::string> lines, ReadLines(token_file));
+    CS_ASSIGN_OR_RETURN(const std::vector<std::string> lines, ReadLines(token_file));
     auth.bearer_token = lines.front();
   }
   if (!basic_auth_file.empty()) {
-    ASSIGN_OR_RETURN(auth.basic_credentials, ReadLines(basic_auth_file));
+    CS_ASSIGN_OR_RETURN(auth.basic_credentials, ReadLines(basic_auth_file));
     for (const std::string& line : auth.basic_credentials) {
       if (line.find(':') == std::string::npos || line.front() == ':') {
         return FileError(basic_auth_file, "has a line that is not user:password");

@@ -46,7 +46,7 @@ struct HttpServer::Impl {
   // pipeline's consumer does not tell when an idle connection comes back.
   Status PingKafka() {
     if (!kafka) {
-      ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(options.kafka, {{"log_level", "0"}}));
+      CS_ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(options.kafka, {{"log_level", "0"}}));
       std::string err;
       kafka.reset(RdKafka::Producer::create(conf.get(), err));
       if (!kafka) return Status::Unavailable("kafka: " + err);

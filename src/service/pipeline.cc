@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <functional>
 #include <future>
 #include <map>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
+#include "common/log.h"
 #include "common/wall_clock.h"
 #include "engine/partition_engine.h"
 #include "format/event_json.h"
@@ -57,10 +57,8 @@ std::chrono::milliseconds RecordAge(const RdKafka::Message& msg) {
   return std::chrono::milliseconds(WallClockNow().micros() / 1000 - ts.timestamp);
 }
 
-void Log(const char* fmt, const std::string& a, const std::string& b = "") {
-  std::fprintf(stderr, fmt, a.c_str(), b.c_str());
-  std::fputc('\n', stderr);
-}
+// The component of this file's log lines.
+constexpr std::string_view kLog = "run";
 
 // An event further than `max_future` ahead of its record's timestamp is rejected like an invalid record.
 ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Duration max_future) {
@@ -251,15 +249,15 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
 };
 
 Status Pipeline::Impl::Connect() {
-  RETURN_NOT_OK(options_.engine.Validate());
+  CS_RETURN_NOT_OK(options_.engine.Validate());
   if (options_.commit_interval_ms <= 0) {
     return Status::InvalidArgument("--commit-interval-ms (COMMIT_INTERVAL_MS) must be positive");
   }
   if (options_.input_format == InputFormat::kAvro) {
-    ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
+    CS_ASSIGN_OR_RETURN(auto registry, SchemaRegistry::Open(options_.schema_registry));
     avro_ = std::make_unique<AvroInput>(std::move(registry));
   }
-  ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
+  CS_ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
   sink_ = std::make_unique<pg::ResultsSink>(std::move(sink));
 
   LakeOptions lake_options;
@@ -269,9 +267,9 @@ Status Pipeline::Impl::Connect() {
   lake_options.roll_age = Duration::Seconds(options_.lake_roll_age_s);
   lake_options.file_mode = options_.lake_file_mode;
   lake_options.dir_mode = options_.lake_dir_mode;
-  ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
+  CS_ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
 
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       auto conf, kafka::MakeConf(options_.kafka,
                                  {
                                      {"group.id", options_.group_id},
@@ -292,7 +290,7 @@ Status Pipeline::Impl::Connect() {
                                      {"log_level", "0"},
                                  }));
   // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
-  ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  CS_ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
   std::string client_id = "clickstream";
   for (const auto& [key, value] : common) {
     if (key == "client.id") client_id = value;
@@ -310,12 +308,12 @@ Status Pipeline::Impl::Connect() {
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka: create consumer: " + err);
-  RETURN_NOT_OK(
+  CS_RETURN_NOT_OK(
       kafka::CheckReachable(consumer_.get(), options_.kafka.bootstrap_servers, 10000, &kafka_errors_));
   // Reachable: from now on, errors are retried and reported as they come.
   kafka_errors_.set_print(true);
   // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
-  ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
+  CS_ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
   producer_config_ = {{"message.max.bytes", std::to_string(dlq_bytes)},
                       {"linger.ms", "5"},
                       {"retry.backoff.ms", "10"},
@@ -325,9 +323,9 @@ Status Pipeline::Impl::Connect() {
   // The common client settings go last, so a user's property wins over ours.
   producer_config_.insert(producer_config_.end(), common.begin(), common.end());
   producer_config_.emplace_back("client.id", client_id);
-  ASSIGN_OR_RETURN(const int32_t partitions,
-                   kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
-  RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
+  CS_ASSIGN_OR_RETURN(const int32_t partitions,
+                      kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
+  CS_RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
 }
@@ -355,21 +353,21 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
   pg::PartitionClaim claim;
-  RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
-    ASSIGN_OR_RETURN(claim, sink_->Claim(p));
+  CS_RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
+    CS_ASSIGN_OR_RETURN(claim, sink_->Claim(p));
     return Status::OK();
   }));
   std::vector<Batch> batches;
   for (const auto& text : claim.lake_batches) {
-    ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
+    CS_ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
     batches.push_back(std::move(b));
   }
-  RETURN_NOT_OK(lake_->Recover(p, batches));
+  CS_RETURN_NOT_OK(lake_->Recover(p, batches));
 
   auto ps = std::make_unique<PartitionState>(p, claim.fence, options_.engine);
   ps->lake_recorded = !batches.empty();
   if (claim.snapshot) {
-    ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
+    CS_ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
     ps->next = claim.snapshot->first;
   }
   ps->results_from = claim.next_offset.value_or(Offset(0));
@@ -378,7 +376,7 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
 
   // Starting the producer fences an older owner's producer and aborts its open transaction, after
   // which the group offset is the exact progress of the enriched topic.
-  ASSIGN_OR_RETURN(
+  CS_ASSIGN_OR_RETURN(
       ps->producer,
       kafka::TransactionalProducer::Start(
           producer_config_, options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
@@ -387,15 +385,11 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   const RdKafka::ErrorCode code = consumer_->committed(tp, options_.timeout_ms);
   const int64_t committed = tp[0]->offset();
   RdKafka::TopicPartition::destroy(tp);
-  RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
+  CS_RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
   ps->kafka_from = Offset(committed >= 0 ? committed : 0);
   ps->kafka_committed = ps->kafka_from;
-  std::fprintf(stderr,
-               "run: partition %d claimed (fence %lld): replay from offset %lld, results from %lld, enriched "
-               "from %lld\n",
-               p.id(), static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()),
-               static_cast<long long>(ps->results_from.value()),
-               static_cast<long long>(ps->kafka_from.value()));
+  log::Info(kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
+            p.id(), ps->fence, ps->next.value(), ps->results_from.value(), ps->kafka_from.value());
   *out = std::move(ps);
   return Status::OK();
 }
@@ -406,15 +400,15 @@ std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
   std::unique_ptr<PartitionState> ps = std::move(node.mapped());
   int64_t fence = 0;
   const Status st = retry_.Run("fence check of partition " + std::to_string(p.id()), [&] {
-    ASSIGN_OR_RETURN(fence, sink_->Fence(p));
+    CS_ASSIGN_OR_RETURN(fence, sink_->Fence(p));
     return Status::OK();
   });
   if (!st.ok() || fence != ps->fence) {
     Forget(*ps);
     return nullptr;
   }
-  std::fprintf(stderr, "run: partition %d kept (fence %lld): goes on from offset %lld\n", p.id(),
-               static_cast<long long>(ps->fence), static_cast<long long>(ps->next.value()));
+  log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), ps->fence,
+            ps->next.value());
   return ps;
 }
 
@@ -432,7 +426,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
         // A broker that went away during the claim: wait for it rather than lose the assignment (Claim
         // itself waits for PostgreSQL).
         for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
-          Log("run: claiming partition failed, retrying: %s%s", st.message());
+          log::Warn(kLog, "claiming partition failed, retrying: {}", st.message());
           std::this_thread::sleep_for(std::chrono::seconds(1));
           st = Claim(Partition(tp->partition()), &ps);
         }
@@ -452,7 +446,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   } else {
     // Revoked: make what was processed durable; the next owner replays the lake buffer from L.
     const Status st = CommitNow(/*final_seal=*/false);
-    if (!st.ok()) Log("run: commit before giving up partitions failed: %s%s", st.message());
+    if (!st.ok()) log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
     // The eager protocol revokes every partition at each rebalance, and most come back to the same
     // member: keep their states (lake buffers included) until the assignment says, so that they go
     // on where they are instead of re-reading from the last lake seal. Not when the commit failed
@@ -479,9 +473,9 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
   const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
   if (!avro_) return RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
   const int64_t answers = avro_->answers();
-  ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
+  CS_ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
   if (registry_failures_ > 0 && avro_->answers() > answers) {
-    Log("run: schema registry answers again after %s failed lookups%s", std::to_string(registry_failures_));
+    log::Info(kLog, "schema registry answers again after {} failed lookups", registry_failures_);
     registry_failures_ = 0;
     probe_->SetRegistryOutage(std::nullopt);
   }
@@ -489,8 +483,8 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
 }
 
 void Pipeline::Impl::RegistryFailed(PartitionState& ps, const Status& st) {
-  Log("run: partition %s: %s; re-reading from the last commit once it answers",
-      std::to_string(ps.partition.id()), st.message());
+  log::Warn(kLog, "partition {}: {}; re-reading from the last commit once it answers", ps.partition.id(),
+            st.message());
   probe_->registry_errors.fetch_add(1, std::memory_order_relaxed);
   const std::optional<Outage> outage = probe_->registry_outage();
   probe_->SetRegistryOutage(Outage{outage ? outage->since_unix_micros : WallClockNow().micros(),
@@ -523,7 +517,7 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, P
   if (admission.late && write_results) {
     ps.late.push_back({offset, LateEvent{event, admission.lateness}, before});
   }
-  RETURN_NOT_OK(lake_->Append(ps.partition, offset, LakeRow::Of(event, admission.late, now)));
+  CS_RETURN_NOT_OK(lake_->Append(ps.partition, offset, LakeRow::Of(event, admission.late, now)));
   if (!write_kafka) return Status::OK();
   scratch_.clear();
   JsonWriter w(&scratch_);
@@ -548,7 +542,7 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   if (!outcome.ok()) return RegistryFailed(ps, outcome.status());
   const Status st = HandleRecord(ps, msg, std::move(*outcome), WallClockNow());
   if (!st.ok()) {
-    Log("run: partition %s: %s", std::to_string(ps.partition.id()), st.message());
+    log::Error(kLog, "partition {}: {}", ps.partition.id(), st.message());
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
         .fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError(st.message());
@@ -602,7 +596,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   for (auto& [ps, result] : kafka_commits) {
     const Status st = result.get();
     if (!st.ok()) {
-      Log("run: %s%s", st.message());
+      log::Error(kLog, "{}", st.message());
       probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
       probe_->SetLastError(st.message());
       Break(*ps);
@@ -627,10 +621,10 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
     std::optional<std::pair<Offset, std::string>> snapshot;
     // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
     // the tail is sealed and recorded too.
-    if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
+    if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
     if (final_seal) {
       StartSeal(ps);
-      if (ps.seal) RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
+      if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
     } else if (to_seal == id) {
       last_sealed_ = id;
       StartSeal(ps);
@@ -705,9 +699,8 @@ Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Ba
     // is full too and pauses it.
     const Clock::duration backoff = Backoff(seal.failures++);
     seal.retry_at = Clock::now() + backoff;
-    Log("run: partition %s: %s", std::to_string(ps.partition.id()),
-        batch.status().message() + " (retrying in " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(backoff).count()) + " s)");
+    log::Warn(kLog, "partition {}: {} (retrying in {} s)", ps.partition.id(), batch.status().message(),
+              std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
     return Status::OK();
   }
   written->push_back(std::move(*batch));
@@ -724,13 +717,12 @@ void Pipeline::Impl::SetPaused(PartitionState& ps, bool paused) {
   const RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
   RdKafka::TopicPartition::destroy(tp);
   if (code != RdKafka::ERR_NO_ERROR) {
-    Log("run: partition %s: pause or resume failed: %s", std::to_string(ps.partition.id()),
-        RdKafka::err2str(code));
+    log::Error(kLog, "partition {}: pause or resume failed: {}", ps.partition.id(), RdKafka::err2str(code));
     return;
   }
   ps.paused = paused;
-  Log("run: partition %s %s", std::to_string(ps.partition.id()),
-      paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
+  log::Info(kLog, "partition {} {}", ps.partition.id(),
+            paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
 }
 
 Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
@@ -739,7 +731,7 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
   Status st = CommitToDatabase(commit.commits, &fenced);
   // Partitions another process claimed are left out; the others' results are committed without them.
   while (st.code() == StatusCode::kFenced && !fenced.empty()) {
-    Log("run: %s%s", st.message());
+    log::Warn(kLog, "{}", st.message());
     for (size_t i = commit.commits.size(); i-- > 0;) {
       if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
       commit.fenced.push_back(commit.commits[i].partition);
@@ -752,21 +744,21 @@ Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
   probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
-  RETURN_NOT_OK(st);
+  CS_RETURN_NOT_OK(st);
   for (const pg::PartitionCommit& c : commit.commits) {
     probe_->db_rows_total.fetch_add(static_cast<int64_t>(c.late_events.size() + c.changes->result_rows()),
                                     std::memory_order_relaxed);
   }
   for (const auto& batches : commit.batches) {
-    for (const Batch& batch : batches) RETURN_NOT_OK(lake_->Publish(batch));
+    for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
   probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
-    std::fprintf(stderr, "run: slow commit: %.0f ms (kafka %.0f, postgres %.0f)\n", micros / 1e3,
-                 probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
+    log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
+              probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
   }
   return Status::OK();
 }
@@ -778,7 +770,7 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
   const Status st = pending_->done.get();
   PendingCommit commit = std::move(*pending_);
   pending_.reset();
-  RETURN_NOT_OK(st);
+  CS_RETURN_NOT_OK(st);
   for (const Partition p : commit.fenced) {
     // Another process claimed it. This one may be a zombie that lost the group without knowing yet: it
     // claims the partition again only if still assigned one session timeout later, when its consumer
@@ -807,7 +799,7 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
 }
 
 Status Pipeline::Impl::CommitNow(bool final_seal) {
-  RETURN_NOT_OK(StartCommit(final_seal));
+  CS_RETURN_NOT_OK(StartCommit(final_seal));
   return FinishCommit(/*wait=*/true);
 }
 
@@ -864,7 +856,7 @@ Status Pipeline::Impl::RecoverBroken() {
     const Status st = Claim(p, &fresh);
     if (st.code() == StatusCode::kRefused) return st;
     if (!st.ok()) {
-      Log("run: recovering partition %s failed: %s", std::to_string(p.id()), st.message());
+      log::Error(kLog, "recovering partition {} failed: {}", p.id(), st.message());
       psp = Dropped(p, recoveries);
       continue;
     }
@@ -874,7 +866,7 @@ Status Pipeline::Impl::RecoverBroken() {
         fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
     const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
     if (code != RdKafka::ERR_NO_ERROR) {
-      Log("run: seek failed on partition %s: %s", std::to_string(p.id()), RdKafka::err2str(code));
+      log::Error(kLog, "seek failed on partition {}: {}", p.id(), RdKafka::err2str(code));
       Break(*fresh);
     }
     psp = std::move(fresh);
@@ -921,15 +913,15 @@ void Pipeline::Impl::PrintStatus() {
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
   const std::string thread = options_.threads > 1 ? "thread " + std::to_string(thread_) + ": " : "";
-  std::fprintf(stderr,
-               "run: %spartitions [%s] %.0f events/s | accepted %lld late %lld rejected %lld | lag %lld | "
-               "last commit %.0f ms ago (took %.1f ms: kafka %.1f, postgres %.1f)\n",
-               thread.c_str(), parts.c_str(), (consumed - consumed_at_last_status_) / std::max(secs, 1e-9),
-               static_cast<long long>(probe_->accepted.load()), static_cast<long long>(probe_->late.load()),
-               static_cast<long long>(probe_->rejected_total()), static_cast<long long>(lag),
-               std::chrono::duration<double, std::milli>(now - last_commit_).count(),
-               probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
-               probe_->last_db_commit_micros.load() / 1000.0);
+  log::Info(
+      kLog,
+      "{}partitions [{}] {:.0f} events/s | accepted {} late {} rejected {} | lag {} | last commit {:.0f} ms "
+      "ago (took {:.1f} ms: kafka {:.1f}, postgres {:.1f})",
+      thread, parts, (consumed - consumed_at_last_status_) / std::max(secs, 1e-9), probe_->accepted.load(),
+      probe_->late.load(), probe_->rejected_total(), lag,
+      std::chrono::duration<double, std::milli>(now - last_commit_).count(),
+      probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
+      probe_->last_db_commit_micros.load() / 1000.0);
   consumed_at_last_status_ = consumed;
   last_status_ = now;
 }
@@ -977,22 +969,23 @@ Status Pipeline::Impl::Consume() {
       cadence_.Read(RecordAge(*msg));
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
-      Log("run: kafka: %s%s", msg->errstr());
+      log::Warn(kLog, "kafka: {}", msg->errstr());
     }
-    RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
+    CS_RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
     if (!pending_ && cadence_.Due(Clock::now() - last_commit_)) {
-      RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
+      CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
-        RETURN_NOT_OK(FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
-        RETURN_NOT_OK(RecoverBroken());
+        CS_RETURN_NOT_OK(
+            FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
+        CS_RETURN_NOT_OK(RecoverBroken());
       }
     }
     if (options_.status_interval_s > 0 && Clock::now() - last_status_ >= status_interval) PrintStatus();
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
-  std::fprintf(stderr, "run: stopping: final commit\n");
-  RETURN_NOT_OK(FinishCommit(/*wait=*/true));
-  RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
+  log::Info(kLog, "stopping: final commit");
+  CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));
+  CS_RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
   consumed_at_last_status_ = -1;  // always report the final figures
   PrintStatus();
   consumer_->close();
@@ -1002,7 +995,7 @@ Status Pipeline::Impl::Consume() {
 Result<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineOptions& options, int thread,
                                                   PipelineProbe* probe) {
   auto impl = std::make_unique<Impl>(options, thread, probe);
-  RETURN_NOT_OK(impl->Connect());
+  CS_RETURN_NOT_OK(impl->Connect());
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
 

@@ -1,10 +1,11 @@
 #include "service/pipeline_threads.h"
 
 #include <atomic>
-#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "common/log.h"
 
 namespace clickstream {
 
@@ -15,7 +16,7 @@ Result<std::unique_ptr<PipelineThreads>> PipelineThreads::Start(const PipelineOp
   if (static_cast<size_t>(options.threads) != probes.size()) return Status::Internal("one probe per thread");
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   for (int i = 0; i < options.threads; ++i) {
-    ASSIGN_OR_RETURN(auto pipeline, Pipeline::Start(options, i, probes[static_cast<size_t>(i)]));
+    CS_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Start(options, i, probes[static_cast<size_t>(i)]));
     pipelines.push_back(std::move(pipeline));
   }
   return std::unique_ptr<PipelineThreads>(new PipelineThreads(std::move(pipelines)));
@@ -38,7 +39,7 @@ Status PipelineThreads::Run(const std::function<bool()>& stop) {
       std::lock_guard<std::mutex> lock(mu);
       if (first_failure) {
         // The process ends with the first failure; the others are told here.
-        std::fprintf(stderr, "run: thread %zu: %s\n", i, st.message().c_str());
+        log::Error("run", "thread {}: {}", i, st.message());
         return;
       }
       first_failure = st;

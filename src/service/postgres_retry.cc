@@ -1,12 +1,17 @@
 #include "service/postgres_retry.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <thread>
 
+#include "common/log.h"
 #include "common/wall_clock.h"
 
 namespace clickstream {
+namespace {
+
+constexpr std::string_view kLog = "run";
+
+}  // namespace
 
 Status PostgresRetry::Run(const std::string& what, const std::function<Status()>& attempt) {
   using Clock = std::chrono::steady_clock;
@@ -17,8 +22,7 @@ Status PostgresRetry::Run(const std::string& what, const std::function<Status()>
   for (int attempts = 1;; ++attempts) {
     const Status st = attempt();
     if (st.ok() && attempts > 1) {
-      std::fprintf(stderr, "run: PostgreSQL reachable again after %d attempts (%.1f s)\n", attempts,
-                   seconds());
+      log::Info(kLog, "PostgreSQL reachable again after {} attempts ({:.1f} s)", attempts, seconds());
       probe_->SetPostgresOutage(std::nullopt);
     }
     if (!st.retryable()) return st;
@@ -26,11 +30,11 @@ Status PostgresRetry::Run(const std::string& what, const std::function<Status()>
     probe_->SetPostgresOutage(
         Outage{WallClockNow().micros() - static_cast<int64_t>(seconds() * 1e6), attempts, st.message()});
     if (attempts == 1) {
-      std::fprintf(stderr, "run: PostgreSQL %s failed: %s; retrying\n", what.c_str(), st.message().c_str());
+      log::Warn(kLog, "PostgreSQL {} failed: {}; retrying", what, st.message());
     } else if (Clock::now() - reported >= policy_.report_every) {
       reported = Clock::now();
-      std::fprintf(stderr, "run: PostgreSQL still unavailable after %d attempts (%.0f s): %s\n", attempts,
-                   seconds(), st.message().c_str());
+      log::Warn(kLog, "PostgreSQL still unavailable after {} attempts ({:.0f} s): {}", attempts, seconds(),
+                st.message());
     }
     const auto until = Clock::now() + backoff;
     while (Clock::now() < until) {
