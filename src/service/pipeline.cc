@@ -28,6 +28,7 @@
 #include "postgres/results_sink.h"
 #include "registry/avro_input.h"
 #include "service/backoff.h"
+#include "service/commit_cadence.h"
 #include "service/commit_coordinator.h"
 #include "service/lake_seal.h"
 #include "service/lake_store.h"
@@ -53,6 +54,13 @@ constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
 // After a stop request, PostgreSQL has this long to take the last commit; then the process gives up on
 // it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
 constexpr auto kStopGrace = std::chrono::seconds(8);
+
+// How long ago the record was written (its Kafka timestamp); 0 when it has none.
+std::chrono::milliseconds RecordAge(const RdKafka::Message& msg) {
+  const RdKafka::MessageTimestamp ts = msg.timestamp();
+  if (ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) return {};
+  return std::chrono::milliseconds(WallClockNow().micros() / 1000 - ts.timestamp);
+}
 
 // The component of this file's log lines.
 constexpr std::string_view kLog = "run";
@@ -202,6 +210,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Status rebalance_error_;
   int32_t last_sealed_ = -1;
   Clock::time_point last_commit_ = Clock::now();
+  CommitCadence cadence_{std::chrono::milliseconds(options_.commit_interval_ms),
+                         std::chrono::milliseconds(options_.max_result_delay_ms)};
   Clock::time_point last_status_ = Clock::now();
   int64_t consumed_at_last_status_ = 0;
 };
@@ -492,6 +502,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   PendingCommit commit;
   commit.started = Clock::now();
   last_commit_ = commit.started;
+  cadence_.Started();
   // The group's current generation and member id: the broker refuses offsets from an older generation.
   std::unique_ptr<RdKafka::ConsumerGroupMetadata> group_metadata(consumer_->groupMetadata());
   // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
@@ -803,7 +814,6 @@ Status Pipeline::Impl::Run(const std::function<bool()>& stop) {
 }
 
 Status Pipeline::Impl::Consume() {
-  const auto commit_interval = std::chrono::milliseconds(options_.commit_interval_ms);
   const auto status_interval = std::chrono::seconds(options_.status_interval_s);
   probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
   while (!stop_()) {
@@ -816,13 +826,14 @@ Status Pipeline::Impl::Consume() {
       member_id_stale_ = false;
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
+      cadence_.Read(RecordAge(*msg));
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
     CS_RETURN_NOT_OK(FinishCommit(
         /*wait=*/committer_->pending() && Clock::now() - committer_->started() > kMaxCommitOverlap));
-    if (!committer_->pending() && Clock::now() - last_commit_ >= commit_interval) {
+    if (!committer_->pending() && cadence_.Due(Clock::now() - last_commit_)) {
       CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
         CS_RETURN_NOT_OK(
