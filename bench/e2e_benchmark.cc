@@ -1,7 +1,9 @@
 // End-to-end benchmark of `clickstream run` against the raw Kafka limit, measured in one run on the
 // local broker and server (`make bench`):
 //   1. preload a fresh 4-partition topic with N producer-like events (100k users, 2% late, 1% invalid);
-//   2. raw limit: a plain librdkafka consumer reads all N and does nothing else;
+//   2. raw limit: a plain librdkafka consumer reads all N and does nothing else; copy limit: a consumer
+//      and one transactional producer per partition copy all N to a fresh topic, each commit carrying the
+//      consumer offsets, spaced like the pipeline's commits while it drains (no engine, PostgreSQL, lake);
 //   3. the pipeline, all sinks on, drains the same N from a fresh group and fresh tables: events/s from
 //      its start to the moment PostgreSQL holds the last offset; then again with 2 .. --max-threads
 //      consumer threads (`--threads`), each from a fresh group: the scaling table (events/s, the
@@ -25,11 +27,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -43,6 +47,7 @@
 #include "format/event_json.h"
 #include "kafka/client_config.h"
 #include "kafka/topics.h"
+#include "kafka/transactional_producer.h"
 #include "postgres/connection.h"
 #include "producer/traffic.h"
 #include "registry/schema_registry.h"
@@ -66,6 +71,7 @@ struct Flags {
   int latency_seconds = 60;
   int partitions = 4;
   int commit_interval_ms = PipelineOptions().commit_interval_ms;
+  int max_result_delay_ms = PipelineOptions().max_result_delay_ms;
   int warmup_seconds = 5;
   int max_threads = 2;                // the scaling table: one throughput run per thread count, 1 to this
   std::string input_format = "json";  // or "avro"
@@ -176,18 +182,26 @@ void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKa
   while (p->outq_len() > 0) p->flush(1000);
 }
 
-// Reads every record of `topic` with a plain consumer; returns events/s.
-double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", f.bootstrap_servers},
-                               {"group.id", "bench-raw-" + topic},
+// A consumer of `topic` from its beginning in group `group`, with `extra` properties.
+std::unique_ptr<RdKafka::KafkaConsumer> Subscribe(const Flags& f, const std::string& topic,
+                                                  const std::string& group, kafka::ConfigPairs extra = {}) {
+  extra.insert(extra.begin(), {{"bootstrap.servers", f.bootstrap_servers},
+                               {"group.id", group},
                                {"enable.auto.commit", "false"},
                                {"auto.offset.reset", "earliest"},
                                {"log_level", "0"}});
+  auto conf = kafka::MakeConf(extra);
   Check(conf.status());
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!c) Die(err);
   c->subscribe({topic});
+  return c;
+}
+
+// Reads every record of `topic` with a plain consumer; returns events/s.
+double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
+  std::unique_ptr<RdKafka::KafkaConsumer> c = Subscribe(f, topic, "bench-raw-" + topic);
   int64_t read = 0;
   size_t bytes = 0;
   Clock::time_point first;
@@ -201,6 +215,72 @@ double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
   const double secs = Seconds(Clock::now() - first);
   c->close();
   return n / secs;
+}
+
+// Copies every record of `topic` to `topic`-copy transactionally, as the pipeline's Kafka side does
+// without its work: one transactional producer per partition, every commit carrying the consumer
+// offsets, commits of the partitions concurrent and spaced as the pipeline spaces them while draining.
+// Returns events/s from the start (the producers' transactions set up, as the pipeline's are) until the
+// last record is committed.
+double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
+  const std::string copy_topic = topic + "-copy";
+  Check(kafka::EnsureTopics(f.bootstrap_servers, {{copy_topic, f.partitions}}, 30000));
+  const auto start = Clock::now();
+  // The pipeline consumer's settings.
+  std::unique_ptr<RdKafka::KafkaConsumer> c = Subscribe(f, topic, "bench-copy-" + topic,
+                                                        {{"partition.assignment.strategy", "range"},
+                                                         {"isolation.level", "read_committed"},
+                                                         {"fetch.wait.max.ms", "10"},
+                                                         {"queued.max.messages.kbytes", "16384"}});
+  const kafka::ConfigPairs producer_config = {{"bootstrap.servers", f.bootstrap_servers},
+                                              {"linger.ms", "5"},
+                                              {"batch.num.messages", "10000"},
+                                              {"compression.type", "lz4"},
+                                              {"log_level", "0"}};
+  struct Copier {
+    std::unique_ptr<kafka::TransactionalProducer> producer;
+    Offset next, committed;
+  };
+  std::map<int32_t, Copier> copiers;
+  const auto spacing = std::chrono::milliseconds(std::max(f.commit_interval_ms, f.max_result_delay_ms));
+  auto last_commit = Clock::now();
+  int64_t read = 0, committed = 0;
+  const auto commit = [&] {
+    std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(c->groupMetadata());
+    std::vector<std::pair<Copier*, std::future<Status>>> commits;
+    for (auto& [p, copier] : copiers) {
+      if (copier.next <= copier.committed) continue;
+      commits.emplace_back(&copier, std::async(std::launch::async, [&, p = p, cp = &copier] {
+        return cp->producer->CommitWithOffset(topic, Partition(p), cp->next, group.get(), 30000);
+      }));
+    }
+    for (auto& [copier, done] : commits) {
+      Check(done.get());
+      committed += copier->next.value() - copier->committed.value();
+      copier->committed = copier->next;
+    }
+    last_commit = Clock::now();
+  };
+  while (committed < n) {
+    std::unique_ptr<RdKafka::Message> m(c->consume(read < n ? 10 : 1));
+    if (m->err() == RdKafka::ERR_NO_ERROR) {
+      Copier& copier = copiers[m->partition()];
+      if (!copier.producer) {
+        auto producer = kafka::TransactionalProducer::Start(
+            producer_config, "bench-copy-" + topic + "-" + std::to_string(m->partition()), 30000, nullptr);
+        Check(producer.status());
+        copier.producer = std::move(*producer);
+        copier.committed = Offset(m->offset());
+      }
+      Check(copier.producer->Forward(copy_topic, *m, {}));
+      copier.next = Offset(m->offset() + 1);
+      ++read;
+    }
+    if (Clock::now() - last_commit >= spacing || read == n) commit();
+  }
+  const double secs = Seconds(Clock::now() - start);
+  c->close();
+  return static_cast<double>(n) / secs;
 }
 
 // A TCP port nobody listens on right now.
@@ -268,6 +348,8 @@ class Pipeline {
                                      std::to_string(http_port_),
                                      "--commit-interval-ms",
                                      std::to_string(f.commit_interval_ms),
+                                     "--max-result-delay",
+                                     std::to_string(f.max_result_delay_ms),
                                      "--input-format",
                                      f.input_format};
     if (f.input_format == "avro") args.insert(args.end(), {"--schema-registry-url", f.schema_registry_url});
@@ -356,6 +438,9 @@ pg::Connection OpenBenchDb(const Flags& f) {
   std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Check(db->Exec("SET client_min_messages = warning"));
   Check(db->Exec(sql));
+  // The server's log names every statement over 250 ms of the pipeline's sessions (as slow commits are
+  // reported below). Needs superuser rights; without them it is skipped.
+  (void)db->Exec("ALTER DATABASE " + f.bench_db + " SET log_min_duration_statement = 250");
   return std::move(*db);
 }
 
@@ -374,6 +459,69 @@ double Percentile(std::vector<double>& v, double q) {
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
   return v[i];
 }
+
+// What PostgreSQL's backends of the bench database (but `own_pid`, the benchmark's) and its checkpointer
+// and WAL writer were doing, sampled every 10 ms from pg_stat_activity: "idle" (the pipeline's
+// connection between transactions: it waits on Kafka or computes), "CPU" (active, no wait event), or
+// the wait event ("IO:WALSync", "Lock:transactionid"), with the statement's first words.
+class WaitSampler {
+ public:
+  WaitSampler(const Flags& f, int own_pid) {
+    pg::ConnectionOptions o = f.db;
+    o.dbname = f.bench_db;
+    auto db = pg::Connection::Open(o);
+    if (!db.ok()) Die(db.status().message());
+    thread_ = std::thread([this, db = std::move(*db), own_pid]() mutable {
+      while (!stop_.load()) {
+        auto res = db.Query(R"sql(
+SELECT coalesce(CASE WHEN backend_type <> 'client backend' THEN backend_type || ' ' END, '') ||
+       CASE WHEN state = 'idle' THEN 'idle'
+            WHEN wait_event IS NULL THEN 'CPU'
+            ELSE wait_event_type || ':' || wait_event END ||
+       CASE WHEN state = 'active' THEN ' [' || coalesce(substring(query FROM '\S+(?:\s+\S+)?'), '') || ']' ELSE '' END
+FROM pg_stat_activity
+WHERE pid <> pg_backend_pid() AND pid <> $1::int AND
+      ((datname = current_database() AND backend_type = 'client backend') OR
+       (backend_type = 'checkpointer' AND wait_event IS DISTINCT FROM 'CheckpointerMain') OR
+       (backend_type = 'walwriter' AND wait_event IS DISTINCT FROM 'WalWriterMain')))sql",
+                            {std::to_string(own_pid)});
+        if (res.ok()) {
+          const auto now = Clock::now();
+          std::lock_guard<std::mutex> lock(mu_);
+          for (int i = 0; i < res->rows(); ++i) samples_.emplace_back(now, std::string(res->text(i, 0)));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+  ~WaitSampler() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // The most frequent states sampled in [from, to], with their counts: "IO:WALSync [COMMIT] x12, idle x3".
+  std::string Between(Clock::time_point from, Clock::time_point to) {
+    std::map<std::string, int> counts;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [at, what] : samples_) {
+      if (at >= from && at <= to) ++counts[what];
+    }
+    std::vector<std::pair<int, std::string>> by_count;
+    for (const auto& [what, n] : counts) by_count.emplace_back(n, what);
+    std::sort(by_count.rbegin(), by_count.rend());
+    std::string out;
+    for (size_t i = 0; i < by_count.size() && i < 5; ++i) {
+      out += (i ? ", " : "") + by_count[i].second + " x" + std::to_string(by_count[i].first);
+    }
+    return out.empty() ? "nothing sampled" : out;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::pair<Clock::time_point, std::string>> samples_;
+  std::thread thread_;
+};
 
 // One pipeline draining the preloaded topic with all sinks on.
 struct ThroughputRun {
@@ -423,7 +571,7 @@ int Main(const Flags& f) {
   pg::Connection db = OpenBenchDb(f);
 
   // Throughput; --events 0 skips it (to look at latency alone).
-  double preload_eps = 0, raw_eps = 0, pipeline_eps = 0, throughput_rss = 0;
+  double preload_eps = 0, raw_eps = 0, copy_eps = 0, pipeline_eps = 0, throughput_rss = 0;
   double run_seconds = 0, db_seconds = 0, kafka_seconds = 0, db_rows = 0;
   std::vector<ThroughputRun> runs;
   if (f.events > 0) {
@@ -437,6 +585,9 @@ int Main(const Flags& f) {
 
     raw_eps = RawConsume(f, throughput_topic, f.events);
     std::printf("raw consumer: %.0f events/s\n", raw_eps);
+    std::fflush(stdout);
+    copy_eps = CopyLimit(f, throughput_topic, f.events);
+    std::printf("transactional copy: %.0f events/s\n", copy_eps);
     std::fflush(stdout);
 
     for (int threads = 1; threads <= f.max_threads; ++threads) {
@@ -463,6 +614,9 @@ int Main(const Flags& f) {
   SendTimes send_times;
   auto timed_producer = MakeProducer(f, &send_times);
   std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> visible;  // progress changes seen
+  auto own_pid = db.Query("SELECT pg_backend_pid()");
+  Check(own_pid.status());
+  WaitSampler waits(f, std::stoi(std::string(own_pid->text(0, 0))));
   std::atomic<bool> producing{true};
   std::thread poller([&] {
     std::map<int32_t, int64_t> last;
@@ -485,6 +639,28 @@ int Main(const Flags& f) {
   poller.join();
   const double latency_rss = latency_pipeline.PeakRssMb();
   latency_pipeline.Stop();
+  waits.Stop();
+
+  // Commits over 250 ms: gaps between successive commits seen in PostgreSQL (at the latency run's rate
+  // every commit moves some partition's progress), with what PostgreSQL was doing meanwhile. The
+  // pipeline's log (latency.log) splits commits over 2 s into Kafka and PostgreSQL time.
+  std::vector<Clock::time_point> commits_seen;
+  for (const auto& [p, seen] : visible) {
+    for (const auto& entry : seen) commits_seen.push_back(entry.second);
+  }
+  std::sort(commits_seen.begin(), commits_seen.end());
+  int slow_commits = 0;
+  std::printf(
+      "\ncommits over 250 ms in the latency run (from the previous commit seen; PostgreSQL sampled):\n");
+  for (size_t i = 1; i < commits_seen.size(); ++i) {
+    const auto gap = commits_seen[i] - commits_seen[i - 1];
+    if (gap <= std::chrono::milliseconds(250) || commits_seen[i] < measured_from) continue;
+    ++slow_commits;
+    std::printf("  at %7.2f s: %6.0f ms: %s\n", Seconds(commits_seen[i - 1] - measured_from),
+                std::chrono::duration<double, std::milli>(gap).count(),
+                waits.Between(commits_seen[i - 1], commits_seen[i]).c_str());
+  }
+  if (slow_commits == 0) std::printf("  none\n");
 
   std::vector<double> delays_ms;
   // Each measured event's send time (seconds into the measured period) and delay, for plotting spikes.
@@ -511,8 +687,10 @@ int Main(const Flags& f) {
               static_cast<long long>(f.events));
   std::printf("%-44s %14.0f\n", "producer preload, events/s", preload_eps);
   std::printf("%-44s %14.0f\n", "raw librdkafka consumer, events/s", raw_eps);
+  std::printf("%-44s %14.0f\n", "transactional copy limit, events/s", copy_eps);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
   std::printf("%-44s %14.2f\n", "ratio pipeline / raw", (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0));
+  std::printf("%-44s %14.2f\n", "ratio pipeline / copy", (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0));
   const double events = static_cast<double>(f.events);
   std::printf("%-44s %14.0f\n", "  PostgreSQL transactions, % of the run",
               run_seconds > 0 ? 100 * db_seconds / run_seconds : 0);
@@ -546,15 +724,16 @@ int Main(const Flags& f) {
     scaling += row;
   }
   std::printf(
-      "{\"raw_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%."
-      "1f,"
+      "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_ratio\":%.3f,"
+      "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"slow_commits\":%d,"
       "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
-      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d,\"input_format\":\"%s\",\"scaling\":[%s]"
-      "}\n",
-      raw_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), p50, p99, max, peak_rss,
+      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d,\"max_result_delay_ms\":%d,"
+      "\"input_format\":\"%s\",\"scaling\":[%s]}\n",
+      raw_eps, copy_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0),
+      (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99, max, slow_commits, peak_rss,
       run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
       db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate,
-      f.commit_interval_ms, f.input_format.c_str(), scaling.c_str());
+      f.commit_interval_ms, f.max_result_delay_ms, f.input_format.c_str(), scaling.c_str());
   return 0;
 }
 
@@ -585,6 +764,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   app.add_option("--commit-interval-ms", f.commit_interval_ms, "Passed to clickstream run")
+      ->capture_default_str();
+  app.add_option("--max-result-delay", f.max_result_delay_ms,
+                 "Passed to clickstream run; the copy limit spaces its commits as far")
       ->capture_default_str();
   app.add_option("--input-format", f.input_format, "Encoding of the events: json or avro")
       ->envname("INPUT_FORMAT")

@@ -17,10 +17,11 @@ echo "$out"
 echo "$out" | tail -n 1 | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
-for key in ("raw_eps", "pipeline_eps", "ratio", "p50_ms", "p99_ms", "peak_rss_mb", "pg_busy_share",
+for key in ("raw_eps", "copy_eps", "copy_ratio", "slow_commits", "pipeline_eps", "ratio", "p50_ms", "p99_ms", "peak_rss_mb", "pg_busy_share",
             "pg_rows_per_event", "pg_rows_per_s"):
     assert key in d, "missing " + key
 assert d["raw_eps"] > 0 and d["pipeline_eps"] > 0 and d["ratio"] > 0, d
+assert d["copy_eps"] > 0 and d["copy_ratio"] > 0 and d["slow_commits"] >= 0, d
 assert 0 < d["p50_ms"] <= d["p99_ms"] and d["peak_rss_mb"] > 0, d
 assert 0 < d["pg_busy_share"] <= 1 and d["pg_rows_per_event"] > 0 and d["pg_rows_per_s"] > 0, d
 '

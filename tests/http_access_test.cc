@@ -175,19 +175,19 @@ TEST(HttpSummaryQuery, RecentSessionsUseTheIndex) {
   auto db = pg::Connection::Open(Services().pg);
   ASSERT_TRUE(db.ok()) << db.status().message();
   ASSERT_TRUE(db->Exec("BEGIN").ok());
-  ASSERT_TRUE(db->Exec("INSERT INTO user_sessions (user_id, session_start_time, session_end_time, "
-                       "session_duration_seconds) SELECT 'load_' || i, now() - i * interval '1 s', "
-                       "now() - i * interval '1 s' + interval '30 s', 30 FROM generate_series(1, 200000) i "
-                       "ON CONFLICT DO NOTHING")
+  ASSERT_TRUE(db->Exec("INSERT INTO session_history (user_id, session_start_time, session_end_time, "
+                       "session_duration_seconds, event_count, page_view_count) SELECT 'load_' || i, "
+                       "now() - i * interval '1 s', now() - i * interval '1 s' + interval '30 s', 30, 1, 1 "
+                       "FROM generate_series(1, 200000) i ON CONFLICT DO NOTHING")
                   .ok());
-  ASSERT_TRUE(db->Exec("ANALYZE user_sessions").ok());
+  ASSERT_TRUE(db->Exec("ANALYZE session_history").ok());
   std::string sql = kRecentSessionsSql;
   sql.replace(sql.find("$1"), 2, "12");
   auto plan = db->Query("EXPLAIN " + sql);
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   std::string text;
   for (int i = 0; i < plan->rows(); ++i) text += std::string(plan->text(i, 0)) + "\n";
-  EXPECT_NE(text.find("user_sessions_by_end"), std::string::npos) << text;
+  EXPECT_NE(text.find("session_history_by_end"), std::string::npos) << text;
   EXPECT_EQ(text.find("Sort"), std::string::npos) << text;
   const auto started = Clock::now();
   auto rows = db->Query(kRecentSessionsSql, {"12"});

@@ -304,8 +304,11 @@ void PipelineTest::Verify(size_t produced, const RecordParse& parse) {
 void PipelineTest::KillThenDrain(size_t produced, int kills, uint64_t seed) {
   std::mt19937_64 rng(seed);
   // Lake files every second, so crashes land between seal, commit and publish too. A killed member's
-  // partitions return after the session timeout (the minimum the broker allows).
-  const std::vector<std::string> flags = {"--lake-roll-age", "1", "--session-timeout-ms", "6000"};
+  // partitions return after the session timeout (the minimum the broker allows). Commits at the fast
+  // cadence even though the input is a backlog, so a kill lands among many of them (spaced by the
+  // freshness budget, one commit would cover the whole input).
+  const std::vector<std::string> flags = {"--lake-roll-age",    "1", "--session-timeout-ms", "6000",
+                                          "--max-result-delay", "0"};
   int64_t claims = Claims();
   int mid_stream_kills = 0;
   for (int kill = 0; kill < kills; ++kill) {

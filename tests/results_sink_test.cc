@@ -27,8 +27,8 @@ class ResultsSinkTest : public ::testing::Test {
     ASSERT_TRUE(conn.ok()) << conn.status().message();
     conn_ = std::make_unique<pg::Connection>(std::move(conn).value());
     ASSERT_TRUE(conn_
-                    ->Exec("SET TimeZone = 'UTC'; TRUNCATE page_view_counts, active_users, user_sessions, "
-                           "session_history, late_events, partition_progress, page_view_counts_by_partition, "
+                    ->Exec("SET TimeZone = 'UTC'; TRUNCATE page_view_counts, active_users, session_history, "
+                           "late_events, partition_progress, page_view_counts_by_partition, "
                            "active_users_by_partition, engine_snapshots, lake_batches RESTART IDENTITY")
                     .ok());
     auto sink = ResultsSink::Open(Services().pg);
@@ -53,6 +53,16 @@ class ResultsSinkTest : public ::testing::Test {
       rows.push_back(row);
     }
     return rows;
+  }
+
+  // Applies sql/init-db.sql to database `dbname` of the test server as an operator would.
+  static void ApplySchema(const std::string& dbname) {
+    const auto& db = Services().pg;
+    const CommandResult applied =
+        RunCommand("PGPASSWORD=" + db.password + " psql -q -X -v ON_ERROR_STOP=1 -h " + db.host + " -p " +
+                   std::to_string(db.port) + " -U " + db.user + " -d " + dbname +
+                   " -c 'SET client_min_messages = warning' -f " + SourceDir() + "/sql/init-db.sql");
+    ASSERT_EQ(applied.exit_code, 0) << applied.output;
   }
 
   std::unique_ptr<pg::Connection> conn_;
@@ -118,17 +128,18 @@ TEST_F(ResultsSinkTest, SessionsAreUpsertedRemovedAndTheLatestIsKeptPerUser) {
   const SessionRow other{"u2", T("2026-03-01T10:00:00Z"), T("2026-03-01T10:00:00Z"), 1, 1, false};
   Changes changes;
   changes.sessions = {first, second, other};
-  changes.latest_sessions = {second, other};
   ASSERT_TRUE(sink_->Commit({CommitOf(0, fence, 5, &changes)}).ok());
   EXPECT_EQ(Rows("SELECT user_id, session_start_time FROM session_history ORDER BY 1, 2"),
             (std::vector<std::string>{"u1|2026-03-01 10:00:00+00", "u1|2026-03-01 10:30:00+00",
                                       "u2|2026-03-01 10:00:00+00"}));
+  // user_sessions is derived from the history: each user's session with the latest start.
+  EXPECT_EQ(Rows("SELECT user_id, session_start_time FROM user_sessions ORDER BY 1"),
+            (std::vector<std::string>{"u1|2026-03-01 10:30:00+00", "u2|2026-03-01 10:00:00+00"}));
 
   // A late event merges u1's sessions: the second disappears, the first grows (microseconds kept).
   const SessionRow merged{"u1", T("2026-03-01T10:00:00Z"), T("2026-03-01T10:31:00.000001Z"), 5, 2, false};
   changes.sessions = {merged};
   changes.removed_sessions = {{"u1", T("2026-03-01T10:30:00Z")}};
-  changes.latest_sessions = {merged};
   ASSERT_TRUE(sink_->Commit({CommitOf(0, fence, 6, &changes)}).ok());
   const std::vector<std::string> expected = {
       "u1|2026-03-01 10:00:00+00|2026-03-01 10:31:00.000001+00|1860.000001|5|2|f",
@@ -241,16 +252,63 @@ TEST_F(ResultsSinkTest, SchemaUpgradeKeepsOnlyBatchesOfEachPartitionsLatestRecor
                   ->Exec("INSERT INTO lake_batches (kafka_partition, next_offset, batch) VALUES "
                          "(0, 10, 'a'), (0, 20, 'b'), (0, 30, 'c'), (0, 30, 'd'), (1, 5, 'e')")
                   .ok());
-  const auto& db = Services().pg;
-  const std::string apply = "PGPASSWORD=" + db.password + " psql -q -X -v ON_ERROR_STOP=1 -h " + db.host +
-                            " -p " + std::to_string(db.port) + " -U " + db.user + " -d " + db.dbname +
-                            " -c 'SET client_min_messages = warning' -f " + SourceDir() + "/sql/init-db.sql";
   for (int run = 0; run < 2; ++run) {
-    const CommandResult applied = RunCommand(apply);
-    ASSERT_EQ(applied.exit_code, 0) << applied.output;
+    ApplySchema(Services().pg.dbname);
     EXPECT_EQ(Rows("SELECT kafka_partition, batch FROM lake_batches ORDER BY 1, 2"),
               (std::vector<std::string>{"0|c", "0|d", "1|e"}));
   }
+}
+
+// A database from when user_sessions was a table: the pipeline refuses it until the schema is applied,
+// which replaces the table by the view (the history holds its rows), and applying it again changes nothing.
+TEST_F(ResultsSinkTest, SchemaUpgradeReplacesTheUserSessionsTableByTheView) {
+  pg::ConnectionOptions options = Services().pg;
+  options.dbname = "results_sink_upgrade";
+  ASSERT_TRUE(conn_->Exec("DROP DATABASE IF EXISTS " + options.dbname).ok());
+  ASSERT_TRUE(conn_->Exec("CREATE DATABASE " + options.dbname).ok());
+  ApplySchema(options.dbname);
+  {
+    auto old = pg::Connection::Open(options);
+    ASSERT_TRUE(old.ok()) << old.status().message();
+    const Status st = old->Exec(R"sql(
+DROP VIEW user_sessions;
+CREATE TABLE user_sessions (
+    user_id text COLLATE "C" PRIMARY KEY, session_start_time timestamptz NOT NULL,
+    session_end_time timestamptz NOT NULL, session_duration_seconds double precision NOT NULL,
+    event_count bigint NOT NULL DEFAULT 0, page_view_count bigint NOT NULL DEFAULT 0,
+    is_final boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX user_sessions_by_end ON user_sessions (session_end_time DESC);
+INSERT INTO session_history (user_id, session_start_time, session_end_time, session_duration_seconds,
+                             event_count, page_view_count, is_final) VALUES
+    ('u1', '2026-03-01 10:00Z', '2026-03-01 10:05Z', 300, 2, 1, true),
+    ('u1', '2026-03-01 10:30Z', '2026-03-01 10:31Z', 60, 2, 1, false),
+    ('u2', '2026-03-01 10:00Z', '2026-03-01 10:00Z', 0, 1, 1, false);
+INSERT INTO user_sessions SELECT * FROM session_history WHERE session_start_time <> '2026-03-01 10:00Z'
+                                                          OR user_id = 'u2';)sql");
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  const Status refused = ResultsSink::Open(options).status();
+  EXPECT_EQ(refused.code(), StatusCode::kNotFound);
+  EXPECT_NE(refused.message().find("user_sessions"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("-f sql/init-db.sql"), std::string::npos) << refused.message();
+
+  for (int run = 0; run < 2; ++run) {
+    ApplySchema(options.dbname);
+    auto db = pg::Connection::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto kind = db->Query("SELECT relkind::text FROM pg_class WHERE oid = 'user_sessions'::regclass");
+    ASSERT_TRUE(kind.ok()) << kind.status().message();
+    EXPECT_EQ(kind->text(0, 0), "v");
+    auto rows = db->Query(
+        "SELECT user_id || '|' || to_char(session_start_time AT TIME ZONE 'UTC', 'HH24:MI') || '|' || "
+        "event_count FROM user_sessions ORDER BY 1");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    ASSERT_EQ(rows->rows(), 2);
+    EXPECT_EQ(rows->text(0, 0), "u1|10:30|2");
+    EXPECT_EQ(rows->text(1, 0), "u2|10:00|1");
+  }
+  EXPECT_TRUE(ResultsSink::Open(options).ok());
+  EXPECT_TRUE(conn_->Exec("DROP DATABASE " + options.dbname + " WITH (FORCE)").ok());
 }
 
 TEST_F(ResultsSinkTest, PartialsArePrunedOnceEveryPartitionsWatermarkPassedTheirWindow) {
@@ -293,9 +351,10 @@ TEST_F(ResultsSinkTest, ARetriedCommitThatWasAppliedChangesNothing) {
   Changes p1 = Windows({Views("/a", 4, true)}, {Users(5, true)});
   PartitionCommit c1 = CommitOf(1, f1, 20, &p1);
   c1.watermark = Watermark(T("2026-03-01T10:05:00Z"));
-  c1.late_events = {{Offset(15), LateEvent{Event{T("2026-03-01T09:00:00Z"), "u", "/a", EventType::kClick},
-                                           Duration::Minutes(65)},
-                     c1.watermark}};
+  c1.late_events = {
+      {Offset(15),
+       LateEvent{Event{T("2026-03-01T09:00:00Z"), "u", "/a", EventType::kClick}, Duration::Minutes(65)},
+       c1.watermark}};
   ASSERT_TRUE(sink_->Commit({c1}).ok());  // both partitions past the window: its partials are pruned
   ASSERT_TRUE(sink_->Commit({c1}).ok());  // the same commit again, as after a lost acknowledgement
   EXPECT_EQ(Rows(kViews), (std::vector<std::string>{"/a|7|t"}));
@@ -419,7 +478,6 @@ TEST_F(ResultsSinkTest, FiftyThousandRowCommit) {
     const SessionRow s{"user-" + std::to_string(i), base, base + Duration::Seconds(i), 3, 2, false};
     Changes& c = i % 2 ? p1 : p0;
     c.sessions.push_back(s);
-    if (i % 3 == 0) c.latest_sessions.push_back(s);
   }
   for (int i = 0; i < 5000; ++i) {
     late.push_back({Offset(i),
@@ -429,7 +487,7 @@ TEST_F(ResultsSinkTest, FiftyThousandRowCommit) {
   PartitionCommit c0 = CommitOf(0, f0, 100000, &p0);
   c0.late_events = late;
   const PartitionCommit c1 = CommitOf(1, f1, 100000, &p1);
-  const size_t rows = 20000 + 5000 + 15000 + 5000 + 5000;
+  const size_t rows = 20000 + 5000 + 15000 + 5000;
 
   for (const char* kind : {"new rows", "updates"}) {
     const auto start = std::chrono::steady_clock::now();
@@ -439,7 +497,7 @@ TEST_F(ResultsSinkTest, FiftyThousandRowCommit) {
   }
   EXPECT_EQ(Rows("SELECT count(*), sum(view_count) FROM page_view_counts"),
             std::vector<std::string>{"20000|199990000"});
-  EXPECT_EQ(Rows("SELECT count(*) FROM user_sessions"), std::vector<std::string>{"5000"});
+  EXPECT_EQ(Rows("SELECT count(*) FROM user_sessions"), std::vector<std::string>{"15000"});
 }
 
 }  // namespace

@@ -21,9 +21,26 @@ TEST(Schema, TablesHaveTheSeedsPrimaryKeys) {
   ASSERT_TRUE(conn.ok()) << conn.status().message();
   EXPECT_EQ(PrimaryKey(*conn, "page_view_counts"), "window_start,window_end,page_url");
   EXPECT_EQ(PrimaryKey(*conn, "active_users"), "window_start,window_end");
-  EXPECT_EQ(PrimaryKey(*conn, "user_sessions"), "user_id");
   EXPECT_EQ(PrimaryKey(*conn, "session_history"), "user_id,session_start_time");
   EXPECT_EQ(PrimaryKey(*conn, "late_events"), "kafka_partition,kafka_offset");
+}
+
+// user_sessions keeps the seed's name and columns as a view over session_history (one row per user: see
+// results_sink_test.cc).
+TEST(Schema, UserSessionsIsAViewWithTheSeedsColumns) {
+  auto conn = pg::Connection::Open(Services().pg);
+  ASSERT_TRUE(conn.ok()) << conn.status().message();
+  auto res = conn->Query(
+      "SELECT c.relkind::text, string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_class c "
+      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 WHERE c.oid = 'user_sessions'::regclass "
+      "GROUP BY c.relkind");
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  ASSERT_EQ(res->rows(), 1);
+  EXPECT_EQ(res->text(0, 0), "v");
+  EXPECT_EQ(
+      res->text(0, 1),
+      "user_id,session_start_time,session_end_time,session_duration_seconds,event_count,page_view_count,"
+      "is_final,updated_at");
 }
 
 TEST(Schema, WrongPasswordIsAOneLineErrorNamingTheFix) {

@@ -142,6 +142,12 @@ void RegisterRunCommand(CLI::App& app) {
       ->envname("COMMIT_INTERVAL_MS")
       ->check(Positive())
       ->capture_default_str();
+  cmd->add_option(
+         "--max-result-delay", o->max_result_delay_ms,
+         "While records read are this many milliseconds old or older, commits are spaced as far; 0 = never")
+      ->envname("MAX_RESULT_DELAY")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--status-interval", o->status_interval_s, "Seconds between status lines; 0 = none")
       ->envname("STATUS_INTERVAL")
       ->check(NonNegative())

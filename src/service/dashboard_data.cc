@@ -32,7 +32,7 @@ void Number(std::string* out, double v) {
 
 }  // namespace
 
-// Served by the index user_sessions_by_end (sql/init-db.sql), not by a sort of the whole table.
+// Served by the index session_history_by_end (sql/init-db.sql) under the view, not by a sort of the history.
 const char kRecentSessionsSql[] = R"sql(
 SELECT user_id, extract(epoch FROM session_start_time)::float8, extract(epoch FROM session_end_time)::float8,
        session_duration_seconds, event_count, page_view_count, is_final

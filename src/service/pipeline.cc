@@ -8,7 +8,6 @@
 #include <cctype>
 #include <chrono>
 #include <functional>
-#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,11 +15,10 @@
 #include <thread>
 #include <vector>
 
-#include "common/json_writer.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
 #include "engine/partition_engine.h"
-#include "format/event_json.h"
+#include "format/enriched_record.h"
 #include "kafka/client_config.h"
 #include "kafka/error_reporter.h"
 #include "kafka/kafka_status.h"
@@ -29,7 +27,17 @@
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
 #include "registry/avro_input.h"
+#include "service/backoff.h"
+#include "service/commit_cadence.h"
+#include "service/commit_coordinator.h"
+#include "service/lake_seal.h"
+#include "service/lake_store.h"
+#include "service/parallel_runner.h"
+#include "service/partition_recovery.h"
+#include "service/partition_task.h"
+#include "service/partition_transaction.h"
 #include "service/postgres_retry.h"
+#include "service/result_store.h"
 
 namespace clickstream {
 namespace {
@@ -43,11 +51,16 @@ constexpr auto kMaxCommitOverlap = std::chrono::seconds(2);
 // Default record size limits: librdkafka's message.max.bytes (the floor of ours) and the broker's.
 constexpr int64_t kLibrdkafkaMessageMaxBytes = 1'000'000;
 constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
-// A commit slower than this is logged with where its time went.
-constexpr int64_t kSlowCommitMicros = 2'000'000;
 // After a stop request, PostgreSQL has this long to take the last commit; then the process gives up on
 // it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
 constexpr auto kStopGrace = std::chrono::seconds(8);
+
+// How long ago the record was written (its Kafka timestamp); 0 when it has none.
+std::chrono::milliseconds RecordAge(const RdKafka::Message& msg) {
+  const RdKafka::MessageTimestamp ts = msg.timestamp();
+  if (ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) return {};
+  return std::chrono::milliseconds(WallClockNow().micros() / 1000 - ts.timestamp);
+}
 
 // The component of this file's log lines.
 constexpr std::string_view kLog = "run";
@@ -73,57 +86,21 @@ std::string LakeWriterId(int thread) {
   return (id.empty() ? "w" : id) + "-" + std::to_string(::getpid()) + "-" + std::to_string(thread);
 }
 
-// The wait before the next attempt at something that failed `failures` times: 1 s, 2 s, 4 s ... 30 s.
-Clock::duration Backoff(int failures) {
-  return std::chrono::seconds(std::min(30, 1 << std::min(failures, 5)));
-}
+// Recoveries of a partition and retries of a lake write: 1 s, 2 s, 4 s ... 30 s.
+constexpr Backoff kRecoveryBackoff{std::chrono::seconds(1), std::chrono::seconds(30)};
 
-// Everything the process holds for one assigned input partition.
+// Everything the process holds for one assigned input partition: its task, and its clients' state.
 struct PartitionState {
-  PartitionState(Partition p, int64_t fence_token, const EngineOptions& options)
-      : partition(p), fence(fence_token), engine(options) {}
+  explicit PartitionState(PartitionTask t) : task(std::move(t)) {}
 
-  Partition partition;
-  int64_t fence = 0;
-  PartitionEngine engine;
-  std::unique_ptr<kafka::TransactionalProducer> producer;
-  Offset next;             // next offset to process
-  Offset results_from;     // offsets below this are already in PostgreSQL (C at claim time)
-  Offset kafka_from;       // offsets below this are already in the enriched topic / DLQ (E at claim time)
-  Offset kafka_committed;  // the offset last committed with the Kafka transaction
-  Offset db_committed;     // the offset last committed to PostgreSQL
-  std::vector<pg::LateEventRecord> late;
-  bool replaying = false;        // re-reading offsets whose results PostgreSQL already holds
+  PartitionTask task;
+  std::unique_ptr<PartitionTransaction> producer;
   bool broken = false;           // a sink failed or another process claimed it: recover from durable state
   bool paused = false;           // not fetched while its lake buffer is full behind a write in progress
-  bool lake_recorded = false;    // lake_batches may hold its published batches: the next commit prunes
-  int recoveries = 0;            // recoveries since it last committed: each waits longer (Backoff)
+  int recoveries = 0;            // recoveries since it last committed: each waits longer (kRecoveryBackoff)
   Clock::time_point recover_at;  // when broken: not recovered before this
 
-  // A sealed lake buffer being written on a background thread. The first commit after it is written
-  // records it together with the engine snapshot taken where it ends; until then it is invisible, and
-  // a crash only leaves hidden files that the next claim deletes. A failed write is retried.
-  struct Seal {
-    LakeWriter::TakenRows rows;
-    Offset end;            // first offset after the batch: the snapshot is valid there
-    std::string snapshot;  // engine state at `end`
-    int failures = 0;
-    Clock::time_point retry_at;          // after a failure: when to write again
-    std::future<Result<Batch>> written;  // invalid after a failure; last: its destructor waits for the write
-  };
-  std::optional<Seal> seal;
-};
-
-// A commit whose PostgreSQL transaction is written (and lake files published) on a background thread
-// while the consuming thread goes on with the next records. It owns everything it writes; the consuming
-// thread leaves the sink alone until the commit is finished.
-struct PendingCommit {
-  Clock::time_point started;
-  std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
-  std::vector<pg::PartitionCommit> commits;
-  std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
-  std::vector<Partition> fenced;            // left out: another process claimed them
-  std::future<Status> done;
+  std::optional<LakeSeal> seal;  // its lake buffer sealed, being written
 };
 
 }  // namespace
@@ -150,7 +127,6 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // nobody claimed it meanwhile (its fence is unchanged); else null, and the kept state is released.
   std::unique_ptr<PartitionState> Kept(Partition p);
   void Handle(RdKafka::Message& msg);
-  void EndReplay(PartitionState& ps);
   Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, ParseOutcome outcome, EventTime now);
   // The record's event or rejection; not OK when the schema registry did not answer (Avro input).
   Result<ParseOutcome> Parse(const RdKafka::Message& msg);
@@ -165,7 +141,6 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::optional<int32_t> NextToSeal(EventTime now) const;
   // Starts writing the partition's lake buffer on a background thread, if it holds rows.
   void StartSeal(PartitionState& ps);
-  void WriteSeal(PartitionState::Seal& seal);
   // Moves the partition's written lake batch and its snapshot into the commit being built, if the write
   // is done; with `wait`, waits for it. A failed write is retried later (the rows are kept), or with
   // `wait` returned (the process stops; the next owner re-reads the rows).
@@ -173,14 +148,12 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
                      std::optional<std::pair<Offset, std::string>>* snapshot);
   // Stops or resumes fetching the partition (backpressure from the lake).
   void SetPaused(PartitionState& ps, bool paused);
-  // The background part of a commit: the PostgreSQL transaction, then publishing its lake files.
-  Status WriteCommit(PendingCommit& commit);
   // Takes in the pending commit's outcome, if any: waits for it, or with `wait` false only if it is done.
   Status FinishCommit(bool wait);
   // StartCommit and wait for the outcome.
   Status CommitNow(bool final_seal);
-  Status CommitToDatabase(std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced);
-  // Marks the partition for recovery, after Backoff(recoveries) or `at_least`, whichever is longer.
+  // Marks the partition for recovery, after kRecoveryBackoff.After(recoveries) or `at_least`, whichever is
+  // longer.
   void Break(PartitionState& ps, Clock::duration at_least = {});
   // Releases what the process holds for the partition besides its state: lake buffer, paused fetching.
   void Forget(PartitionState& ps);
@@ -217,8 +190,12 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   kafka::ErrorReporter kafka_errors_{"run", /*print=*/false};  // on once Kafka answered
   kafka::ConfigPairs producer_config_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  std::unique_ptr<pg::ResultsSink> sink_;
+  std::unique_ptr<PostgresResultStore> store_;
   std::unique_ptr<LakeWriter> lake_;
+  std::unique_ptr<LakeWriterStore> lake_store_;
+  // Writes commits on its own thread; destroyed (its worker joined) before the store and the lake.
+  std::unique_ptr<CommitCoordinator> committer_;
+  ParallelRunner kafka_committer_;  // the partitions' Kafka commits, concurrently
   std::map<int32_t, std::unique_ptr<PartitionState>> partitions_;
   // The consumer's member id in the group, as of the last rebalance. Asked for outside the rebalance
   // callback only: during close() librdkafka would wait for the callback to return.
@@ -231,9 +208,10 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   int registry_failures_ = 0;        // since the registry last answered
   std::string scratch_;
   Status rebalance_error_;
-  std::optional<PendingCommit> pending_;
   int32_t last_sealed_ = -1;
   Clock::time_point last_commit_ = Clock::now();
+  CommitCadence cadence_{std::chrono::milliseconds(options_.commit_interval_ms),
+                         std::chrono::milliseconds(options_.max_result_delay_ms)};
   Clock::time_point last_status_ = Clock::now();
   int64_t consumed_at_last_status_ = 0;
 };
@@ -248,7 +226,7 @@ Status Pipeline::Impl::Connect() {
     avro_ = std::make_unique<AvroInput>(std::move(registry));
   }
   CS_ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
-  sink_ = std::make_unique<pg::ResultsSink>(std::move(sink));
+  store_ = std::make_unique<PostgresResultStore>(std::move(sink));
 
   LakeOptions lake_options;
   lake_options.root = options_.lake_dir;
@@ -258,6 +236,8 @@ Status Pipeline::Impl::Connect() {
   lake_options.file_mode = options_.lake_file_mode;
   lake_options.dir_mode = options_.lake_dir_mode;
   CS_ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
+  lake_store_ = std::make_unique<LakeWriterStore>(lake_.get());
+  committer_ = std::make_unique<CommitCoordinator>(store_.get(), lake_store_.get(), &retry_, probe_);
 
   CS_ASSIGN_OR_RETURN(
       auto conf, kafka::MakeConf(options_.kafka,
@@ -315,7 +295,7 @@ Status Pipeline::Impl::Connect() {
   producer_config_.emplace_back("client.id", client_id);
   CS_ASSIGN_OR_RETURN(const int32_t partitions,
                       kafka::PartitionCount(consumer_.get(), options_.input_topic, options_.timeout_ms));
-  CS_RETURN_NOT_OK(sink_->RegisterPartitions(partitions));
+  CS_RETURN_NOT_OK(store_->RegisterPartitions(partitions));
   return kafka::FromRdKafka(consumer_->subscribe({options_.input_topic}),
                             "subscribe to " + options_.input_topic);
 }
@@ -342,32 +322,12 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
 }
 
 Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) {
-  pg::PartitionClaim claim;
-  CS_RETURN_NOT_OK(retry_.Run("claim of partition " + std::to_string(p.id()), [&] {
-    CS_ASSIGN_OR_RETURN(claim, sink_->Claim(p));
-    return Status::OK();
-  }));
-  std::vector<Batch> batches;
-  for (const auto& text : claim.lake_batches) {
-    CS_ASSIGN_OR_RETURN(Batch b, Batch::Parse(text));
-    batches.push_back(std::move(b));
-  }
-  CS_RETURN_NOT_OK(lake_->Recover(p, batches));
-
-  auto ps = std::make_unique<PartitionState>(p, claim.fence, options_.engine);
-  ps->lake_recorded = !batches.empty();
-  if (claim.snapshot) {
-    CS_ASSIGN_OR_RETURN(ps->engine, PartitionEngine::Restore(claim.snapshot->second, options_.engine));
-    ps->next = claim.snapshot->first;
-  }
-  ps->results_from = claim.next_offset.value_or(Offset(0));
-  ps->db_committed = ps->results_from;
-  ps->replaying = ps->next < ps->results_from;
-
+  CS_ASSIGN_OR_RETURN(RecoveredPartition recovered,
+                      RecoverPartition(p, *store_, *lake_store_, retry_, options_.engine));
   // Starting the producer fences an older owner's producer and aborts its open transaction, after
   // which the group offset is the exact progress of the enriched topic.
   CS_ASSIGN_OR_RETURN(
-      ps->producer,
+      std::unique_ptr<kafka::TransactionalProducer> producer,
       kafka::TransactionalProducer::Start(
           producer_config_, options_.group_id + "-" + options_.input_topic + "-" + std::to_string(p.id()),
           options_.timeout_ms, &kafka_errors_));
@@ -376,10 +336,14 @@ Status Pipeline::Impl::Claim(Partition p, std::unique_ptr<PartitionState>* out) 
   const int64_t committed = tp[0]->offset();
   RdKafka::TopicPartition::destroy(tp);
   CS_RETURN_NOT_OK(kafka::FromRdKafka(code, "read committed offsets"));
-  ps->kafka_from = Offset(committed >= 0 ? committed : 0);
-  ps->kafka_committed = ps->kafka_from;
+  auto ps = std::make_unique<PartitionState>(
+      PartitionTask(p, std::move(recovered), Offset(committed >= 0 ? committed : 0)));
+  ps->producer = std::make_unique<KafkaPartitionTransaction>(std::move(producer), options_.input_topic, p,
+                                                             options_.timeout_ms);
+  const PartitionTask& task = ps->task;
   log::Info(kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
-            p.id(), ps->fence, ps->next.value(), ps->results_from.value(), ps->kafka_from.value());
+            p.id(), task.fence(), task.next().value(), task.results_from().value(),
+            task.kafka_from().value());
   *out = std::move(ps);
   return Status::OK();
 }
@@ -390,15 +354,15 @@ std::unique_ptr<PartitionState> Pipeline::Impl::Kept(Partition p) {
   std::unique_ptr<PartitionState> ps = std::move(node.mapped());
   int64_t fence = 0;
   const Status st = retry_.Run("fence check of partition " + std::to_string(p.id()), [&] {
-    CS_ASSIGN_OR_RETURN(fence, sink_->Fence(p));
+    CS_ASSIGN_OR_RETURN(fence, store_->Fence(p));
     return Status::OK();
   });
-  if (!st.ok() || fence != ps->fence) {
+  if (!st.ok() || fence != ps->task.fence()) {
     Forget(*ps);
     return nullptr;
   }
-  log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), ps->fence,
-            ps->next.value());
+  log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), ps->task.fence(),
+            ps->task.next().value());
   return ps;
 }
 
@@ -426,7 +390,8 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
           continue;
         }
       }
-      tp->set_offset(ps->next.value() > 0 ? ps->next.value() : RdKafka::Topic::OFFSET_BEGINNING);
+      tp->set_offset(ps->task.next().value() > 0 ? ps->task.next().value()
+                                                 : RdKafka::Topic::OFFSET_BEGINNING);
       partitions_[tp->partition()] = std::move(ps);
     }
     // Kept states of partitions that went to other members.
@@ -473,8 +438,8 @@ Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
 }
 
 void Pipeline::Impl::RegistryFailed(PartitionState& ps, const Status& st) {
-  log::Warn(kLog, "partition {}: {}; re-reading from the last commit once it answers", ps.partition.id(),
-            st.message());
+  log::Warn(kLog, "partition {}: {}; re-reading from the last commit once it answers",
+            ps.task.partition().id(), st.message());
   probe_->registry_errors.fetch_add(1, std::memory_order_relaxed);
   const std::optional<Outage> outage = probe_->registry_outage();
   probe_->SetRegistryOutage(Outage{outage ? outage->since_unix_micros : WallClockNow().micros(),
@@ -485,37 +450,25 @@ void Pipeline::Impl::RegistryFailed(PartitionState& ps, const Status& st) {
 Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, ParseOutcome outcome,
                                     EventTime now) {
   const Offset offset(msg.offset());
-  const bool write_kafka = offset >= ps.kafka_from;
-  const bool write_results = offset >= ps.results_from;
+  const bool write_kafka = ps.task.WritesKafka(offset);
   if (!outcome.ok()) {
     const Rejection& r = outcome.rejection();
     probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
     if (!write_kafka) return Status::OK();
-    return ps.producer->Forward(options_.dlq_topic, msg,
-                                {{"reason", std::string(RejectReasonName(r.reason))},
-                                 {"detail", r.detail},
-                                 {"source_topic", options_.input_topic},
-                                 {"source_partition", std::to_string(ps.partition.id())},
-                                 {"source_offset", std::to_string(offset.value())}});
+    std::vector<kafka::Header> headers;
+    for (auto& [name, value] : DeadLetterHeaders(r, {options_.input_topic, ps.task.partition(), offset})) {
+      headers.push_back({std::move(name), std::move(value)});
+    }
+    return ps.producer->Forward(options_.dlq_topic, msg, headers);
   }
   const Event& event = outcome.event();
   if (msg.key() == nullptr || *msg.key() != event.user_id)
     probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
-  const Watermark before = ps.engine.watermark();
-  const Admission admission = ps.engine.Add(event);
+  const Admission admission = ps.task.Admit(offset, event);
   (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
-  if (admission.late && write_results) {
-    ps.late.push_back({offset, LateEvent{event, admission.lateness}, before});
-  }
-  CS_RETURN_NOT_OK(lake_->Append(ps.partition, offset, LakeRow::Of(event, admission.late, now)));
+  CS_RETURN_NOT_OK(lake_->Append(ps.task.partition(), offset, LakeRow::Of(event, admission.late, now)));
   if (!write_kafka) return Status::OK();
-  scratch_.clear();
-  JsonWriter w(&scratch_);
-  w.Begin();
-  WriteEventFields(event, &w);
-  w.Field("processing_time", now);
-  w.Field("is_late", admission.late);
-  w.End();
+  EnrichedRecordJson(event, now, admission.late, &scratch_);
   return ps.producer->Send(options_.enriched_topic, event.user_id, scratch_);
 }
 
@@ -524,44 +477,24 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   if (it == partitions_.end() || it->second->broken) return;
   PartitionState& ps = *it->second;
   const Offset offset(msg.offset());
-  if (offset < ps.next) return;  // already processed (re-delivery after a seek)
+  if (ps.task.Processed(offset)) return;  // re-delivery after a seek
   probe_->consumed.fetch_add(1, std::memory_order_relaxed);
   // A gap in the offsets may jump past the point where the re-read catches up.
-  if (offset >= ps.results_from) EndReplay(ps);
+  ps.task.CatchUp(offset);
   Result<ParseOutcome> outcome = Parse(msg);
   if (!outcome.ok()) return RegistryFailed(ps, outcome.status());
   const Status st = HandleRecord(ps, msg, std::move(*outcome), WallClockNow());
   if (!st.ok()) {
-    log::Error(kLog, "partition {}: {}", ps.partition.id(), st.message());
+    log::Error(kLog, "partition {}: {}", ps.task.partition().id(), st.message());
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
         .fetch_add(1, std::memory_order_relaxed);
     probe_->SetLastError(st.message());
     Break(ps);
     return;
   }
-  ps.next = offset.Next();
+  ps.task.Handled(offset);
   // Backpressure: a slow or full lake disk holds at most one buffer in writing and one full behind it.
-  if (ps.seal && !ps.paused && lake_->Full(ps.partition)) SetPaused(ps, true);
-  // Caught up exactly, perhaps at the end of the partition: commits (and the lake) resume now, not only
-  // when the next record arrives.
-  if (ps.next >= ps.results_from) EndReplay(ps);
-}
-
-// The re-read reached what PostgreSQL does not hold yet: the results so far are already written.
-void Pipeline::Impl::EndReplay(PartitionState& ps) {
-  if (!ps.replaying) return;
-  Changes written;
-  ps.engine.TakeChanges(&written);
-  ps.replaying = false;
-}
-
-Status Pipeline::Impl::CommitToDatabase(std::vector<pg::PartitionCommit>& commits,
-                                        std::vector<Partition>* fenced) {
-  const Status st = retry_.Run("commit", [&] { return sink_->Commit(commits, fenced); });
-  if (st.code() != StatusCode::kRefused) return st;
-  return Status::Refused("PostgreSQL refused the results: " + st.message() +
-                         "; the transaction was rolled back, nothing of it was written; once fixed, restart: "
-                         "processing resumes from the last commit");
+  if (ps.seal && !ps.paused && lake_->Full(ps.task.partition())) SetPaused(ps, true);
 }
 
 Status Pipeline::Impl::StartCommit(bool final_seal) {
@@ -569,21 +502,23 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   PendingCommit commit;
   commit.started = Clock::now();
   last_commit_ = commit.started;
+  cadence_.Started();
   // The group's current generation and member id: the broker refuses offsets from an older generation.
   std::unique_ptr<RdKafka::ConsumerGroupMetadata> group_metadata(consumer_->groupMetadata());
   // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
   // so a commit costs one broker round trip rather than one per partition.
-  std::vector<std::pair<PartitionState*, std::future<Status>>> kafka_commits;
+  std::vector<PartitionState*> kafka_commits;
   for (auto& [id, psp] : partitions_) {
-    PartitionState& ps = *psp;
-    if (ps.broken || ps.replaying || ps.next <= ps.kafka_committed) continue;
-    kafka_commits.emplace_back(&ps, std::async(std::launch::async, [&ps, &group_metadata, this] {
-      return ps.producer->CommitWithOffset(options_.input_topic, ps.partition, ps.next, group_metadata.get(),
-                                           options_.timeout_ms);
-    }));
+    if (!psp->broken && psp->task.KafkaDue()) kafka_commits.push_back(psp.get());
   }
-  for (auto& [ps, result] : kafka_commits) {
-    const Status st = result.get();
+  std::vector<Status> kafka_results(kafka_commits.size());
+  kafka_committer_.Run(kafka_commits.size(), [&](size_t i) {
+    kafka_results[i] =
+        kafka_commits[i]->producer->CommitWithOffset(kafka_commits[i]->task.next(), group_metadata.get());
+  });
+  for (size_t i = 0; i < kafka_commits.size(); ++i) {
+    PartitionState* ps = kafka_commits[i];
+    const Status& st = kafka_results[i];
     if (!st.ok()) {
       log::Error(kLog, "{}", st.message());
       probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
@@ -591,7 +526,7 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
       Break(*ps);
       continue;
     }
-    ps->kafka_committed = ps->next;
+    ps->task.KafkaCommitted();
   }
   const int64_t kafka_micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
@@ -603,9 +538,10 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
   const std::optional<int32_t> to_seal = final_seal ? std::nullopt : NextToSeal(now);
   for (auto& [id, psp] : partitions_) {
     PartitionState& ps = *psp;
-    if (ps.broken || ps.replaying) continue;
+    if (ps.broken || ps.task.replaying()) continue;
+    // Taken before a seal's snapshot, which then holds no changes left to commit.
     auto changes = std::make_unique<Changes>();
-    ps.engine.TakeChanges(changes.get());
+    ps.task.engine().TakeChanges(changes.get());
     std::vector<Batch> written;
     std::optional<std::pair<Offset, std::string>> snapshot;
     // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
@@ -618,40 +554,28 @@ Status Pipeline::Impl::StartCommit(bool final_seal) {
       last_sealed_ = id;
       StartSeal(ps);
     }
-    if (ps.next == ps.db_committed && changes->empty() && ps.late.empty() && !snapshot) continue;
-    commit.commits.push_back(pg::PartitionCommit{ps.partition,
-                                                 ps.fence,
-                                                 ps.next,
-                                                 ps.engine.watermark(),
-                                                 changes.get(),
-                                                 std::move(ps.late),
-                                                 {},
-                                                 std::move(snapshot),
-                                                 ps.lake_recorded,
-                                                 ps.db_committed});
-    for (const Batch& batch : written) commit.commits.back().lake_batches.push_back(batch.Serialize());
-    ps.late.clear();
-    commit.changes.push_back(std::move(changes));
-    commit.batches.push_back(std::move(written));
+    std::optional<pg::PartitionCommit> taken =
+        ps.task.TakeCommit(changes.get(), written, std::move(snapshot));
+    if (!taken) continue;
+    commit.Add(std::move(*taken), std::move(changes), std::move(written));
   }
   probe_->lake_retrying.store(
       std::any_of(partitions_.begin(), partitions_.end(),
-                  [](const auto& entry) { return entry.second->seal && entry.second->seal->failures > 0; }),
+                  [](const auto& entry) { return entry.second->seal && entry.second->seal->failures() > 0; }),
       std::memory_order_relaxed);
   probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
   if (commit.commits.empty()) {
     PublishGauges();
     return Status::OK();
   }
-  pending_ = std::move(commit);
-  pending_->done = std::async(std::launch::async, [this] { return WriteCommit(*pending_); });
+  committer_->Start(std::move(commit));
   return Status::OK();
 }
 
 std::optional<int32_t> Pipeline::Impl::NextToSeal(EventTime now) const {
   const auto due = [&](const auto& entry) {
     const PartitionState& ps = *entry.second;
-    return !ps.broken && !ps.replaying && !ps.seal && lake_->ShouldSeal(ps.partition, now);
+    return !ps.broken && !ps.task.replaying() && !ps.seal && lake_->ShouldSeal(ps.task.partition(), now);
   };
   const auto after = partitions_.upper_bound(last_sealed_);
   if (auto it = std::find_if(after, partitions_.end(), due); it != partitions_.end()) return it->first;
@@ -660,40 +584,29 @@ std::optional<int32_t> Pipeline::Impl::NextToSeal(EventTime now) const {
 }
 
 void Pipeline::Impl::StartSeal(PartitionState& ps) {
-  std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.partition);
+  std::optional<LakeWriter::TakenRows> taken = lake_->Take(ps.task.partition());
   if (!taken) return;
-  ps.seal.emplace(std::move(*taken), ps.next, ps.engine.SaveState());
-  WriteSeal(*ps.seal);
-}
-
-void Pipeline::Impl::WriteSeal(PartitionState::Seal& seal) {
-  seal.written = std::async(std::launch::async, [this, &seal] { return lake_->Write(seal.rows); });
+  ps.seal.emplace(lake_.get(), std::move(*taken), ps.task.next(), ps.task.engine().SaveState(),
+                  kRecoveryBackoff);
 }
 
 Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Batch>* written,
                                    std::optional<std::pair<Offset, std::string>>* snapshot) {
-  PartitionState::Seal& seal = *ps.seal;
-  if (!seal.written.valid()) {
-    if (!wait && Clock::now() < seal.retry_at) return Status::OK();
-    WriteSeal(seal);
-  }
-  if (!wait && seal.written.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-    return Status::OK();
-  Result<Batch> batch = seal.written.get();
-  if (!batch.ok()) {
+  Result<std::optional<LakeSeal::Written>> collected = ps.seal->Collect(wait);
+  if (!collected.ok()) {
     probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
-    probe_->SetLastError(batch.status().message());
-    if (wait) return batch.status();
+    probe_->SetLastError(collected.status().message());
+    if (wait) return collected.status();
     // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
     // is full too and pauses it.
-    const Clock::duration backoff = Backoff(seal.failures++);
-    seal.retry_at = Clock::now() + backoff;
-    log::Warn(kLog, "partition {}: {} (retrying in {} s)", ps.partition.id(), batch.status().message(),
-              std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
+    log::Warn(kLog, "partition {}: {} (retrying in {} s)", ps.task.partition().id(),
+              collected.status().message(),
+              std::chrono::duration_cast<std::chrono::seconds>(ps.seal->last_backoff()).count());
     return Status::OK();
   }
-  written->push_back(std::move(*batch));
-  snapshot->emplace(seal.end, std::move(seal.snapshot));
+  if (!*collected) return Status::OK();
+  written->push_back(std::move((*collected)->batch));
+  snapshot->emplace((*collected)->end, std::move((*collected)->snapshot));
   ps.seal.reset();
   if (ps.paused) SetPaused(ps, false);
   return Status::OK();
@@ -701,65 +614,25 @@ Status Pipeline::Impl::CollectSeal(PartitionState& ps, bool wait, std::vector<Ba
 
 void Pipeline::Impl::SetPaused(PartitionState& ps, bool paused) {
   std::vector<RdKafka::TopicPartition*> tp = {
-      RdKafka::TopicPartition::create(options_.input_topic, ps.partition.id())};
+      RdKafka::TopicPartition::create(options_.input_topic, ps.task.partition().id())};
   // Pausing drops the records already fetched; resuming fetches again after the last one consumed.
   const RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
   RdKafka::TopicPartition::destroy(tp);
   if (code != RdKafka::ERR_NO_ERROR) {
-    log::Error(kLog, "partition {}: pause or resume failed: {}", ps.partition.id(), RdKafka::err2str(code));
+    log::Error(kLog, "partition {}: pause or resume failed: {}", ps.task.partition().id(),
+               RdKafka::err2str(code));
     return;
   }
   ps.paused = paused;
-  log::Info(kLog, "partition {} {}", ps.partition.id(),
+  log::Info(kLog, "partition {} {}", ps.task.partition().id(),
             paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
 }
 
-Status Pipeline::Impl::WriteCommit(PendingCommit& commit) {
-  const auto db_started = Clock::now();
-  std::vector<Partition> fenced;
-  Status st = CommitToDatabase(commit.commits, &fenced);
-  // Partitions another process claimed are left out; the others' results are committed without them.
-  while (st.code() == StatusCode::kFenced && !fenced.empty()) {
-    log::Warn(kLog, "{}", st.message());
-    for (size_t i = commit.commits.size(); i-- > 0;) {
-      if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
-      commit.fenced.push_back(commit.commits[i].partition);
-      commit.commits.erase(commit.commits.begin() + static_cast<std::ptrdiff_t>(i));
-      commit.batches.erase(commit.batches.begin() + static_cast<std::ptrdiff_t>(i));
-    }
-    st = CommitToDatabase(commit.commits, &fenced);
-  }
-  const int64_t db_micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - db_started).count();
-  probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
-  probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
-  CS_RETURN_NOT_OK(st);
-  for (const pg::PartitionCommit& c : commit.commits) {
-    probe_->db_rows_total.fetch_add(static_cast<int64_t>(c.late_events.size() + c.changes->result_rows()),
-                                    std::memory_order_relaxed);
-  }
-  for (const auto& batches : commit.batches) {
-    for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
-  }
-  const int64_t micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit.started).count();
-  probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
-  probe_->ObserveCommit(micros);
-  if (micros > kSlowCommitMicros) {
-    log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
-              probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
-  }
-  return Status::OK();
-}
-
 Status Pipeline::Impl::FinishCommit(bool wait) {
-  if (!pending_) return Status::OK();
-  if (!wait && pending_->done.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-    return Status::OK();
-  const Status st = pending_->done.get();
-  PendingCommit commit = std::move(*pending_);
-  pending_.reset();
-  CS_RETURN_NOT_OK(st);
+  std::optional<CommitCoordinator::Finished> finished = committer_->Finish(wait);
+  if (!finished) return Status::OK();
+  CS_RETURN_NOT_OK(finished->status);
+  const PendingCommit& commit = finished->commit;
   for (const Partition p : commit.fenced) {
     // Another process claimed it. This one may be a zombie that lost the group without knowing yet: it
     // claims the partition again only if still assigned one session timeout later, when its consumer
@@ -771,12 +644,9 @@ Status Pipeline::Impl::FinishCommit(bool wait) {
   }
   for (size_t i = 0; i < commit.commits.size(); ++i) {
     if (auto it = partitions_.find(commit.commits[i].partition.id());
-        it != partitions_.end() && it->second->fence == commit.commits[i].fence) {
+        it != partitions_.end() && it->second->task.fence() == commit.commits[i].fence) {
       PartitionState& ps = *it->second;
-      if (commit.commits[i].next_offset > ps.db_committed) ps.recoveries = 0;
-      ps.db_committed = commit.commits[i].next_offset;
-      ps.lake_recorded =
-          !commit.batches[i].empty() || (ps.lake_recorded && !commit.commits[i].lake_published);
+      if (ps.task.Committed(commit.commits[i], !commit.batches[i].empty())) ps.recoveries = 0;
     }
     for (const Batch& batch : commit.batches[i]) {
       probe_->lake_files.fetch_add(static_cast<int64_t>(batch.files.size()), std::memory_order_relaxed);
@@ -794,17 +664,18 @@ Status Pipeline::Impl::CommitNow(bool final_seal) {
 
 void Pipeline::Impl::Break(PartitionState& ps, Clock::duration at_least) {
   ps.broken = true;
-  ps.recover_at = Clock::now() + std::max(at_least, Backoff(ps.recoveries));
+  ps.recover_at = Clock::now() + std::max<Clock::duration>(at_least, kRecoveryBackoff.After(ps.recoveries));
 }
 
 void Pipeline::Impl::Forget(PartitionState& ps) {
   if (ps.paused) SetPaused(ps, false);
-  lake_->Discard(ps.partition);
+  lake_->Discard(ps.task.partition());
 }
 
 std::unique_ptr<PartitionState> Pipeline::Impl::Dropped(Partition p, int recoveries,
                                                         Clock::duration at_least) {
-  auto ps = std::make_unique<PartitionState>(p, 0, options_.engine);
+  auto ps = std::make_unique<PartitionState>(PartitionTask(
+      p, RecoveredPartition{0, PartitionEngine(options_.engine), Offset(0), Offset(0), false}, Offset(0)));
   ps->recoveries = recoveries;
   Break(*ps, at_least);
   return ps;
@@ -836,7 +707,7 @@ Status Pipeline::Impl::RecoverBroken() {
       psp->recover_at = Clock::now() + std::chrono::seconds(1);  // a revocation is on its way
       continue;
     }
-    const Partition p = psp->partition;
+    const Partition p = psp->task.partition();
     const int recoveries = psp->recoveries + 1;
     probe_->recoveries.fetch_add(1, std::memory_order_relaxed);
     Forget(*psp);
@@ -852,7 +723,7 @@ Status Pipeline::Impl::RecoverBroken() {
     fresh->recoveries = recoveries;
     std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
         options_.input_topic, p.id(),
-        fresh->next.value() > 0 ? fresh->next.value() : RdKafka::Topic::OFFSET_BEGINNING));
+        fresh->task.next().value() > 0 ? fresh->task.next().value() : RdKafka::Topic::OFFSET_BEGINNING));
     const RdKafka::ErrorCode code = consumer_->seek(*tp, options_.timeout_ms);
     if (code != RdKafka::ERR_NO_ERROR) {
       log::Error(kLog, "seek failed on partition {}: {}", p.id(), RdKafka::err2str(code));
@@ -865,12 +736,12 @@ Status Pipeline::Impl::RecoverBroken() {
 
 std::optional<int64_t> Pipeline::Impl::Lag(const PartitionState& ps) {
   int64_t low = 0, high = 0;
-  if (consumer_->get_watermark_offsets(options_.input_topic, ps.partition.id(), &low, &high) !=
+  if (consumer_->get_watermark_offsets(options_.input_topic, ps.task.partition().id(), &low, &high) !=
           RdKafka::ERR_NO_ERROR ||
       high < 0) {
     return std::nullopt;
   }
-  return std::max<int64_t>(0, high - ps.next.value());
+  return std::max<int64_t>(0, high - ps.task.next().value());
 }
 
 void Pipeline::Impl::PublishGauges() {
@@ -878,12 +749,12 @@ void Pipeline::Impl::PublishGauges() {
   for (const auto& [id, ps] : partitions_) {
     PartitionGauges& g = gauges[id];
     if (const std::optional<int64_t> lag = Lag(*ps)) g.lag = *lag;
-    const Watermark w = ps->engine.watermark();
+    const Watermark w = ps->task.engine().watermark();
     g.has_watermark = w.is_set();
     if (w.is_set()) g.watermark_micros = w.time().micros();
-    g.committed_offset = ps->db_committed.value();
-    g.open_windows = static_cast<int64_t>(ps->engine.open_windows());
-    g.open_sessions = static_cast<int64_t>(ps->engine.open_sessions());
+    g.committed_offset = ps->task.db_committed().value();
+    g.open_windows = static_cast<int64_t>(ps->task.engine().open_windows());
+    g.open_sessions = static_cast<int64_t>(ps->task.engine().open_sessions());
     g.thread = thread_;
   }
   probe_->SetPartitions(std::move(gauges));
@@ -928,7 +799,7 @@ std::string Pipeline::Impl::Uncommitted() const {
   for (const auto& [id, ps] : partitions_) {
     if (ps->broken) continue;
     out += (out.empty() ? "partition " : ", ") + std::to_string(id) + " from offset " +
-           std::to_string(ps->db_committed.value());
+           std::to_string(ps->task.db_committed().value());
   }
   return out.empty() ? "none" : out;
 }
@@ -943,25 +814,26 @@ Status Pipeline::Impl::Run(const std::function<bool()>& stop) {
 }
 
 Status Pipeline::Impl::Consume() {
-  const auto commit_interval = std::chrono::milliseconds(options_.commit_interval_ms);
   const auto status_interval = std::chrono::seconds(options_.status_interval_s);
   probe_->state.store(PipelineProbe::State::kRunning, std::memory_order_relaxed);
   while (!stop_()) {
     // While a commit is being written, come back often to start the next one as soon as it is done.
     std::unique_ptr<RdKafka::Message> msg(
-        consumer_->consume(pending_ ? 1 : std::min(options_.commit_interval_ms, 100)));
+        consumer_->consume(committer_->pending() ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (member_id_stale_) {
       member_id_ = consumer_->memberid();
       member_id_stale_ = false;
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
+      cadence_.Read(RecordAge(*msg));
       Handle(*msg);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
-    CS_RETURN_NOT_OK(FinishCommit(/*wait=*/pending_ && Clock::now() - pending_->started > kMaxCommitOverlap));
-    if (!pending_ && Clock::now() - last_commit_ >= commit_interval) {
+    CS_RETURN_NOT_OK(FinishCommit(
+        /*wait=*/committer_->pending() && Clock::now() - committer_->started() > kMaxCommitOverlap));
+    if (!committer_->pending() && cadence_.Due(Clock::now() - last_commit_)) {
       CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (RecoveryDue()) {
         CS_RETURN_NOT_OK(

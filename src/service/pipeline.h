@@ -8,17 +8,21 @@
 //      offset (progress C), and, for a sealed lake buffer whose hidden files have been written (in the
 //      background, since the seal), the batch and the engine snapshot taken where it ends (L = S <= C);
 //   3. recorded lake files are renamed to their visible names.
-// Steps 2 and 3 run on a background thread while the next records are consumed; the next commit starts
-// once they are done.
+// Steps 2 and 3 run on the commit coordinator's thread while the next records are consumed; the next
+// commit starts once they are done.
 // So L <= C <= E always holds. On restart (or when a partition moves to another process) the partition
 // is claimed (fence + 1), the lake is recovered to exactly L, the engine is restored from the snapshot
 // at S = L, and the partition is re-read from S: each sink receives only offsets at or past its own
 // progress, so nothing is written twice and nothing is skipped.
 //
+// The protocol's parts live beside it: PartitionTask (per partition), RecoverPartition (claims),
+// CommitCoordinator (steps 2 and 3 on its worker thread), over the ResultStore, LakeStore and
+// PartitionTransaction interfaces; this class keeps the Kafka consumer, the poll loop and the wiring.
+//
 // Thread safety: Run() drives everything from the calling thread (with helper threads of its own for
-// commits); `stop` is polled, so it may read a flag set by a signal handler or another thread. A process
-// may run several pipelines of one group, each on its own thread (service/pipeline_threads.h): they
-// share nothing but the input topic's group, like processes do.
+// commits and lake writes); `stop` is polled, so it may read a flag set by a signal handler or another
+// thread. A process may run several pipelines of one group, each on its own thread
+// (service/pipeline_threads.h): they share nothing but the input topic's group, like processes do.
 #pragma once
 
 #include <functional>

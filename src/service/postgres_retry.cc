@@ -17,7 +17,6 @@ Status PostgresRetry::Run(const std::string& what, const std::function<Status()>
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto reported = started;
-  auto backoff = policy_.first_backoff;
   const auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   for (int attempts = 1;; ++attempts) {
     const Status st = attempt();
@@ -36,14 +35,13 @@ Status PostgresRetry::Run(const std::string& what, const std::function<Status()>
       log::Warn(kLog, "PostgreSQL still unavailable after {} attempts ({:.0f} s): {}", attempts, seconds(),
                 st.message());
     }
-    const auto until = Clock::now() + backoff;
+    const auto until = Clock::now() + policy_.backoff.After(attempts - 1);
     while (Clock::now() < until) {
       if (give_up_()) return st;
       std::this_thread::sleep_for(
           std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
     }
     if (give_up_()) return st;
-    backoff = std::min(backoff * 2, policy_.max_backoff);
   }
 }
 

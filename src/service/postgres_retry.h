@@ -13,13 +13,13 @@
 #include <string>
 
 #include "common/status.h"
+#include "service/backoff.h"
 #include "service/pipeline_probe.h"
 
 namespace clickstream {
 
 struct RetryPolicy {
-  std::chrono::milliseconds first_backoff{250};
-  std::chrono::milliseconds max_backoff{5000};
+  Backoff backoff;  // 250 ms doubling to 5 s
   std::chrono::milliseconds report_every{10000};
 };
 

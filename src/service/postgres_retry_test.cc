@@ -5,7 +5,7 @@
 namespace clickstream {
 namespace {
 
-constexpr RetryPolicy kFast{std::chrono::milliseconds(1), std::chrono::milliseconds(4),
+constexpr RetryPolicy kFast{{std::chrono::milliseconds(1), std::chrono::milliseconds(4)},
                             std::chrono::milliseconds(0)};
 
 TEST(PostgresRetryTest, RetriesTransientFailuresUntilTheySucceed) {
@@ -52,6 +52,14 @@ TEST(PostgresRetryTest, GivingUpReturnsTheLastFailure) {
   EXPECT_EQ(st.code(), StatusCode::kUnavailable);
   EXPECT_EQ(st.message(), "3");
   EXPECT_TRUE(probe.postgres_outage().has_value()) << "/healthz still names the outage";
+}
+
+TEST(BackoffTest, DoublesUpToTheCap) {
+  const Backoff backoff{std::chrono::seconds(1), std::chrono::seconds(30)};
+  EXPECT_EQ(backoff.After(0), std::chrono::seconds(1));
+  EXPECT_EQ(backoff.After(3), std::chrono::seconds(8));
+  EXPECT_EQ(backoff.After(5), std::chrono::seconds(30));
+  EXPECT_EQ(backoff.After(1000), std::chrono::seconds(30));
 }
 
 }  // namespace

@@ -1,0 +1,122 @@
+#include "service/commit_coordinator.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace clickstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The component of this file's log lines.
+constexpr std::string_view kLog = "run";
+
+// A commit slower than this is logged with where its time went.
+constexpr int64_t kSlowCommitMicros = 2'000'000;
+
+int64_t MicrosSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+CommitCoordinator::CommitCoordinator(ResultStore* store, const LakeStore* lake, PostgresRetry* retry,
+                                     PipelineProbe* probe)
+    : store_(store), lake_(lake), retry_(retry), probe_(probe), worker_([this] { Work(); }) {}
+
+CommitCoordinator::~CommitCoordinator() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void CommitCoordinator::Start(PendingCommit commit) {
+  started_ = commit.started;
+  pending_ = true;
+  {
+    std::lock_guard lock(mu_);
+    job_ = std::move(commit);
+    done_.reset();
+  }
+  cv_.notify_all();
+}
+
+std::optional<CommitCoordinator::Finished> CommitCoordinator::Finish(bool wait) {
+  if (!pending_) return std::nullopt;
+  std::unique_lock lock(mu_);
+  if (wait) {
+    cv_.wait(lock, [this] { return done_.has_value(); });
+  } else if (!done_) {
+    return std::nullopt;
+  }
+  Finished finished{std::move(*job_), std::move(*done_)};
+  job_.reset();
+  done_.reset();
+  pending_ = false;
+  return finished;
+}
+
+void CommitCoordinator::Work() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || (job_ && !done_); });
+    if (stopping_) return;
+    PendingCommit& job = *job_;  // the consuming thread leaves job_ alone until done_ is set
+    lock.unlock();
+    Status st = Write(job);
+    lock.lock();
+    done_ = std::move(st);
+    cv_.notify_all();
+  }
+}
+
+Status CommitCoordinator::CommitToStore(const std::vector<pg::PartitionCommit>& commits,
+                                        std::vector<Partition>* fenced) {
+  const Status st = retry_->Run("commit", [&] { return store_->Commit(commits, fenced); });
+  if (st.code() != StatusCode::kRefused) return st;
+  return Status::Refused("PostgreSQL refused the results: " + st.message() +
+                         "; the transaction was rolled back, nothing of it was written; once fixed, restart: "
+                         "processing resumes from the last commit");
+}
+
+Status CommitCoordinator::Write(PendingCommit& commit) {
+  const auto db_started = Clock::now();
+  std::vector<Partition> fenced;
+  Status st = CommitToStore(commit.commits, &fenced);
+  // Partitions another process claimed are left out; the others' results are committed without them.
+  while (st.code() == StatusCode::kFenced && !fenced.empty()) {
+    log::Warn(kLog, "{}", st.message());
+    for (size_t i = commit.commits.size(); i-- > 0;) {
+      if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
+      commit.fenced.push_back(commit.commits[i].partition);
+      commit.commits.erase(commit.commits.begin() + static_cast<std::ptrdiff_t>(i));
+      commit.batches.erase(commit.batches.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    st = CommitToStore(commit.commits, &fenced);
+  }
+  const int64_t db_micros = MicrosSince(db_started);
+  probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
+  probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
+  CS_RETURN_NOT_OK(st);
+  for (const pg::PartitionCommit& c : commit.commits) {
+    const size_t rows = c.late_events.size() + (c.changes != nullptr ? c.changes->result_rows() : 0);
+    probe_->db_rows_total.fetch_add(static_cast<int64_t>(rows), std::memory_order_relaxed);
+  }
+  for (const auto& batches : commit.batches) {
+    for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
+  }
+  const int64_t micros = MicrosSince(commit.started);
+  probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
+  probe_->ObserveCommit(micros);
+  if (micros > kSlowCommitMicros) {
+    log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
+              probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
+  }
+  return Status::OK();
+}
+
+}  // namespace clickstream

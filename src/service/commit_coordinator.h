@@ -1,0 +1,95 @@
+// CommitCoordinator: the part of each commit that runs while the consuming thread goes on reading: the
+// results transaction (progress C, with the lake batches and snapshots it records: L), then publishing
+// those lake files. One long-lived worker thread writes one commit at a time; the consuming thread hands
+// it the next commit only once the previous one is finished, so commits never queue: under load each
+// one grows instead.
+//
+// A commit naming partitions another process claimed since is retried without them (they are listed in
+// `fenced`); a retryable failure is retried by the shared PostgresRetry (lost acknowledgements included:
+// commits are idempotent); a refused one is returned with what to do.
+//
+// Thread safety: Start, pending, started and Finish are for one thread (the consuming one); the worker
+// uses the store, the lake and the retry only between Start and the Finish that returns the commit, so
+// the consuming thread may use them (claims) while nothing is pending. Owns its worker thread; the
+// store, lake, retry and probe are not owned and must outlive it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/changes.h"
+#include "lake/lake_batch.h"
+#include "postgres/results_sink.h"
+#include "service/lake_store.h"
+#include "service/pipeline_probe.h"
+#include "service/postgres_retry.h"
+#include "service/result_store.h"
+
+namespace clickstream {
+
+// One commit: every partition's results since its previous commit, and the lake batches it records.
+struct PendingCommit {
+  std::chrono::steady_clock::time_point started;
+  std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
+  std::vector<pg::PartitionCommit> commits;
+  std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
+  std::vector<Partition> fenced;            // set by the coordinator: left out, another process claimed them
+
+  // Adds a partition's commit, the changes it points to and the lake batches it records.
+  void Add(pg::PartitionCommit commit, std::unique_ptr<Changes> its_changes, std::vector<Batch> its_batches) {
+    commits.push_back(std::move(commit));
+    changes.push_back(std::move(its_changes));
+    batches.push_back(std::move(its_batches));
+  }
+};
+
+class CommitCoordinator {
+ public:
+  CommitCoordinator(ResultStore* store, const LakeStore* lake, PostgresRetry* retry, PipelineProbe* probe);
+  ~CommitCoordinator();
+  CommitCoordinator(const CommitCoordinator&) = delete;
+  CommitCoordinator& operator=(const CommitCoordinator&) = delete;
+
+  // Hands the commit to the worker. REQUIRES: !pending().
+  void Start(PendingCommit commit);
+  // A commit was started and not yet returned by Finish.
+  bool pending() const { return pending_; }
+  // When the pending commit was started. REQUIRES: pending().
+  std::chrono::steady_clock::time_point started() const { return started_; }
+
+  struct Finished {
+    PendingCommit commit;  // its commits are those applied (fenced partitions left out)
+    Status status;
+  };
+  // The pending commit once written: waits for it with `wait`, else nullopt while it is being written.
+  // nullopt when none is pending.
+  std::optional<Finished> Finish(bool wait);
+
+ private:
+  // The results transaction, then the lake files it recorded made visible.
+  Status Write(PendingCommit& commit);
+  Status CommitToStore(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced);
+  void Work();
+
+  ResultStore* store_;
+  const LakeStore* lake_;
+  PostgresRetry* retry_;
+  PipelineProbe* probe_;
+  bool pending_ = false;  // consuming thread only
+  std::chrono::steady_clock::time_point started_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<PendingCommit> job_;  // guarded by mu_: handed to the worker, written, handed back
+  std::optional<Status> done_;        // guarded by mu_: the outcome of job_ once written
+  bool stopping_ = false;             // guarded by mu_
+  std::thread worker_;                // last: started once the rest is initialized
+};
+
+}  // namespace clickstream

@@ -1,0 +1,49 @@
+// FakeLakeStore: the lake's files in memory, for tests of the commit protocol without a file system.
+// Files hold offsets (the rows' identity) and are hidden or visible under LakeWriter's names
+// (lake/file_names.h); WriteHidden stands for LakeWriter::Write, Publish and Recover keep LakeWriter's
+// contract: publishing is idempotent, recovery publishes the recorded batches and deletes the
+// partition's other hidden files.
+//
+// Its durable state (FakeLake) outlives the store. Writing a file, renaming one and deleting one are
+// one step of `faults` each, so a crash may fall between the files of a batch.
+//
+// Thread safety: one call at a time (the pipeline recovers only while no commit is being published).
+// The durable state and the injector are not owned and must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "service/fault_injector.h"
+#include "service/lake_store.h"
+
+namespace clickstream {
+
+struct FakeLake {
+  std::map<std::string, std::vector<int64_t>> hidden;   // path -> offsets of its rows
+  std::map<std::string, std::vector<int64_t>> visible;  // path -> offsets of its rows
+
+  // How often readers see each (partition, offset).
+  std::map<std::pair<int32_t, int64_t>, int> VisibleRows() const;
+};
+
+class FakeLakeStore final : public LakeStore {
+ public:
+  FakeLakeStore(FakeLake* durable, FaultInjector* faults) : durable_(durable), faults_(faults) {}
+
+  // Writes the partition's rows at `offsets` (increasing, not empty) as one hidden file of `writer`.
+  Result<Batch> WriteHidden(Partition partition, const std::vector<Offset>& offsets,
+                            const std::string& writer);
+
+  Status Publish(const Batch& batch) const override;
+  Status Recover(Partition partition, const std::vector<Batch>& recorded) override;
+
+ private:
+  FakeLake* durable_;
+  FaultInjector* faults_;
+};
+
+}  // namespace clickstream

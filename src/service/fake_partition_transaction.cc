@@ -1,0 +1,48 @@
+#include "service/fake_partition_transaction.h"
+
+namespace clickstream {
+
+Result<std::unique_ptr<FakePartitionTransaction>> FakePartitionTransaction::Start(FakeTopics* durable,
+                                                                                  FaultInjector* faults,
+                                                                                  Partition partition) {
+  CS_RETURN_NOT_OK(faults->BeginStep("init transactions"));
+  int64_t epoch = 0;
+  {
+    std::lock_guard lock(durable->mu);
+    epoch = ++durable->epochs[partition.id()];
+  }
+  CS_RETURN_NOT_OK(faults->EndStep("init transactions"));
+  return std::unique_ptr<FakePartitionTransaction>(
+      new FakePartitionTransaction(durable, faults, partition, epoch));
+}
+
+Status FakePartitionTransaction::Send(const std::string& topic, std::string_view key,
+                                      std::string_view value) {
+  pending_.push_back({topic, std::string(key), std::string(value)});
+  return Status::OK();
+}
+
+Status FakePartitionTransaction::Forward(const std::string& topic, RdKafka::Message& original,
+                                         const std::vector<kafka::Header>& /*added*/) {
+  const std::string key = original.key() != nullptr ? *original.key() : "";
+  return Send(topic, key, std::string_view(static_cast<const char*>(original.payload()), original.len()));
+}
+
+Status FakePartitionTransaction::CommitWithOffset(Offset next_offset,
+                                                  RdKafka::ConsumerGroupMetadata* /*group*/) {
+  CS_RETURN_NOT_OK(faults_->BeginStep("commit transaction"));
+  {
+    std::lock_guard lock(durable_->mu);
+    if (durable_->epochs[partition_.id()] != epoch_) {
+      pending_.clear();
+      return Status::Fenced("partition " + std::to_string(partition_.id()) + ": producer fenced");
+    }
+    std::vector<FakeTopics::Record>& records = durable_->records[partition_.id()];
+    records.insert(records.end(), pending_.begin(), pending_.end());
+    durable_->group_offsets[partition_.id()] = next_offset;
+  }
+  pending_.clear();
+  return faults_->EndStep("commit transaction");
+}
+
+}  // namespace clickstream

@@ -1,0 +1,62 @@
+// FakePartitionTransaction: a partition's Kafka transaction in memory, for tests of the commit protocol
+// without a broker. Records sent are pending until CommitWithOffset appends them to the partition's
+// committed output together with the group offset (one step of `faults`); Start fences the previous
+// transaction of the partition (its commits fail from then on) and drops what it had pending, like a
+// transactional producer's InitTransactions.
+//
+// Its durable state (FakeTopics) outlives the transaction: what consumers of the output topics see,
+// and the group offsets.
+//
+// Thread safety: one call at a time per transaction; transactions of different partitions may commit
+// concurrently. The durable state and the injector are not owned and must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "service/fault_injector.h"
+#include "service/partition_transaction.h"
+
+namespace clickstream {
+
+struct FakeTopics {
+  struct Record {
+    std::string topic;
+    std::string key;
+    std::string value;
+
+    bool operator==(const Record&) const = default;
+  };
+  std::mutex mu;
+  std::map<int32_t, std::vector<Record>> records;  // per input partition, in commit order
+  std::map<int32_t, Offset> group_offsets;
+  std::map<int32_t, int64_t> epochs;  // the current transaction's, per input partition
+};
+
+class FakePartitionTransaction final : public PartitionTransaction {
+ public:
+  // Fences the partition's previous transaction (one step).
+  static Result<std::unique_ptr<FakePartitionTransaction>> Start(FakeTopics* durable, FaultInjector* faults,
+                                                                 Partition partition);
+
+  Status Send(const std::string& topic, std::string_view key, std::string_view value) override;
+  Status Forward(const std::string& topic, RdKafka::Message& original,
+                 const std::vector<kafka::Header>& added) override;
+  Status CommitWithOffset(Offset next_offset, RdKafka::ConsumerGroupMetadata* group) override;
+
+ private:
+  FakePartitionTransaction(FakeTopics* durable, FaultInjector* faults, Partition partition, int64_t epoch)
+      : durable_(durable), faults_(faults), partition_(partition), epoch_(epoch) {}
+
+  FakeTopics* durable_;
+  FaultInjector* faults_;
+  Partition partition_;
+  int64_t epoch_;
+  std::vector<FakeTopics::Record> pending_;
+};
+
+}  // namespace clickstream

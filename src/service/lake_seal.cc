@@ -1,0 +1,33 @@
+#include "service/lake_seal.h"
+
+namespace clickstream {
+
+LakeSeal::LakeSeal(const LakeWriter* lake, LakeWriter::TakenRows rows, Offset end, std::string snapshot,
+                   Backoff retry)
+    : lake_(lake), rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry) {
+  Write();
+}
+
+void LakeSeal::Write() {
+  written_ = std::async(std::launch::async, [this] { return lake_->Write(rows_); });
+}
+
+Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {
+  using Clock = std::chrono::steady_clock;
+  if (!written_.valid()) {
+    if (!wait && Clock::now() < retry_at_) return std::optional<Written>();
+    Write();
+  }
+  if (!wait && written_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    return std::optional<Written>();
+  }
+  Result<Batch> batch = written_.get();
+  if (!batch.ok()) {
+    last_backoff_ = retry_.After(failures_++);
+    retry_at_ = Clock::now() + last_backoff_;
+    return batch.status();
+  }
+  return std::optional<Written>(Written{std::move(*batch), end_, std::move(snapshot_)});
+}
+
+}  // namespace clickstream

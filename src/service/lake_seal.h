@@ -1,0 +1,59 @@
+// LakeSeal: a partition's sealed lake buffer while its hidden files are written on a background
+// thread. The first commit after the write records the batch together with the engine snapshot taken
+// where it ends (progress L); until then the files are invisible, and a crash leaves only hidden files
+// that the next claim deletes. A failed write (a full disk) is retried after a backoff, the rows kept.
+//
+// Thread safety: one thread (the consuming one); the write runs on its own thread. Not movable: the
+// write refers to the rows. The destructor waits for a write in progress. The writer is not owned.
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "lake/lake_writer.h"
+#include "service/backoff.h"
+
+namespace clickstream {
+
+class LakeSeal {
+ public:
+  // Starts writing `rows`, whose offsets end before `end`, where the engine's state was `snapshot`.
+  LakeSeal(const LakeWriter* lake, LakeWriter::TakenRows rows, Offset end, std::string snapshot,
+           Backoff retry);
+  LakeSeal(const LakeSeal&) = delete;
+  LakeSeal& operator=(const LakeSeal&) = delete;
+
+  struct Written {
+    Batch batch;
+    Offset end;            // first offset after the batch: the snapshot is valid there
+    std::string snapshot;  // engine state at `end`
+  };
+  // The written batch and its snapshot, once the write is done; nullopt while it is not (with `wait`,
+  // waits). A write that failed is started again once its backoff passed (with `wait`, at once).
+  // Errors: the write's; it is retried by a later call, after last_backoff().
+  Result<std::optional<Written>> Collect(bool wait);
+
+  // Failed writes so far.
+  int failures() const { return failures_; }
+  // The wait before the retry of the last failed write.
+  std::chrono::milliseconds last_backoff() const { return last_backoff_; }
+
+ private:
+  void Write();
+
+  const LakeWriter* lake_;
+  LakeWriter::TakenRows rows_;
+  Offset end_;
+  std::string snapshot_;
+  Backoff retry_;
+  int failures_ = 0;
+  std::chrono::milliseconds last_backoff_{0};
+  std::chrono::steady_clock::time_point retry_at_;
+  std::future<Result<Batch>> written_;  // invalid after a failure; last: its destructor waits for the write
+};
+
+}  // namespace clickstream

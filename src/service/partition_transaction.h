@@ -1,0 +1,68 @@
+// PartitionTransaction: one input partition's Kafka transaction. The enriched records and dead letters
+// derived from the partition's records become visible atomically with the group's offset for it (E).
+// Starting one for a partition fences its previous owner's and aborts that one's open transaction, so
+// after a start the group offset is exactly the progress of the partition's output records.
+// Implemented on a Kafka transactional producer (KafkaPartitionTransaction) and in memory for tests
+// (fake_topics.h).
+//
+// Thread safety: not thread-safe; one thread at a time. Different partitions' transactions are
+// independent and may commit concurrently.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "kafka/transactional_producer.h"
+
+namespace clickstream {
+
+class PartitionTransaction {
+ public:
+  virtual ~PartitionTransaction() = default;
+
+  // Adds a record to the open transaction.
+  virtual Status Send(const std::string& topic, std::string_view key, std::string_view value) = 0;
+  // Adds a dead letter: `original` unchanged (key, value, headers, timestamp) plus the `added` headers.
+  virtual Status Forward(const std::string& topic, RdKafka::Message& original,
+                         const std::vector<kafka::Header>& added) = 0;
+  // Commits the open transaction with the group offset `next_offset` (`group`: the consumer's current
+  // generation; may be null where there is none) and opens the next. On failure the transaction is
+  // unusable: the caller recovers the partition from durable state.
+  virtual Status CommitWithOffset(Offset next_offset, RdKafka::ConsumerGroupMetadata* group) = 0;
+};
+
+// On a Kafka transactional producer whose transactional id names the partition.
+class KafkaPartitionTransaction final : public PartitionTransaction {
+ public:
+  KafkaPartitionTransaction(std::unique_ptr<kafka::TransactionalProducer> producer, std::string input_topic,
+                            Partition partition, int timeout_ms)
+      : producer_(std::move(producer)),
+        input_topic_(std::move(input_topic)),
+        partition_(partition),
+        timeout_ms_(timeout_ms) {}
+
+  Status Send(const std::string& topic, std::string_view key, std::string_view value) override {
+    return producer_->Send(topic, key, value);
+  }
+  Status Forward(const std::string& topic, RdKafka::Message& original,
+                 const std::vector<kafka::Header>& added) override {
+    return producer_->Forward(topic, original, added);
+  }
+  Status CommitWithOffset(Offset next_offset, RdKafka::ConsumerGroupMetadata* group) override {
+    return producer_->CommitWithOffset(input_topic_, partition_, next_offset, group, timeout_ms_);
+  }
+
+ private:
+  std::unique_ptr<kafka::TransactionalProducer> producer_;
+  std::string input_topic_;
+  Partition partition_;
+  int timeout_ms_;
+};
+
+}  // namespace clickstream

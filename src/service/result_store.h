@@ -1,0 +1,48 @@
+// ResultStore: what the service needs of the results database, so that the commit protocol runs on
+// PostgreSQL (PostgresResultStore) and on an in-memory store in tests (fake_stores.h) alike. The
+// contract is pg::ResultsSink's: fenced claims, one all-or-nothing commit of many partitions, idempotent
+// retries (a commit whose acknowledgement was lost is not applied twice).
+//
+// Thread safety: not thread-safe; one thread at a time (the commit worker, or the consuming thread while
+// no commit is pending).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "postgres/results_sink.h"
+
+namespace clickstream {
+
+class ResultStore {
+ public:
+  virtual ~ResultStore() = default;
+
+  // Takes the partition (fence + 1) and returns its durable progress.
+  virtual Result<pg::PartitionClaim> Claim(Partition partition) = 0;
+  // The partition's current fence (0 if never claimed).
+  virtual Result<int64_t> Fence(Partition partition) = 0;
+  // All `commits` in one transaction. Errors: kFenced (nothing written; `fenced` names the partitions
+  // claimed since), kUnavailable (retry the same commits), kRefused (do not retry).
+  virtual Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced) = 0;
+};
+
+// The store on PostgreSQL. Owns its sink.
+class PostgresResultStore final : public ResultStore {
+ public:
+  explicit PostgresResultStore(pg::ResultsSink sink) : sink_(std::move(sink)) {}
+
+  Result<pg::PartitionClaim> Claim(Partition partition) override { return sink_.Claim(partition); }
+  Result<int64_t> Fence(Partition partition) override { return sink_.Fence(partition); }
+  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced) override {
+    return sink_.Commit(commits, fenced);
+  }
+  Status RegisterPartitions(int32_t count) { return sink_.RegisterPartitions(count); }
+
+ private:
+  pg::ResultsSink sink_;
+};
+
+}  // namespace clickstream
