@@ -1,5 +1,7 @@
 #include "engine/partition_engine.h"
 
+#include <algorithm>
+#include <array>
 #include <functional>
 #include <queue>
 #include <utility>
@@ -50,8 +52,9 @@ struct PartitionEngine::State {
         page_views(o.page_view_window),
         active_users(o.active_users_window, o.active_users_slide) {}
 
-  uint32_t FindOrCreate(std::string_view user_id) {
-    const uint32_t hash = UserIndex::Hash(user_id);
+  uint32_t FindOrCreate(std::string_view user_id) { return FindOrCreate(user_id, UserIndex::Hash(user_id)); }
+
+  uint32_t FindOrCreate(std::string_view user_id, uint32_t hash) {
     const uint32_t found =
         index.Find(user_id, hash, [this](uint32_t slot) -> std::string_view { return users[slot].id; });
     if (found != UserIndex::kNotFound) return found;
@@ -82,9 +85,8 @@ struct PartitionEngine::State {
 
   // Queues the user for the next watermark at which it has work (a session may become final, or the user
   // may be freed), unless an earlier entry is queued.
-  void Schedule(uint32_t slot) {
+  void Schedule(uint32_t slot, Watermark w) {
     User& u = users[slot];
-    const Watermark w = watermark.watermark();
     EventTime next = u.sessions.NextDue(w, options.session_gap);
     // A user without sessions stays until the last window holding one of its events is final.
     if (u.sessions.empty() && active_users.Expiry(u.activity) > w.time())
@@ -97,8 +99,7 @@ struct PartitionEngine::State {
 
   // Visits every user with work at the current watermark and marks it for TakeChanges if a session became
   // final or the user can be freed.
-  void ProcessDue() {
-    const Watermark w = watermark.watermark();
+  void ProcessDue(Watermark w) {
     while (!due.empty() && due.top().first <= w.time().micros()) {
       const uint32_t slot = due.top().second;
       const EventTime when = EventTime::FromMicros(due.top().first);
@@ -108,8 +109,55 @@ struct PartitionEngine::State {
       u.queued_due = EventTime::Min();
       u.sessions.Advance(w, options.session_gap);
       if (u.sessions.HasFinal(w, options.session_gap) || u.sessions.empty()) MarkDirty(slot);
-      Schedule(slot);
+      Schedule(slot, w);
     }
+  }
+
+  // Starts loading the record of `slot` (every cache line of it), so that it is there when needed.
+  void PrefetchUser(uint32_t slot) const {
+    const auto begin = reinterpret_cast<uintptr_t>(&users[slot]);
+    for (uintptr_t line = begin & ~uintptr_t{63}; line < begin + sizeof(User); line += 64) {
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
+    }
+  }
+
+  // Queues the user-state part of an accepted event (see Add); processes the oldest queued event first
+  // when the queue is full.
+  void Enqueue(std::string_view user_id, EventTime t, EventType type, Watermark before, Watermark after) {
+    if (n_pending == kPending) ProcessOldest();
+    Pending& p = pending[(first_pending + n_pending) % kPending];
+    p.user_id.assign(user_id);
+    p.hash = UserIndex::Hash(user_id);
+    p.time = t;
+    p.type = type;
+    p.before = before;
+    p.after = after;
+    index.Prefetch(p.hash);
+    // The bucket of the event queued kLookahead ago has arrived by now: fetch that user's record next.
+    if (n_pending >= kLookahead) {
+      const uint32_t guess = index.Guess(pending[(first_pending + n_pending - kLookahead) % kPending].hash);
+      if (guess != UserIndex::kNotFound) PrefetchUser(guess);
+    }
+    ++n_pending;
+  }
+
+  // Applies the oldest queued event to its user, the active-user windows and the due queue, at the
+  // watermarks it saw on arrival: the same steps, in the same order, as without the queue.
+  void ProcessOldest() {
+    const Pending& p = pending[first_pending];
+    first_pending = (first_pending + 1) % kPending;
+    --n_pending;
+    const uint32_t slot = FindOrCreate(p.user_id, p.hash);
+    User& u = users[slot];
+    active_users.Add(p.time, &u.activity);
+    u.sessions.Add(p.time, p.type, p.before, options.session_gap);
+    MarkDirty(slot);
+    Schedule(slot, p.before);
+    if (p.after != p.before) ProcessDue(p.after);
+  }
+
+  void Flush() {
+    while (n_pending > 0) ProcessOldest();
   }
 
   EngineOptions options;
@@ -125,6 +173,24 @@ struct PartitionEngine::State {
   std::vector<LateEvent> late;
   size_t open_sessions = 0;
   UserSessions::Scratch scratch;
+
+  // Accepted events whose user state is not updated yet, oldest first: a ring of kPending.
+  struct Pending {
+    std::string user_id;  // reused: assigning keeps its capacity
+    uint32_t hash = 0;
+    EventTime time;
+    EventType type = EventType::kPageView;
+    Watermark before;  // W when the event arrived
+    Watermark after;   // W once the event was accepted
+  };
+  // Each event waits kPending events: its index bucket is prefetched on arrival, its user record
+  // kLookahead events later, and it is applied kPending events after arrival. Enough misses in flight to
+  // hide the memory latency, few enough that the prefetched lines stay in cache.
+  static constexpr size_t kPending = 16;
+  static constexpr size_t kLookahead = 8;
+  std::array<Pending, kPending> pending;
+  size_t first_pending = 0;
+  size_t n_pending = 0;
 };
 
 PartitionEngine::PartitionEngine(EngineOptions options) : state_(std::make_unique<State>(options)) {}
@@ -140,14 +206,13 @@ Admission PartitionEngine::Add(const Event& event) {
     s.late.push_back({event, lateness});
     return {true, lateness};
   }
+  // Page view counts depend on no user state: counted now. The user's part waits in the queue, so that
+  // its memory is fetched while other events are processed (a user record is a cache miss: users are
+  // many and touched in no order).
   if (event.event_type == EventType::kPageView) s.page_views.Add(t, event.page_url);
-  const uint32_t slot = s.FindOrCreate(event.user_id);
-  User& u = s.users[slot];
-  s.active_users.Add(t, &u.activity);
-  u.sessions.Add(t, event.event_type, s.watermark.watermark(), s.options.session_gap);
-  s.MarkDirty(slot);
-  s.Schedule(slot);
-  if (s.watermark.Accept(t)) s.ProcessDue();
+  const Watermark before = s.watermark.watermark();
+  (void)s.watermark.Accept(t);
+  s.Enqueue(event.user_id, t, event.event_type, before, s.watermark.watermark());
   return {};
 }
 
@@ -155,11 +220,17 @@ Watermark PartitionEngine::watermark() const { return state_->watermark.watermar
 
 void PartitionEngine::TakeChanges(Changes* out) {
   State& s = *state_;
+  s.Flush();
   out->clear();
   const Watermark w = s.watermark.watermark();
   s.page_views.TakeChanges(w, &out->page_view_counts);
   s.active_users.TakeChanges(w, &out->active_users);
-  for (const uint32_t slot : s.dirty) {
+  // Dirty users are scattered over the table: each record is fetched a few users ahead of its turn.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(kAhead, s.dirty.size()); ++i) s.PrefetchUser(s.dirty[i]);
+  for (size_t i = 0; i < s.dirty.size(); ++i) {
+    if (i + kAhead < s.dirty.size()) s.PrefetchUser(s.dirty[i + kAhead]);
+    const uint32_t slot = s.dirty[i];
     User& u = s.users[slot];
     u.dirty = false;
     s.open_sessions -= u.sessions.open_sessions();
@@ -168,7 +239,7 @@ void PartitionEngine::TakeChanges(Changes* out) {
     if (u.sessions.empty() && s.active_users.Expiry(u.activity) <= w.time()) {
       s.Free(slot);
     } else {
-      s.Schedule(slot);
+      s.Schedule(slot, w);
     }
   }
   s.dirty.clear();
@@ -177,6 +248,7 @@ void PartitionEngine::TakeChanges(Changes* out) {
 }
 
 std::string PartitionEngine::SaveState() const {
+  state_->Flush();
   const State& s = *state_;
   std::string snapshot;
   SnapshotWriter out(&snapshot);
@@ -251,7 +323,7 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
     CS_RETURN_NOT_OK(ActiveUsers::LoadUser(&in, &u.activity));
     CS_RETURN_NOT_OK(u.sessions.Load(&in));
     s.open_sessions += u.sessions.open_sessions();
-    s.Schedule(slot);
+    s.Schedule(slot, s.watermark.watermark());
   }
   uint32_t n_dirty = 0;
   CS_RETURN_NOT_OK(in.GetCount(&n_dirty, 4));
@@ -273,9 +345,13 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
 }
 
 size_t PartitionEngine::open_windows() const {
+  state_->Flush();
   return state_->page_views.open_windows() + state_->active_users.open_windows();
 }
 size_t PartitionEngine::open_sessions() const { return state_->open_sessions; }
-size_t PartitionEngine::tracked_users() const { return state_->index.size(); }
+size_t PartitionEngine::tracked_users() const {
+  state_->Flush();
+  return state_->index.size();
+}
 
 }  // namespace clickstream

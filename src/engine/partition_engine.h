@@ -9,7 +9,12 @@
 // Usage: Add every record's event in partition order; call TakeChanges whenever results are to be
 // written (every commit). Call it regularly: final state is released there.
 //
-// Thread safety: not synchronised; one engine per partition, used by one thread at a time.
+// Add updates the user state of an event a few events later (a short queue hides the memory latency of
+// user records); every other call first finishes the queued work, so no caller can tell. The const
+// accessors do too.
+//
+// Thread safety: not synchronised, const methods included; one engine per partition, used by one thread
+// at a time.
 #pragma once
 
 #include <cstdint>

@@ -216,6 +216,24 @@ TEST(PartitionEngine, RestoredEngineCarriesPendingChanges) {
   EXPECT_EQ(restored->watermark(), h.engine.watermark());
 }
 
+// Add leaves an event's user state to a short queue: every observation sees it applied.
+TEST(PartitionEngine, EveryCallSeesEachAddedEvent) {
+  EngineHarness h;
+  (void)h.Add(Ev("10:00", "page_view", "u1"));
+  EXPECT_EQ(h.engine.tracked_users(), 1u);
+  (void)h.Add(Ev("10:01", "click", "u2"));
+  (void)h.Add(Ev("10:01", "click", "u2"));
+  EXPECT_EQ(h.engine.tracked_users(), 2u);
+  EXPECT_EQ(h.engine.open_windows(), 1u + 6u);  // [10:00, 10:01); active users from 09:56 to 10:01
+  // u1's session times out in the watermark advance of u3's event, while both wait in the queue.
+  (void)h.Add(Ev("10:17", "click", "u3"));
+  const Changes& c = h.Take();
+  ASSERT_EQ(c.sessions.size(), 3u);
+  EXPECT_TRUE(h.Session("u1", "10:00").is_final);
+  EXPECT_FALSE(h.Session("u2", "10:01").is_final);
+  EXPECT_EQ(h.Session("u2", "10:01").event_count, 2);
+}
+
 TEST(EngineOptions, Validate) {
   EXPECT_TRUE(EngineOptions{}.Validate().ok());
   EngineOptions o;

@@ -2,7 +2,8 @@
 // keeps one per user for its few recent events and sessions: inline, they arrive in the cache with the
 // user record instead of behind a pointer to chase (the engine is bound by cache misses on user state).
 //
-// A moved-from SmallVector is empty.
+// Elements move back inside the object once they fit again, so that a burst leaves no lasting pointer to
+// chase. A moved-from SmallVector is empty.
 // Thread safety: a value; not synchronised.
 #pragma once
 
@@ -57,7 +58,10 @@ class SmallVector {
   T& back() { return data()[size_ - 1]; }
   const T& back() const { return data()[size_ - 1]; }
 
-  void clear() { size_ = 0; }
+  void clear() {
+    size_ = 0;
+    Shrink();
+  }
   void push_back(const T& value) { insert(end(), value); }
   T* insert(T* pos, const T& value) {
     const size_t index = static_cast<size_t>(pos - begin());
@@ -71,12 +75,14 @@ class SmallVector {
   void erase(T* first, T* last) {
     std::memmove(first, last, static_cast<size_t>(end() - last) * sizeof(T));
     size_ -= static_cast<uint32_t>(last - first);
+    Shrink();
   }
   void assign(const T* first, const T* last) {
     const auto n = static_cast<size_t>(last - first);
     Reserve(n);
     if (n > 0) std::memmove(data(), first, n * sizeof(T));  // an empty range may be null: UB for memmove
     size_ = static_cast<uint32_t>(n);
+    Shrink();
   }
   void resize(size_t n) {
     Reserve(n);
@@ -93,6 +99,14 @@ class SmallVector {
     std::memcpy(heap.get(), data(), size_ * sizeof(T));
     heap_ = std::move(heap);
     capacity_ = capacity;
+  }
+
+  // Back to the inline buffer when the elements fit in it.
+  void Shrink() {
+    if (!on_heap() || size_ > N) return;
+    std::memcpy(inline_, heap_.get(), size_ * sizeof(T));
+    heap_.reset();
+    capacity_ = N;
   }
 
   std::unique_ptr<T[]> heap_;

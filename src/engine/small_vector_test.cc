@@ -27,6 +27,34 @@ TEST(SmallVector, InsertEraseAcrossTheInlineLimit) {
   EXPECT_TRUE(v.empty());
 }
 
+bool IsInline(const SmallVector<int, 2>& v) {
+  const auto* object = reinterpret_cast<const char*>(&v);
+  const auto* data = reinterpret_cast<const char*>(v.data());
+  return data >= object && data < object + sizeof v;
+}
+
+TEST(SmallVector, ReturnsInlineOnceTheElementsFit) {
+  SmallVector<int, 2> v;
+  for (int i = 0; i < 5; ++i) v.push_back(i);
+  EXPECT_FALSE(IsInline(v));
+  v.erase(v.begin(), v.begin() + 2);
+  EXPECT_FALSE(IsInline(v));
+  v.erase(v.begin(), v.begin() + 1);
+  EXPECT_TRUE(IsInline(v));
+  EXPECT_EQ(Items(v), (std::vector<int>{3, 4}));
+  v.push_back(5);
+  EXPECT_FALSE(IsInline(v));
+  const int two[] = {7, 8};
+  v.assign(two, two + 2);
+  EXPECT_TRUE(IsInline(v));
+  EXPECT_EQ(Items(v), (std::vector<int>{7, 8}));
+  v.push_back(9);
+  v.clear();
+  EXPECT_TRUE(IsInline(v));
+  v.push_back(1);
+  EXPECT_EQ(Items(v), (std::vector<int>{1}));
+}
+
 TEST(SmallVector, CopyAndMoveInlineAndHeap) {
   for (int n : {1, 2, 5}) {
     SmallVector<int, 2> a;

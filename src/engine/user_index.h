@@ -33,6 +33,22 @@ class UserIndex {
     }
   }
 
+  // Starts loading the bucket where a lookup of `hash` begins, so that a later Find or Guess does not wait
+  // for memory.
+  void Prefetch(uint32_t hash) const {
+    if (!table_.empty()) __builtin_prefetch(&table_[hash & mask_]);
+  }
+
+  // The slot of the first entry with this hash, or kNotFound: the likely slot of a key, found without
+  // touching the keys (to prefetch that slot's record before the lookup proper).
+  uint32_t Guess(uint32_t hash) const {
+    if (table_.empty()) return kNotFound;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = table_[i];
+      if (e.slot == kNotFound || e.hash == hash) return e.slot;
+    }
+  }
+
   // REQUIRES: the key of `slot` is not in the index.
   void Insert(uint32_t hash, uint32_t slot) {
     if (2 * (size_ + 1) > table_.size()) Grow();
