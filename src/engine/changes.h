@@ -79,10 +79,10 @@ struct Changes {
   // Late events in arrival order; they changed nothing else.
   std::vector<LateEvent> late_events;
 
-  // Rows of the result tables (late events not counted).
+  // Rows a store writes for these changes (late events not counted). `latest_sessions` are not among
+  // them: PostgreSQL's user_sessions is a view of the session history.
   size_t result_rows() const {
-    return page_view_counts.size() + active_users.size() + sessions.size() + removed_sessions.size() +
-           latest_sessions.size();
+    return page_view_counts.size() + active_users.size() + sessions.size() + removed_sessions.size();
   }
   bool empty() const {
     return page_view_counts.empty() && active_users.empty() && sessions.empty() && removed_sessions.empty() &&
