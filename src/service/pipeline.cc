@@ -55,11 +55,11 @@ constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
 // it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
 constexpr auto kStopGrace = std::chrono::seconds(8);
 
-// How long ago the record was written (its Kafka timestamp); 0 when it has none.
-std::chrono::milliseconds RecordAge(const RdKafka::Message& msg) {
+// How long before `now` the record was written (its Kafka timestamp); 0 when it has none.
+std::chrono::milliseconds RecordAge(const RdKafka::Message& msg, EventTime now) {
   const RdKafka::MessageTimestamp ts = msg.timestamp();
   if (ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) return {};
-  return std::chrono::milliseconds(WallClockNow().micros() / 1000 - ts.timestamp);
+  return std::chrono::milliseconds(now.micros() / 1000 - ts.timestamp);
 }
 
 // The component of this file's log lines.
@@ -126,7 +126,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // The state this consumer kept of the partition when it was revoked, if it is assigned back and
   // nobody claimed it meanwhile (its fence is unchanged); else null, and the kept state is released.
   std::unique_ptr<PartitionState> Kept(Partition p);
-  void Handle(RdKafka::Message& msg);
+  // `now`: the record's processing time.
+  void Handle(RdKafka::Message& msg, EventTime now);
   Status HandleRecord(PartitionState& ps, RdKafka::Message& msg, ParseOutcome outcome, EventTime now);
   // The record's event or rejection; not OK when the schema registry did not answer (Avro input).
   Result<ParseOutcome> Parse(const RdKafka::Message& msg);
@@ -472,7 +473,7 @@ Status Pipeline::Impl::HandleRecord(PartitionState& ps, RdKafka::Message& msg, P
   return ps.producer->Send(options_.enriched_topic, event.user_id, scratch_);
 }
 
-void Pipeline::Impl::Handle(RdKafka::Message& msg) {
+void Pipeline::Impl::Handle(RdKafka::Message& msg, EventTime now) {
   auto it = partitions_.find(msg.partition());
   if (it == partitions_.end() || it->second->broken) return;
   PartitionState& ps = *it->second;
@@ -483,7 +484,7 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg) {
   ps.task.CatchUp(offset);
   Result<ParseOutcome> outcome = Parse(msg);
   if (!outcome.ok()) return RegistryFailed(ps, outcome.status());
-  const Status st = HandleRecord(ps, msg, std::move(*outcome), WallClockNow());
+  const Status st = HandleRecord(ps, msg, std::move(*outcome), now);
   if (!st.ok()) {
     log::Error(kLog, "partition {}: {}", ps.task.partition().id(), st.message());
     (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
@@ -826,8 +827,10 @@ Status Pipeline::Impl::Consume() {
       member_id_stale_ = false;
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
-      cadence_.Read(RecordAge(*msg));
-      Handle(*msg);
+      // One clock read per record serves the freshness budget and the processing timestamp.
+      const EventTime now = WallClockNow();
+      cadence_.Read(RecordAge(*msg, now));
+      Handle(*msg, now);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
