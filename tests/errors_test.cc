@@ -31,24 +31,34 @@ class ErrorsTest : public ::testing::Test {
   // Runs `clickstream run` with the test services' settings, `env` (overriding them) and `flags`; stops it
   // with SIGTERM after `seconds`.
   Outcome Run(const std::string& env, const std::string& flags, int seconds = 120) {
-    const auto& s = Services();
     const std::string err = (dir_ / "stderr").string();
-    const std::string cmd = "{ env KAFKA_BOOTSTRAP_SERVERS=" + s.bootstrap_servers + " DB_HOST=" + s.pg.host +
-                            " DB_PORT=" + std::to_string(s.pg.port) + " DB_USER=" + s.pg.user +
-                            " DB_PASSWORD=" + s.pg.password + " DB_NAME=" + s.pg.dbname + " HTTP_PORT=0 LAKE_DIR=" + (dir_ / "lake").string() + " " + env +
-                            " timeout --preserve-status " + std::to_string(seconds) + " " + ClickstreamBinary() + " run --status-interval 0 " + flags + " >/dev/null 2>" + err + "; }";
     Outcome o;
-    o.exit_code = RunCommand(cmd).exit_code;
+    o.exit_code =
+        RunCommand("{ " + RunCommandLine(env, "timeout --preserve-status " + std::to_string(seconds), flags) +
+                   " >/dev/null 2>" + err + "; }")
+            .exit_code;
     std::ifstream in(err);
     for (std::string line; std::getline(in, line);) o.lines.push_back(line);
     return o;
+  }
+
+  // `clickstream run` with the test services' settings, then `env`, run by `wrapper` (may be empty).
+  std::string RunCommandLine(const std::string& env, const std::string& wrapper,
+                             const std::string& flags) const {
+    const auto& s = Services();
+    return "env KAFKA_BOOTSTRAP_SERVERS=" + s.bootstrap_servers + " DB_HOST=" + s.pg.host +
+           " DB_PORT=" + std::to_string(s.pg.port) + " DB_USER=" + s.pg.user +
+           " DB_PASSWORD=" + s.pg.password + " DB_NAME=" + s.pg.dbname +
+           " HTTP_PORT=0 LAKE_DIR=" + (dir_ / "lake").string() + " " + env + " " + wrapper + " " +
+           ClickstreamBinary() + " run --status-interval 0 " + flags;
   }
 
   // The process failed with `code` and printed exactly one line holding each of `words`.
   static void ExpectOneLine(const Outcome& o, int code, const std::vector<std::string>& words) {
     EXPECT_EQ(o.exit_code, code);
     ASSERT_EQ(o.lines.size(), 1u) << ::testing::PrintToString(o.lines);
-    for (const auto& w : words) EXPECT_NE(o.lines[0].find(w), std::string::npos) << w << " not in: " << o.lines[0];
+    for (const auto& w : words)
+      EXPECT_NE(o.lines[0].find(w), std::string::npos) << w << " not in: " << o.lines[0];
   }
 
   std::filesystem::path dir_;
@@ -96,8 +106,30 @@ TEST_F(ErrorsTest, HttpPortInUse) {
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   const std::string port = std::to_string(ntohs(addr.sin_port));
-  ExpectOneLine(Run("", "--http-port " + port), 2, {"cannot listen on 127.0.0.1:" + port, "HTTP_PORT", "0 to turn"});
+  ExpectOneLine(Run("", "--http-port " + port), 2,
+                {"cannot listen on 127.0.0.1:" + port, "HTTP_PORT", "0 to turn"});
   close(fd);
+}
+
+// `timeout`, shells and supervisors send a stop signal to the process and to its process group: the
+// same request arriving twice must still stop gracefully, not as the "stop now" of a second Ctrl-C.
+TEST_F(ErrorsTest, StopSignalSentTwiceAtOnceStopsGracefully) {
+  const std::string topic = UniqueTopic("twice");
+  ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
+                                  {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
+                  .ok());
+  ASSERT_EQ(RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " + Services().bootstrap_servers +
+                       " --topic " + topic + " --num-events 200000 --rate 1000000")
+                .exit_code,
+            0);
+  // The second signal comes after the first one was handled, while the final commit runs.
+  const CommandResult r = RunCommand(
+      RunCommandLine("", "",
+                     "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
+                         "_dlq --group-id g-" + topic) +
+      " >/dev/null 2>&1 & pid=$!; sleep 4; kill -TERM $pid; sleep 0.02; kill -TERM $pid; wait $pid; "
+      "echo \"exit=$?\"");
+  EXPECT_NE(r.output.find("exit=0"), std::string::npos) << r.output;
 }
 
 // A running pipeline waits a full lake disk out (ownership_test); stopped while it is still full, it
@@ -112,14 +144,18 @@ TEST_F(ErrorsTest, LakeDiskFull) {
   ASSERT_TRUE(db.ok());
   ResetTables(*db);
   const std::string topic = UniqueTopic("full");
-  ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers, {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000).ok());
+  ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
+                                  {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
+                  .ok());
   ASSERT_EQ(RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " + Services().bootstrap_servers +
                        " --topic " + topic + " --num-events 3000 --rate 100000")
                 .exit_code,
             0);
-  const Outcome o = Run("", "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
-                                "_dlq --group-id g-" + topic + " --lake-roll-age 1 --lake-dir " + (mnt / "lake").string(),
-                    /*seconds=*/10);
+  const Outcome o =
+      Run("",
+          "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
+              "_dlq --group-id g-" + topic + " --lake-roll-age 1 --lake-dir " + (mnt / "lake").string(),
+          /*seconds=*/10);
   umount(mnt.c_str());
   EXPECT_EQ(o.exit_code, 4);
   // The run's own log lines (partitions claimed) come first; the error is the last line, and the only one.
