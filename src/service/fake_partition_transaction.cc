@@ -45,4 +45,10 @@ Status FakePartitionTransaction::CommitWithOffset(Offset next_offset,
   return faults_->EndStep("commit transaction");
 }
 
+Result<std::unique_ptr<PartitionTransaction>> FakePartitionTransactions::Start(Partition partition) {
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<FakePartitionTransaction> transaction,
+                      FakePartitionTransaction::Start(durable_, faults_, partition));
+  return std::unique_ptr<PartitionTransaction>(std::move(transaction));
+}
+
 }  // namespace clickstream

@@ -59,4 +59,17 @@ class FakePartitionTransaction final : public PartitionTransaction {
   std::vector<FakeTopics::Record> pending_;
 };
 
+// Starts FakePartitionTransactions over one durable state.
+class FakePartitionTransactions final : public PartitionTransactions {
+ public:
+  FakePartitionTransactions(FakeTopics* durable, FaultInjector* faults)
+      : durable_(durable), faults_(faults) {}
+
+  Result<std::unique_ptr<PartitionTransaction>> Start(Partition partition) override;
+
+ private:
+  FakeTopics* durable_;
+  FaultInjector* faults_;
+};
+
 }  // namespace clickstream

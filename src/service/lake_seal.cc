@@ -2,14 +2,14 @@
 
 namespace clickstream {
 
-LakeSeal::LakeSeal(const LakeWriter* lake, LakeWriter::TakenRows rows, Offset end, std::string snapshot,
-                   Backoff retry)
-    : lake_(lake), rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry) {
+LakeSeal::LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, Backoff retry,
+                   std::launch launch)
+    : rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry), launch_(launch) {
   Write();
 }
 
 void LakeSeal::Write() {
-  written_ = std::async(std::launch::async, [this] { return lake_->Write(rows_); });
+  written_ = std::async(launch_, [this] { return rows_->Write(); });
 }
 
 Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {
@@ -18,7 +18,8 @@ Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {
     if (!wait && Clock::now() < retry_at_) return std::optional<Written>();
     Write();
   }
-  if (!wait && written_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+  // A deferred write runs now, in get().
+  if (!wait && written_.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
     return std::optional<Written>();
   }
   Result<Batch> batch = written_.get();

@@ -3,27 +3,31 @@
 // where it ends (progress L); until then the files are invisible, and a crash leaves only hidden files
 // that the next claim deletes. A failed write (a full disk) is retried after a backoff, the rows kept.
 //
-// Thread safety: one thread (the consuming one); the write runs on its own thread. Not movable: the
-// write refers to the rows. The destructor waits for a write in progress. The writer is not owned.
+// Thread safety: one thread (the consuming one); the write runs on its own thread, or with
+// std::launch::deferred on the consuming thread when the seal is collected (a fixed order of durable
+// steps, for tests). Not movable: the write refers to the rows. The destructor waits for a write in
+// progress.
 #pragma once
 
 #include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/status.h"
 #include "common/types.h"
-#include "lake/lake_writer.h"
+#include "lake/lake_batch.h"
 #include "service/backoff.h"
+#include "service/lake_store.h"
 
 namespace clickstream {
 
 class LakeSeal {
  public:
   // Starts writing `rows`, whose offsets end before `end`, where the engine's state was `snapshot`.
-  LakeSeal(const LakeWriter* lake, LakeWriter::TakenRows rows, Offset end, std::string snapshot,
-           Backoff retry);
+  LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, Backoff retry,
+           std::launch launch = std::launch::async);
   LakeSeal(const LakeSeal&) = delete;
   LakeSeal& operator=(const LakeSeal&) = delete;
 
@@ -45,11 +49,11 @@ class LakeSeal {
  private:
   void Write();
 
-  const LakeWriter* lake_;
-  LakeWriter::TakenRows rows_;
+  std::unique_ptr<SealedRows> rows_;
   Offset end_;
   std::string snapshot_;
   Backoff retry_;
+  std::launch launch_;
   int failures_ = 0;
   std::chrono::milliseconds last_backoff_{0};
   std::chrono::steady_clock::time_point retry_at_;

@@ -3,7 +3,7 @@
 // Starting one for a partition fences its previous owner's and aborts that one's open transaction, so
 // after a start the group offset is exactly the progress of the partition's output records.
 // Implemented on a Kafka transactional producer (KafkaPartitionTransaction) and in memory for tests
-// (fake_topics.h).
+// (fake_partition_transaction.h); a PartitionTransactions starts them.
 //
 // Thread safety: not thread-safe; one thread at a time. Different partitions' transactions are
 // independent and may commit concurrently.
@@ -18,6 +18,8 @@
 
 #include "common/status.h"
 #include "common/types.h"
+#include "kafka/client_config.h"
+#include "kafka/error_reporter.h"
 #include "kafka/transactional_producer.h"
 
 namespace clickstream {
@@ -35,6 +37,14 @@ class PartitionTransaction {
   // generation; may be null where there is none) and opens the next. On failure the transaction is
   // unusable: the caller recovers the partition from durable state.
   virtual Status CommitWithOffset(Offset next_offset, RdKafka::ConsumerGroupMetadata* group) = 0;
+};
+
+// Starts partitions' transactions. Thread safety: the consuming thread's.
+class PartitionTransactions {
+ public:
+  virtual ~PartitionTransactions() = default;
+  // The partition's transaction; fences its previous one (of any process) and aborts what that had open.
+  virtual Result<std::unique_ptr<PartitionTransaction>> Start(Partition partition) = 0;
 };
 
 // On a Kafka transactional producer whose transactional id names the partition.
@@ -63,6 +73,35 @@ class KafkaPartitionTransaction final : public PartitionTransaction {
   std::string input_topic_;
   Partition partition_;
   int timeout_ms_;
+};
+
+// Kafka transactional producers with ids `<group id>-<input topic>-<partition>`. The error reporter is
+// not owned.
+class KafkaPartitionTransactions final : public PartitionTransactions {
+ public:
+  KafkaPartitionTransactions(kafka::ConfigPairs config, std::string group_id, std::string input_topic,
+                             int timeout_ms, kafka::ErrorReporter* errors)
+      : config_(std::move(config)),
+        group_id_(std::move(group_id)),
+        input_topic_(std::move(input_topic)),
+        timeout_ms_(timeout_ms),
+        errors_(errors) {}
+
+  Result<std::unique_ptr<PartitionTransaction>> Start(Partition partition) override {
+    CS_ASSIGN_OR_RETURN(std::unique_ptr<kafka::TransactionalProducer> producer,
+                        kafka::TransactionalProducer::Start(
+                            config_, group_id_ + "-" + input_topic_ + "-" + std::to_string(partition.id()),
+                            timeout_ms_, errors_));
+    return std::unique_ptr<PartitionTransaction>(std::make_unique<KafkaPartitionTransaction>(
+        std::move(producer), input_topic_, partition, timeout_ms_));
+  }
+
+ private:
+  kafka::ConfigPairs config_;
+  std::string group_id_;
+  std::string input_topic_;
+  int timeout_ms_;
+  kafka::ErrorReporter* errors_;
 };
 
 }  // namespace clickstream
