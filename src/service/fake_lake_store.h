@@ -38,8 +38,11 @@ class FakeLakeStore final : public LakeStore {
   FakeLakeStore(FakeLake* durable, FaultInjector* faults, std::string writer = "w", int seal_every = 5)
       : durable_(durable), faults_(faults), writer_(std::move(writer)), seal_every_(seal_every) {}
 
-  // Buffers the partition's row at `offset` (increasing per partition).
-  void Append(Partition partition, Offset offset) { buffers_[partition.id()].push_back(offset); }
+  // Buffers the row's offset: the offsets are what the fake lake's files hold.
+  Status Append(Partition partition, Offset offset, const LakeRow& /*row*/) override {
+    buffers_[partition.id()].push_back(offset);
+    return Status::OK();
+  }
   // Rows buffered, not taken.
   bool Buffered(Partition partition) const;
 

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <map>
-#include <memory>
 #include <optional>
 #include <set>
 
@@ -39,7 +38,6 @@ class FakeRecordSource final : public RecordSource {
   Result<Offset> Committed(Partition partition) override;
   Status Seek(Partition partition, Offset next) override;
   Status SetPaused(Partition partition, bool paused) override;
-  std::unique_ptr<RdKafka::ConsumerGroupMetadata> GroupMetadata() override { return nullptr; }
 
  private:
   FakeTopics* topics_;

@@ -1,5 +1,9 @@
 #include "service/kafka_record_source.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "kafka/kafka_status.h"
 
 namespace clickstream {
@@ -36,10 +40,6 @@ Status KafkaRecordSource::SetPaused(Partition partition, bool paused) {
   RdKafka::TopicPartition::destroy(tp);
   return kafka::FromRdKafka(
       code, std::string(paused ? "pause" : "resume") + " partition " + std::to_string(partition.id()));
-}
-
-std::unique_ptr<RdKafka::ConsumerGroupMetadata> KafkaRecordSource::GroupMetadata() {
-  return std::unique_ptr<RdKafka::ConsumerGroupMetadata>(consumer_->groupMetadata());
 }
 
 }  // namespace clickstream

@@ -21,7 +21,6 @@ class KafkaRecordSource final : public RecordSource {
   Result<Offset> Committed(Partition partition) override;
   Status Seek(Partition partition, Offset next) override;
   Status SetPaused(Partition partition, bool paused) override;
-  std::unique_ptr<RdKafka::ConsumerGroupMetadata> GroupMetadata() override;
 
  private:
   RdKafka::KafkaConsumer* consumer_;

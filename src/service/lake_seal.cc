@@ -3,13 +3,19 @@
 namespace clickstream {
 
 LakeSeal::LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, Backoff retry,
-                   std::launch launch)
-    : rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry), launch_(launch) {
+                   LakeWriteWorker* worker)
+    : rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry), worker_(worker) {
   Write();
 }
 
+// A submitted write refers to the rows: it must be done before they go. A deferred one never started.
+LakeSeal::~LakeSeal() {
+  if (worker_ != nullptr && written_.valid()) written_.wait();
+}
+
 void LakeSeal::Write() {
-  written_ = std::async(launch_, [this] { return rows_->Write(); });
+  written_ = worker_ != nullptr ? worker_->Submit(rows_.get())
+                                : std::async(std::launch::deferred, [this] { return rows_->Write(); });
 }
 
 Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {

@@ -1,8 +1,7 @@
 // LakeStore: the lake as the commit protocol sees it. Its buffer side: each partition's rows read since
 // its last seal, when to seal them (size or age), and taking them out to be written as hidden files.
 // Its durable side: publishing a recorded batch's hidden files, and recovering a claimed partition to
-// exactly the batches its claim recorded. Appending rows stays with the caller's concrete store (what a
-// row holds is the adapter's business). The Parquet lake is LakeWriterStore (over lake/lake_writer.h);
+// exactly the batches its claim recorded. The Parquet lake is LakeWriterStore (over lake/lake_writer.h);
 // tests use an in-memory lake (fake_lake_store.h).
 //
 // Thread safety: the buffer calls and Recover run on the consuming thread, Publish on the commit worker
@@ -33,6 +32,9 @@ class LakeStore {
  public:
   virtual ~LakeStore() = default;
 
+  // Buffers the partition's row read at `offset` (increasing per partition). On error the partition's
+  // buffer is dropped: the caller recovers it from durable state.
+  virtual Status Append(Partition partition, Offset offset, const LakeRow& row) = 0;
   // The partition's buffer should be sealed now (at `now`, wall clock: it holds enough rows, or old ones).
   virtual bool ShouldSeal(Partition partition, EventTime now) const = 0;
   // The partition's buffer is full: reading it further would buffer without bound.
@@ -53,6 +55,9 @@ class LakeWriterStore final : public LakeStore {
  public:
   explicit LakeWriterStore(LakeWriter* writer) : writer_(writer) {}
 
+  Status Append(Partition partition, Offset offset, const LakeRow& row) override {
+    return writer_->Append(partition, offset, row);
+  }
   bool ShouldSeal(Partition partition, EventTime now) const override {
     return writer_->ShouldSeal(partition, now);
   }

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "engine/partition_engine.h"
+#include "format/enriched_record.h"
 #include "service/partition_recovery.h"
 
 namespace clickstream {
@@ -26,7 +27,9 @@ PartitionSet::PartitionSet(PartitionSetOptions options, ResultStore* store, Lake
       clock_(clock),
       retry_(retry),
       probe_(probe),
-      committer_(store, lake, retry, probe) {}
+      committer_(store, lake, retry, probe) {
+  if (options_.write_seals_in_background) seal_writer_.emplace();
+}
 
 Status PartitionSet::Claim(Partition p, std::unique_ptr<Owned>* out) {
   CS_ASSIGN_OR_RETURN(RecoveredPartition recovered,
@@ -113,6 +116,30 @@ PartitionSet::Owned* PartitionSet::Begin(Partition partition, Offset offset) {
   return &owned;
 }
 
+Status PartitionSet::Add(Owned& owned, Offset offset, const ParseOutcome& outcome,
+                         const kafka::RecordView& original, EventTime now) {
+  const bool write_kafka = owned.task.WritesKafka(offset);
+  if (!outcome.ok()) {
+    const Rejection& r = outcome.rejection();
+    probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
+    if (!write_kafka) return Status::OK();
+    std::vector<kafka::Header> headers;
+    for (auto& [name, value] : DeadLetterHeaders(r, {options_.input_topic, owned.task.partition(), offset})) {
+      headers.push_back({std::move(name), std::move(value)});
+    }
+    return owned.transaction->Forward(options_.dlq_topic, original, headers);
+  }
+  const Event& event = outcome.event();
+  if (!original.key || *original.key != event.user_id)
+    probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
+  const Admission admission = owned.task.Admit(offset, event);
+  (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
+  CS_RETURN_NOT_OK(lake_->Append(owned.task.partition(), offset, LakeRow::Of(event, admission.late, now)));
+  if (!write_kafka) return Status::OK();
+  EnrichedRecordJson(event, now, admission.late, &scratch_);
+  return owned.transaction->Send(options_.enriched_topic, event.user_id, scratch_);
+}
+
 void PartitionSet::End(Owned& owned, Offset offset, const Status& st) {
   if (!st.ok()) {
     log::Error(kLog, "partition {}: {}", owned.task.partition().id(), st.message());
@@ -132,8 +159,6 @@ Status PartitionSet::StartCommit(bool final_seal) {
   PendingCommit commit;
   commit.started = SteadyClock::now();
   last_start_ = commit.started;
-  // The group's current generation and member id: the broker refuses offsets from an older generation.
-  std::unique_ptr<RdKafka::ConsumerGroupMetadata> group_metadata = source_->GroupMetadata();
   // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
   // so a commit costs one broker round trip rather than one per partition.
   std::vector<Owned*> kafka_commits;
@@ -142,8 +167,7 @@ Status PartitionSet::StartCommit(bool final_seal) {
   }
   std::vector<Status> kafka_results(kafka_commits.size());
   kafka_committer_.Run(kafka_commits.size(), [&](size_t i) {
-    kafka_results[i] =
-        kafka_commits[i]->transaction->CommitWithOffset(kafka_commits[i]->task.next(), group_metadata.get());
+    kafka_results[i] = kafka_commits[i]->transaction->CommitWithOffset(kafka_commits[i]->task.next());
   });
   for (size_t i = 0; i < kafka_commits.size(); ++i) {
     Owned* owned = kafka_commits[i];
@@ -213,7 +237,7 @@ void PartitionSet::StartSeal(Owned& owned) {
   std::unique_ptr<SealedRows> taken = lake_->Take(owned.task.partition());
   if (!taken) return;
   owned.seal.emplace(std::move(taken), owned.task.next(), owned.task.engine().SaveState(),
-                     options_.recovery_backoff, options_.seal_launch);
+                     options_.recovery_backoff, seal_writer_ ? &*seal_writer_ : nullptr);
 }
 
 Status PartitionSet::CollectSeal(Owned& owned, bool wait, std::vector<Batch>* written,

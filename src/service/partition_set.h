@@ -18,7 +18,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,11 +28,14 @@
 #include "common/status.h"
 #include "common/types.h"
 #include "engine/options.h"
+#include "engine/parser.h"
+#include "kafka/record_view.h"
 #include "service/backoff.h"
 #include "service/clock.h"
 #include "service/commit_coordinator.h"
 #include "service/lake_seal.h"
 #include "service/lake_store.h"
+#include "service/lake_write_worker.h"
 #include "service/parallel_runner.h"
 #include "service/partition_task.h"
 #include "service/partition_transaction.h"
@@ -46,12 +48,16 @@ namespace clickstream {
 
 struct PartitionSetOptions {
   EngineOptions engine;
+  std::string input_topic = "user_activity";  // named in dead letters' headers
+  std::string enriched_topic = "enriched_activity";
+  std::string dlq_topic = "user_activity_dlq";
   // Recoveries of a partition and retries of a lake write: 1 s, 2 s, 4 s ... 30 s.
   Backoff recovery_backoff{std::chrono::seconds(1), std::chrono::seconds(30)};
   // A fenced partition is claimed back only if still assigned this long after (the session timeout).
   std::chrono::milliseconds fenced_wait{0};
-  // std::launch::deferred writes a sealed buffer when the next commit collects it (tests).
-  std::launch seal_launch = std::launch::async;
+  // Sealed buffers written by a worker thread; without, each is written when the next commit collects it
+  // (a fixed order of durable steps, for tests).
+  bool write_seals_in_background = true;
 };
 
 class PartitionSet {
@@ -89,6 +95,12 @@ class PartitionSet {
   // The partition's state if the record at `offset` is to be handled: owned, working, not processed yet
   // (a re-delivery after a seek is not). Ends the replay once the record is past what the store holds.
   Owned* Begin(Partition partition, Offset offset);
+  // Adds the record read at `offset` (`original`, parsed as `outcome`) to the sinks that take it: an
+  // event to the engine, the lake buffer and the enriched topic; a rejection to the dead letters, with
+  // headers saying why and where from. `now`: its processing time. Errors: a sink's. REQUIRES: Begin
+  // returned `owned` for `offset`.
+  Status Add(Owned& owned, Offset offset, const ParseOutcome& outcome, const kafka::RecordView& original,
+             EventTime now);
   // The record at `offset` was added to every sink (`st` OK), or a sink failed: the partition breaks.
   void End(Owned& owned, Offset offset, const Status& st);
   // The partition recovers from durable state after its backoff.
@@ -147,10 +159,13 @@ class PartitionSet {
   const Clock* clock_;
   PostgresRetry* retry_;
   PipelineProbe* probe_;
+  // Writes the seals; destroyed after the partitions' states (their seals wait for their writes).
+  std::optional<LakeWriteWorker> seal_writer_;
   std::map<int32_t, std::unique_ptr<Owned>> partitions_;
   // Partitions revoked by the current rebalance whose states are kept until the next assignment.
   std::map<int32_t, std::unique_ptr<Owned>> revoked_;
   int32_t last_sealed_ = -1;
+  std::string scratch_;  // an enriched record being written
   SteadyClock::time_point last_start_ = SteadyClock::now();
   ParallelRunner kafka_committer_;  // the partitions' Kafka commits, concurrently
   // Writes commits on its own thread; destroyed (its worker joined) before the partitions' states.

@@ -10,20 +10,18 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/log.h"
 #include "common/wall_clock.h"
-#include "engine/partition_engine.h"
-#include "format/enriched_record.h"
+#include "engine/parser.h"
 #include "kafka/client_config.h"
 #include "kafka/error_reporter.h"
 #include "kafka/kafka_status.h"
+#include "kafka/record_view.h"
 #include "kafka/topics.h"
-#include "kafka/transactional_producer.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
 #include "registry/avro_input.h"
@@ -107,7 +105,6 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Result<int64_t> DeadLetterRecordLimit();
   // `now`: the record's processing time.
   void Handle(RdKafka::Message& msg, EventTime now);
-  Status HandleRecord(Owned& ps, RdKafka::Message& msg, ParseOutcome outcome, EventTime now);
   // The record's event or rejection; not OK when the schema registry did not answer (Avro input).
   Result<ParseOutcome> Parse(const RdKafka::Message& msg);
   // The schema registry did not answer for a record of `ps`: the partition waits and re-reads from its
@@ -159,7 +156,6 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   EventParser parser_;
   std::unique_ptr<AvroInput> avro_;  // Avro input only
   int registry_failures_ = 0;        // since the registry last answered
-  std::string scratch_;
   Status rebalance_error_;
   CommitCadence cadence_{std::chrono::milliseconds(options_.commit_interval_ms),
                          std::chrono::milliseconds(options_.max_result_delay_ms)};
@@ -243,12 +239,15 @@ Status Pipeline::Impl::Connect() {
   // The common client settings go last, so a user's property wins over ours.
   producer_config.insert(producer_config.end(), common.begin(), common.end());
   producer_config.emplace_back("client.id", client_id);
-  transactions_ =
-      std::make_unique<KafkaPartitionTransactions>(std::move(producer_config), options_.group_id,
-                                                   options_.input_topic, options_.timeout_ms, &kafka_errors_);
+  transactions_ = std::make_unique<KafkaPartitionTransactions>(std::move(producer_config), consumer_.get(),
+                                                               options_.group_id, options_.input_topic,
+                                                               options_.timeout_ms, &kafka_errors_);
   source_ = std::make_unique<KafkaRecordSource>(consumer_.get(), options_.input_topic, options_.timeout_ms);
   PartitionSetOptions set_options;
   set_options.engine = options_.engine;
+  set_options.input_topic = options_.input_topic;
+  set_options.enriched_topic = options_.enriched_topic;
+  set_options.dlq_topic = options_.dlq_topic;
   set_options.fenced_wait = std::chrono::milliseconds(options_.session_timeout_ms);
   partitions_ = std::make_unique<PartitionSet>(set_options, store_.get(), lake_store_.get(),
                                                transactions_.get(), source_.get(), &clock_, &retry_, probe_);
@@ -359,30 +358,6 @@ void Pipeline::Impl::RegistryFailed(Owned& ps, const Status& st) {
   partitions_->Break(ps);
 }
 
-Status Pipeline::Impl::HandleRecord(Owned& ps, RdKafka::Message& msg, ParseOutcome outcome, EventTime now) {
-  const Offset offset(msg.offset());
-  const bool write_kafka = ps.task.WritesKafka(offset);
-  if (!outcome.ok()) {
-    const Rejection& r = outcome.rejection();
-    probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
-    if (!write_kafka) return Status::OK();
-    std::vector<kafka::Header> headers;
-    for (auto& [name, value] : DeadLetterHeaders(r, {options_.input_topic, ps.task.partition(), offset})) {
-      headers.push_back({std::move(name), std::move(value)});
-    }
-    return ps.transaction->Forward(options_.dlq_topic, msg, headers);
-  }
-  const Event& event = outcome.event();
-  if (msg.key() == nullptr || *msg.key() != event.user_id)
-    probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
-  const Admission admission = ps.task.Admit(offset, event);
-  (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
-  CS_RETURN_NOT_OK(lake_->Append(ps.task.partition(), offset, LakeRow::Of(event, admission.late, now)));
-  if (!write_kafka) return Status::OK();
-  EnrichedRecordJson(event, now, admission.late, &scratch_);
-  return ps.transaction->Send(options_.enriched_topic, event.user_id, scratch_);
-}
-
 void Pipeline::Impl::Handle(RdKafka::Message& msg, EventTime now) {
   const Offset offset(msg.offset());
   Owned* ps = partitions_->Begin(Partition(msg.partition()), offset);
@@ -390,7 +365,7 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg, EventTime now) {
   probe_->consumed.fetch_add(1, std::memory_order_relaxed);
   Result<ParseOutcome> outcome = Parse(msg);
   if (!outcome.ok()) return RegistryFailed(*ps, outcome.status());
-  partitions_->End(*ps, offset, HandleRecord(*ps, msg, std::move(*outcome), now));
+  partitions_->End(*ps, offset, partitions_->Add(*ps, offset, *outcome, kafka::ViewOf(msg), now));
 }
 
 std::optional<int64_t> Pipeline::Impl::Lag(const Owned& ps) {

@@ -7,10 +7,7 @@
 // Thread safety: the consuming thread's.
 #pragma once
 
-#include <librdkafka/rdkafkacpp.h>
-
 #include <cstdint>
-#include <memory>
 #include <set>
 
 #include "common/status.h"
@@ -32,9 +29,6 @@ class RecordSource {
   virtual Status Seek(Partition partition, Offset next) = 0;
   // Stops or resumes reading the partition; resuming reads on after the last record delivered.
   virtual Status SetPaused(Partition partition, bool paused) = 0;
-  // The group's current generation, which Kafka transactions commit offsets with; null where there is
-  // none (tests).
-  virtual std::unique_ptr<RdKafka::ConsumerGroupMetadata> GroupMetadata() = 0;
 };
 
 }  // namespace clickstream

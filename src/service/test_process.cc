@@ -1,14 +1,10 @@
 #include "service/test_process.h"
 
 #include <algorithm>
-#include <future>
-
-#include "format/enriched_record.h"
 
 namespace clickstream {
 namespace {
 
-constexpr char kEnrichedTopic[] = "enriched_activity";
 // Failures are retried at once; a crash ends the retries.
 constexpr RetryPolicy kNoWait{{std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
                               std::chrono::hours(1)};
@@ -18,7 +14,7 @@ constexpr RetryPolicy kNoWait{{std::chrono::milliseconds(0), std::chrono::millis
 PartitionSetOptions FakeSetOptions() {
   PartitionSetOptions options;
   options.recovery_backoff = kNoWait.backoff;
-  options.seal_launch = std::launch::deferred;
+  options.write_seals_in_background = false;
   return options;
 }
 
@@ -29,13 +25,17 @@ TestInput MakeTestInput(int32_t partitions, int per_partition) {
   constexpr EventType kTypes[] = {EventType::kPageView, EventType::kClick, EventType::kPageView,
                                   EventType::kSessionStart};
   for (int32_t p = 0; p < partitions; ++p) {
-    std::vector<Event>& events = input[p];
+    std::vector<ParseOutcome>& records = input[p];
     for (int i = 0; i < per_partition; ++i) {
+      if (i % 11 == 10) {
+        records.emplace_back(Rejection{RejectReason::kInvalidJson, "record " + std::to_string(i)});
+        continue;
+      }
       // 20 s apart; every 7th event 3 minutes back, behind the 2-minute lateness: late.
       const int64_t seconds = 1'700'000'000 + i * 20 - (i % 7 == 6 ? 180 : 0);
-      events.push_back({EventTime::FromMicros(seconds * 1'000'000),
-                        "u" + std::to_string(p) + "-" + std::to_string(i % 3),
-                        "/page/" + std::to_string(i % 4), kTypes[i % 4]});
+      records.emplace_back(Event{EventTime::FromMicros(seconds * 1'000'000),
+                                 "u" + std::to_string(p) + "-" + std::to_string(i % 3),
+                                 "/page/" + std::to_string(i % 4), kTypes[i % 4]});
     }
   }
   return input;
@@ -74,7 +74,6 @@ std::vector<Partition> TestProcess::assigned() {
 void TestProcess::RecoverBroken() { (void)partitions_.RecoverBroken(); }
 
 void TestProcess::Handle(int records) {
-  std::string json;
   for (const Partition p : assigned()) {
     for (int i = 0; i < records; ++i) {
       const std::optional<Offset> offset = source_.Position(p);
@@ -82,16 +81,15 @@ void TestProcess::Handle(int records) {
       source_.Delivered(p, *offset);
       PartitionSet::Owned* owned = partitions_.Begin(p, *offset);
       if (owned == nullptr) continue;
-      const Event& event = input_->at(p.id())[static_cast<size_t>(offset->value())];
-      const Admission admission = owned->task.Admit(*offset, event);
-      lake_.Append(p, *offset);
-      Status st;
-      if (owned->task.WritesKafka(*offset)) {
-        // Processing time from the offset, so that every run writes the same records.
-        EnrichedRecordJson(event, EventTime::FromMicros(offset->value()), admission.late, &json);
-        st = owned->transaction->Send(kEnrichedTopic, event.user_id, json);
-      }
-      partitions_.End(*owned, *offset, st);
+      const ParseOutcome& outcome = input_->at(p.id())[static_cast<size_t>(offset->value())];
+      // The record as read: an event keyed by its user, a rejected one by its offset.
+      const std::string key = outcome.ok() ? outcome.event().user_id : std::to_string(offset->value());
+      kafka::RecordView original;
+      original.key = key;
+      // Processing time from the offset, so that every run writes the same records.
+      partitions_.End(
+          *owned, *offset,
+          partitions_.Add(*owned, *offset, outcome, original, EventTime::FromMicros(offset->value())));
     }
   }
 }

@@ -21,6 +21,7 @@
 
 #include "engine/event.h"
 #include "engine/options.h"
+#include "engine/parser.h"
 #include "service/clock.h"
 #include "service/fake_lake_store.h"
 #include "service/fake_partition_transaction.h"
@@ -40,11 +41,11 @@ struct DurableWorld {
   FakeTopics topics;
 };
 
-// Events of each input partition, by offset.
-using TestInput = std::map<int32_t, std::vector<Event>>;
+// Records of each input partition, by offset, as parsed: events and rejections.
+using TestInput = std::map<int32_t, std::vector<ParseOutcome>>;
 
-// A deterministic input: `per_partition` events for each of `partitions` partitions, a few users and
-// pages, event time moving forward with late events among them.
+// A deterministic input: `per_partition` records for each of `partitions` partitions, a few users and
+// pages, event time moving forward with late events among them, and a few records rejected.
 TestInput MakeTestInput(int32_t partitions, int per_partition);
 
 class TestProcess {
