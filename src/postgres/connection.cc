@@ -10,6 +10,7 @@
 #include <fstream>
 #include <type_traits>
 
+#include "common/check.h"
 #include "postgres/sql_state.h"
 
 namespace clickstream::pg {
@@ -18,6 +19,8 @@ namespace {
 // Type OIDs of pg_type (stable across PostgreSQL versions); libpq does not export them.
 constexpr Oid kInt4Oid = 23;
 constexpr Oid kInt8Oid = 20;
+constexpr Oid kBoolOid = 16;
+constexpr Oid kFloat8Oid = 701;
 constexpr Oid kTextOid = 25;
 constexpr Oid kByteaOid = 17;
 constexpr Oid kTimestamptzOid = 1184;
@@ -88,41 +91,75 @@ Param Param::Timestamptz(std::optional<EventTime> t) {
   return {kTimestamptzOid, BigEndian(t->micros() - kPostgresEpochMicros)};
 }
 
-CopyRows::CopyRows() {
-  static constexpr char kSignature[] = "PGCOPY\n\377\r\n";
-  data_.append(kSignature, sizeof(kSignature));  // including its final NUL byte
-  AppendBigEndian(int32_t{0}, &data_);           // flags: no OIDs
-  AppendBigEndian(int32_t{0}, &data_);           // header extension length
+namespace {
+
+// Per ArrayParam::Element, in its order: the element's type OID and its array type's (array_send's layout
+// names the element type).
+constexpr std::pair<Oid, Oid> kArrayTypes[] = {{kInt4Oid, 1007},   {kInt8Oid, 1016}, {kBoolOid, 1000},
+                                               {kFloat8Oid, 1022}, {kTextOid, 1009}, {kTimestamptzOid, 1185}};
+
+}  // namespace
+
+ArrayParam::ArrayParam(Element element) : element_(element) {}
+
+void ArrayParam::AppendInt4(int32_t v) {
+  CS_DCHECK(element_ == Element::kInt4);
+  AppendBigEndian(int32_t{4}, &elements_);
+  AppendBigEndian(v, &elements_);
+  ++size_;
 }
 
-void CopyRows::BeginRow(int16_t fields) {
-  AppendBigEndian(fields, &data_);
-  ++rows_;
+void ArrayParam::AppendInt8(int64_t v) {
+  CS_DCHECK(element_ == Element::kInt8);
+  Append8(v);
 }
 
-void CopyRows::Int4(int32_t v) {
-  AppendBigEndian(int32_t{4}, &data_);
-  AppendBigEndian(v, &data_);
+void ArrayParam::AppendBool(bool v) {
+  CS_DCHECK(element_ == Element::kBool);
+  AppendBigEndian(int32_t{1}, &elements_);
+  elements_.push_back(v ? 1 : 0);
+  ++size_;
 }
 
-void CopyRows::Int8(int64_t v) {
-  AppendBigEndian(int32_t{8}, &data_);
-  AppendBigEndian(v, &data_);
+void ArrayParam::AppendFloat8(double v) {
+  CS_DCHECK(element_ == Element::kFloat8);
+  Append8(std::bit_cast<int64_t>(v));
 }
 
-void CopyRows::Bool(bool v) {
-  AppendBigEndian(int32_t{1}, &data_);
-  data_.push_back(v ? 1 : 0);
+void ArrayParam::AppendText(std::string_view v) {
+  CS_DCHECK(element_ == Element::kText);
+  AppendBigEndian(static_cast<int32_t>(v.size()), &elements_);
+  elements_.append(v);
+  ++size_;
 }
 
-void CopyRows::Float8(double v) { Int8(std::bit_cast<int64_t>(v)); }
-
-void CopyRows::Text(std::string_view v) {
-  AppendBigEndian(static_cast<int32_t>(v.size()), &data_);
-  data_.append(v);
+void ArrayParam::AppendTimestamptz(EventTime t) {
+  CS_DCHECK(element_ == Element::kTimestamptz);
+  Append8(t.micros() - kPostgresEpochMicros);
 }
 
-void CopyRows::Timestamptz(EventTime t) { Int8(t.micros() - kPostgresEpochMicros); }
+void ArrayParam::Append8(int64_t v) {
+  AppendBigEndian(int32_t{8}, &elements_);
+  AppendBigEndian(v, &elements_);
+  ++size_;
+}
+
+Param ArrayParam::ToParam() const {
+  const auto [element_oid, array_oid] = kArrayTypes[static_cast<size_t>(element_)];
+  // array_send's layout: dimensions, has-nulls flag, element type, then each dimension's length and
+  // lower bound; an empty array has no dimension.
+  std::string out;
+  out.reserve(20 + elements_.size());
+  AppendBigEndian(int32_t{size_ == 0 ? 0 : 1}, &out);
+  AppendBigEndian(int32_t{0}, &out);
+  AppendBigEndian(static_cast<int32_t>(element_oid), &out);
+  if (size_ > 0) {
+    AppendBigEndian(static_cast<int32_t>(size_), &out);
+    AppendBigEndian(int32_t{1}, &out);
+  }
+  out.append(elements_);
+  return {array_oid, std::move(out)};
+}
 
 namespace {
 
@@ -279,7 +316,6 @@ Result<QueryResult> Connection::Execute(std::string_view what, const std::functi
     PGresult* r = PQgetResult(conn_.get());
     if (r == nullptr) break;
     QueryResult res(r);
-    if (PQresultStatus(r) == PGRES_COPY_IN) return res;
     if (!kept || Succeeded(kept->raw())) kept.emplace(std::move(res));
   }
   if (!kept) return ErrorStatus(nullptr, what);
@@ -331,25 +367,6 @@ Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::v
     return PQsendQueryParams(c, sql.c_str(), static_cast<int>(params.size()), types.data(), values.data(),
                              lengths.data(), formats.data(), /*resultFormat=*/1);
   });
-}
-
-Status Connection::CopyIn(const std::string& copy_sql, const CopyRows& rows) {
-  if (rows.rows() == 0) return Status::OK();
-  const std::string_view what = std::string_view(copy_sql).substr(0, 60);
-  CS_ASSIGN_OR_RETURN(QueryResult start,
-                      Execute(what, [&](PGconn* c) { return PQsendQuery(c, copy_sql.c_str()); }));
-  if (PQresultStatus(start.raw()) != PGRES_COPY_IN) return ErrorStatus(start.raw(), what);
-  const std::string trailer = BigEndian(int16_t{-1});
-  // Without blocking, libpq queues all of the data (growing its buffer); Execute sends it.
-  return Execute(what,
-                 [&](PGconn* c) {
-                   const bool queued =
-                       PQputCopyData(c, rows.data().data(), static_cast<int>(rows.data().size())) == 1 &&
-                       PQputCopyData(c, trailer.data(), static_cast<int>(trailer.size())) == 1 &&
-                       PQputCopyEnd(c, nullptr) == 1;
-                   return queued ? 1 : 0;
-                 })
-      .status();
 }
 
 }  // namespace clickstream::pg

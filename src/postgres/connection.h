@@ -84,29 +84,34 @@ struct Param {
   std::optional<std::string> value;  // nullopt: SQL NULL
 };
 
-// Rows for `COPY table FROM STDIN (FORMAT binary)`, the fastest way to send many rows. Each field must
-// have exactly the type of its target column (int4, int8, bool, float8, text, timestamptz).
+// One column of many rows as a one-dimensional array parameter in PostgreSQL's binary format, for
+// `unnest($1::text[], $2::timestamptz[], ...)`: a whole table of rows in one statement, without a
+// staging table to fill and empty in every transaction. Each Append must be of the element type given.
 //
 // Not thread-safe. Owns its buffer.
-class CopyRows {
+class ArrayParam {
  public:
-  CopyRows();
-  // Starts a row of `fields` values; REQUIRES: the previous row got all of its fields.
-  void BeginRow(int16_t fields);
-  void Int4(int32_t v);
-  void Int8(int64_t v);
-  void Bool(bool v);
-  void Float8(double v);
-  void Text(std::string_view v);
-  void Timestamptz(EventTime t);
+  enum class Element { kInt4, kInt8, kBool, kFloat8, kText, kTimestamptz };
 
-  size_t rows() const { return rows_; }
-  // Header and rows, without the trailer (Connection::CopyIn adds it).
-  const std::string& data() const { return data_; }
+  explicit ArrayParam(Element element);
+  void AppendInt4(int32_t v);
+  void AppendInt8(int64_t v);
+  void AppendBool(bool v);
+  void AppendFloat8(double v);
+  void AppendText(std::string_view v);
+  void AppendTimestamptz(EventTime t);
+
+  size_t size() const { return size_; }
+  // The array (of the elements appended so far) as a statement parameter.
+  Param ToParam() const;
 
  private:
-  std::string data_;
-  size_t rows_ = 0;
+  // An 8-byte element (int8, float8's bits, timestamptz's microseconds).
+  void Append8(int64_t v);
+
+  Element element_;
+  std::string elements_;  // each one's length, then its bytes
+  size_t size_ = 0;
 };
 
 class Connection {
@@ -121,8 +126,6 @@ class Connection {
   Result<QueryResult> Query(const std::string& sql, const std::vector<std::string>& params = {});
   // Runs one statement with binary parameters; the result is binary too (see QueryResult).
   Result<QueryResult> QueryBinary(const std::string& sql, const std::vector<Param>& params);
-  // Runs `copy_sql` (`COPY ... FROM STDIN (FORMAT binary)`) and sends `rows`; does nothing without rows.
-  Status CopyIn(const std::string& copy_sql, const CopyRows& rows);
 
   // True when the server connection is still usable.
   bool healthy() const { return conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK; }
@@ -136,7 +139,7 @@ class Connection {
   // Sends what libpq has buffered.
   Status Flush(std::string_view what);
   // Queues a command (`queue` returns libpq's 1 for success), sends it and returns its last result, or
-  // the first that failed; a COPY FROM STDIN returns at once with its PGRES_COPY_IN result.
+  // the first that failed.
   Result<QueryResult> Execute(std::string_view what, const std::function<int(PGconn*)>& queue);
   Status ErrorStatus(const PGresult* res, std::string_view what) const;
 

@@ -35,40 +35,22 @@ constexpr char kInsertLakeBatch[] = R"sql(
 INSERT INTO lake_batches (kafka_partition, next_offset, batch) VALUES ($1, $2, $3)
 ON CONFLICT (kafka_partition, md5(batch)) DO NOTHING)sql";
 
-// Rows reach PostgreSQL by binary COPY into session-private staging tables, then one INSERT ... SELECT per
-// target table: far fewer round trips than a statement per row, and values are never part of SQL text.
-constexpr char kCreateStaging[] = R"sql(
-CREATE TEMP TABLE IF NOT EXISTS staged_page_view_counts (
-    window_start timestamptz, window_end timestamptz, page_url text COLLATE "C", kafka_partition integer,
-    view_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS staged_active_users (
-    window_start timestamptz, window_end timestamptz, kafka_partition integer,
-    active_user_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS staged_sessions (
-    user_id text COLLATE "C", session_start_time timestamptz, session_end_time timestamptz,
-    event_count bigint, page_view_count bigint, is_final boolean) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS staged_removed_sessions (
-    user_id text COLLATE "C", session_start_time timestamptz) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS staged_late_events (
-    kafka_partition integer, kafka_offset bigint, event_time timestamptz, user_id text COLLATE "C",
-    page_url text COLLATE "C", event_type text, lateness_seconds double precision, watermark timestamptz)
-    ON COMMIT DELETE ROWS;
-)sql";
-
+// Rows reach PostgreSQL as binary array parameters, one per column, unnested by one INSERT ... SELECT per
+// target table: a few round trips per commit, values never part of SQL text, and no staging table that
+// every commit would have to empty (ON COMMIT DELETE ROWS truncates at each COMMIT, a file operation).
 constexpr char kUpsertPageViewPartials[] = R"sql(
 INSERT INTO page_view_counts_by_partition (window_start, window_end, page_url, kafka_partition, view_count,
                                            is_final)
-SELECT window_start, window_end, page_url, kafka_partition, view_count, is_final FROM staged_page_view_counts
+SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::integer[], $5::bigint[],
+                     $6::boolean[])
 ON CONFLICT (window_start, window_end, page_url, kafka_partition)
-DO UPDATE SET view_count = EXCLUDED.view_count, is_final = EXCLUDED.is_final;
-)sql";
+DO UPDATE SET view_count = EXCLUDED.view_count, is_final = EXCLUDED.is_final)sql";
 
 constexpr char kUpsertActiveUserPartials[] = R"sql(
 INSERT INTO active_users_by_partition (window_start, window_end, kafka_partition, active_user_count, is_final)
-SELECT window_start, window_end, kafka_partition, active_user_count, is_final FROM staged_active_users
+SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::integer[], $4::bigint[], $5::boolean[])
 ON CONFLICT (window_start, window_end, kafka_partition)
-DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDED.is_final;
-)sql";
+DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDED.is_final)sql";
 
 // SPEC.md section 3: a window is final once final in every partition that contributed.
 constexpr char kSumPageViews[] = R"sql(
@@ -76,22 +58,20 @@ INSERT INTO page_view_counts (window_start, window_end, page_url, view_count, is
 SELECT p.window_start, p.window_end, p.page_url, sum(p.view_count)::bigint, bool_and(p.is_final), now()
 FROM page_view_counts_by_partition p
 WHERE (p.window_start, p.window_end, p.page_url) IN
-      (SELECT window_start, window_end, page_url FROM staged_page_view_counts)
+      (SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[]))
 GROUP BY p.window_start, p.window_end, p.page_url
 ON CONFLICT (window_start, window_end, page_url)
-DO UPDATE SET view_count = EXCLUDED.view_count, is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at;
-)sql";
+DO UPDATE SET view_count = EXCLUDED.view_count, is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at)sql";
 
 constexpr char kSumActiveUsers[] = R"sql(
 INSERT INTO active_users (window_start, window_end, active_user_count, is_final, updated_at)
 SELECT p.window_start, p.window_end, sum(p.active_user_count)::bigint, bool_and(p.is_final), now()
 FROM active_users_by_partition p
-WHERE (p.window_start, p.window_end) IN (SELECT window_start, window_end FROM staged_active_users)
+WHERE (p.window_start, p.window_end) IN (SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[]))
 GROUP BY p.window_start, p.window_end
 ON CONFLICT (window_start, window_end)
 DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDED.is_final,
-              updated_at = EXCLUDED.updated_at;
-)sql";
+              updated_at = EXCLUDED.updated_at)sql";
 
 // Per-partition rows of windows that end at or before every partition's watermark (none while a partition
 // has no watermark): every partition treats an event of such a window as late, so no partial and no sum
@@ -108,88 +88,107 @@ std::string PrunePartials(const char* table) {
 constexpr char kLockSums[] = "SELECT pg_advisory_xact_lock(7240581937716352901)";
 
 constexpr char kDeleteRemovedSessions[] = R"sql(
-DELETE FROM session_history h USING staged_removed_sessions r
-WHERE h.user_id = r.user_id AND h.session_start_time = r.session_start_time;
-)sql";
+DELETE FROM session_history h USING unnest($1::text[], $2::timestamptz[]) AS r(user_id, session_start_time)
+WHERE h.user_id = r.user_id AND h.session_start_time = r.session_start_time)sql";
 
 // DISTINCT ON: a user whose records were keyed to two partitions (SPEC.md section 6) may arrive twice in
-// one commit, and an upsert may not touch a row twice.
+// one commit, and an upsert may not touch a row twice. The ids sort as the table's key compares them
+// (COLLATE "C": bytes, not the database's locale).
 constexpr char kUpsertSessions[] = R"sql(
 INSERT INTO session_history (user_id, session_start_time, session_end_time, session_duration_seconds,
                              event_count, page_view_count, is_final, updated_at)
-SELECT DISTINCT ON (user_id, session_start_time)
+SELECT DISTINCT ON (user_id COLLATE "C", session_start_time)
        user_id, session_start_time, session_end_time,
        extract(epoch FROM session_end_time - session_start_time)::double precision,
        event_count, page_view_count, is_final, now()
-FROM staged_sessions ORDER BY user_id, session_start_time, session_end_time DESC
+FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[], $6::boolean[])
+     AS s(user_id, session_start_time, session_end_time, event_count, page_view_count, is_final)
+ORDER BY user_id COLLATE "C", session_start_time, session_end_time DESC
 ON CONFLICT (user_id, session_start_time)
 DO UPDATE SET session_end_time = EXCLUDED.session_end_time,
               session_duration_seconds = EXCLUDED.session_duration_seconds,
               event_count = EXCLUDED.event_count, page_view_count = EXCLUDED.page_view_count,
-              is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at;
-)sql";
+              is_final = EXCLUDED.is_final, updated_at = EXCLUDED.updated_at)sql";
 
 constexpr char kInsertLateEvents[] = R"sql(
 INSERT INTO late_events (kafka_partition, kafka_offset, event_time, user_id, page_url, event_type,
                          lateness_seconds, watermark)
-SELECT * FROM staged_late_events
-ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING;
-)sql";
+SELECT * FROM unnest($1::integer[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+                     $7::double precision[], $8::timestamptz[])
+ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING)sql";
 
-// Rows staged for one commit, one CopyRows per staging table.
+// One commit's rows, column by column in the order of their statement's unnest.
 struct Staged {
-  CopyRows page_view_counts, active_users, sessions, removed_sessions, late_events;
+  using E = ArrayParam::Element;
+  struct {
+    ArrayParam window_start{E::kTimestamptz}, window_end{E::kTimestamptz}, page_url{E::kText},
+        partition{E::kInt4}, view_count{E::kInt8}, is_final{E::kBool};
+  } page_views;
+  struct {
+    ArrayParam window_start{E::kTimestamptz}, window_end{E::kTimestamptz}, partition{E::kInt4},
+        active_user_count{E::kInt8}, is_final{E::kBool};
+  } active_users;
+  struct {
+    ArrayParam user_id{E::kText}, session_start_time{E::kTimestamptz}, session_end_time{E::kTimestamptz},
+        event_count{E::kInt8}, page_view_count{E::kInt8}, is_final{E::kBool};
+  } sessions;
+  struct {
+    ArrayParam user_id{E::kText}, session_start_time{E::kTimestamptz};
+  } removed_sessions;
+  struct {
+    ArrayParam partition{E::kInt4}, offset{E::kInt8}, event_time{E::kTimestamptz}, user_id{E::kText},
+        page_url{E::kText}, event_type{E::kText}, lateness_seconds{E::kFloat8}, watermark{E::kTimestamptz};
+  } late_events;
   bool final_windows = false;  // a window became final in a partition: older partials may be prunable
 };
 
 void Stage(const PartitionCommit& c, Staged* st) {
   const int32_t partition = c.partition.id();
+  auto& late = st->late_events;
   for (const LateEventRecord& r : c.late_events) {
     const Event& e = r.late.event;
-    st->late_events.BeginRow(8);
-    st->late_events.Int4(partition);
-    st->late_events.Int8(r.offset.value());
-    st->late_events.Timestamptz(e.event_time);
-    st->late_events.Text(e.user_id);
-    st->late_events.Text(e.page_url);
-    st->late_events.Text(EventTypeName(e.event_type));
-    st->late_events.Float8(static_cast<double>(r.late.lateness.micros()) / 1e6);
-    st->late_events.Timestamptz(r.watermark.time());
+    late.partition.AppendInt4(partition);
+    late.offset.AppendInt8(r.offset.value());
+    late.event_time.AppendTimestamptz(e.event_time);
+    late.user_id.AppendText(e.user_id);
+    late.page_url.AppendText(e.page_url);
+    late.event_type.AppendText(EventTypeName(e.event_type));
+    late.lateness_seconds.AppendFloat8(static_cast<double>(r.late.lateness.micros()) / 1e6);
+    late.watermark.AppendTimestamptz(r.watermark.time());
   }
   if (c.changes == nullptr) return;
+  auto& pages = st->page_views;
   for (const PageViewCountRow& r : c.changes->page_view_counts) {
-    st->page_view_counts.BeginRow(6);
-    st->page_view_counts.Timestamptz(r.window_start);
-    st->page_view_counts.Timestamptz(r.window_end);
-    st->page_view_counts.Text(r.page_url);
-    st->page_view_counts.Int4(partition);
-    st->page_view_counts.Int8(r.view_count);
-    st->page_view_counts.Bool(r.is_final);
+    pages.window_start.AppendTimestamptz(r.window_start);
+    pages.window_end.AppendTimestamptz(r.window_end);
+    pages.page_url.AppendText(r.page_url);
+    pages.partition.AppendInt4(partition);
+    pages.view_count.AppendInt8(r.view_count);
+    pages.is_final.AppendBool(r.is_final);
     st->final_windows |= r.is_final;
   }
+  auto& users = st->active_users;
   for (const ActiveUsersRow& r : c.changes->active_users) {
-    st->active_users.BeginRow(5);
-    st->active_users.Timestamptz(r.window_start);
-    st->active_users.Timestamptz(r.window_end);
-    st->active_users.Int4(partition);
-    st->active_users.Int8(r.active_user_count);
-    st->active_users.Bool(r.is_final);
+    users.window_start.AppendTimestamptz(r.window_start);
+    users.window_end.AppendTimestamptz(r.window_end);
+    users.partition.AppendInt4(partition);
+    users.active_user_count.AppendInt8(r.active_user_count);
+    users.is_final.AppendBool(r.is_final);
     st->final_windows |= r.is_final;
   }
   // user_sessions is a view of the latest of them: changes->latest_sessions need no row of their own.
-  for (const SessionRow& s : c.changes->sessions) {
-    st->sessions.BeginRow(6);
-    st->sessions.Text(s.user_id);
-    st->sessions.Timestamptz(s.session_start_time);
-    st->sessions.Timestamptz(s.session_end_time);
-    st->sessions.Int8(s.event_count);
-    st->sessions.Int8(s.page_view_count);
-    st->sessions.Bool(s.is_final);
+  auto& sessions = st->sessions;
+  for (const SessionRow& r : c.changes->sessions) {
+    sessions.user_id.AppendText(r.user_id);
+    sessions.session_start_time.AppendTimestamptz(r.session_start_time);
+    sessions.session_end_time.AppendTimestamptz(r.session_end_time);
+    sessions.event_count.AppendInt8(r.event_count);
+    sessions.page_view_count.AppendInt8(r.page_view_count);
+    sessions.is_final.AppendBool(r.is_final);
   }
   for (const SessionKey& k : c.changes->removed_sessions) {
-    st->removed_sessions.BeginRow(2);
-    st->removed_sessions.Text(k.user_id);
-    st->removed_sessions.Timestamptz(k.session_start_time);
+    st->removed_sessions.user_id.AppendText(k.user_id);
+    st->removed_sessions.session_start_time.AppendTimestamptz(k.session_start_time);
   }
 }
 
@@ -217,16 +216,12 @@ WHERE oid = to_regclass('user_sessions') AND relkind = 'r')sql"));
                             " -d " + options.dbname +
                             " -f sql/init-db.sql` (make services does it for the local server)");
   }
-  ResultsSink sink(options, std::move(conn));
-  CS_RETURN_NOT_OK(sink.Prepare());
-  return sink;
+  return ResultsSink(options, std::move(conn));
 }
-
-Status ResultsSink::Prepare() { return conn_.Exec(kCreateStaging); }
 
 Status ResultsSink::Reconnect() {
   CS_ASSIGN_OR_RETURN(conn_, Connection::Open(options_));
-  return Prepare();
+  return Status::OK();
 }
 
 Status ResultsSink::RegisterPartitions(int32_t count) {
@@ -313,18 +308,30 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
 
   Staged staged;
   for (const PartitionCommit* c : to_apply) Stage(*c, &staged);
-  std::string sql;
-  const auto copy = [&](const char* table, const CopyRows& rows, const char* statement) -> Status {
-    if (rows.rows() == 0) return Status::OK();
-    sql += statement;
-    return conn_.CopyIn(std::string("COPY ") + table + " FROM STDIN (FORMAT binary)", rows);
+  // Each statement runs only when it has rows.
+  const auto run = [&](const char* sql, const std::vector<const ArrayParam*>& columns) -> Status {
+    if (columns.front()->size() == 0) return Status::OK();
+    std::vector<Param> params;
+    params.reserve(columns.size());
+    for (const ArrayParam* column : columns) params.push_back(column->ToParam());
+    return conn_.QueryBinary(sql, params).status();
   };
-  CS_RETURN_NOT_OK(copy("staged_page_view_counts", staged.page_view_counts, kUpsertPageViewPartials));
-  CS_RETURN_NOT_OK(copy("staged_active_users", staged.active_users, kUpsertActiveUserPartials));
-  CS_RETURN_NOT_OK(copy("staged_removed_sessions", staged.removed_sessions, kDeleteRemovedSessions));
-  CS_RETURN_NOT_OK(copy("staged_sessions", staged.sessions, kUpsertSessions));
-  CS_RETURN_NOT_OK(copy("staged_late_events", staged.late_events, kInsertLateEvents));
-  if (!sql.empty()) CS_RETURN_NOT_OK(conn_.Exec(sql));
+  const auto& pages = staged.page_views;
+  const auto& users = staged.active_users;
+  const auto& sessions = staged.sessions;
+  const auto& removed = staged.removed_sessions;
+  const auto& late = staged.late_events;
+  CS_RETURN_NOT_OK(run(kUpsertPageViewPartials, {&pages.window_start, &pages.window_end, &pages.page_url,
+                                                 &pages.partition, &pages.view_count, &pages.is_final}));
+  CS_RETURN_NOT_OK(run(kUpsertActiveUserPartials, {&users.window_start, &users.window_end, &users.partition,
+                                                   &users.active_user_count, &users.is_final}));
+  CS_RETURN_NOT_OK(run(kDeleteRemovedSessions, {&removed.user_id, &removed.session_start_time}));
+  CS_RETURN_NOT_OK(
+      run(kUpsertSessions, {&sessions.user_id, &sessions.session_start_time, &sessions.session_end_time,
+                            &sessions.event_count, &sessions.page_view_count, &sessions.is_final}));
+  CS_RETURN_NOT_OK(
+      run(kInsertLateEvents, {&late.partition, &late.offset, &late.event_time, &late.user_id, &late.page_url,
+                              &late.event_type, &late.lateness_seconds, &late.watermark}));
 
   for (const PartitionCommit* applying : to_apply) {
     const PartitionCommit& c = *applying;
@@ -344,14 +351,14 @@ Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& comm
 
   // Last, so the lock is held only for the sums and COMMIT: a sum computed after taking it sees the
   // partials of every transaction that took it before.
-  const bool pages = staged.page_view_counts.rows() > 0, users = staged.active_users.rows() > 0;
-  if (!pages && !users) return Status::OK();
+  if (pages.window_start.size() == 0 && users.window_start.size() == 0) return Status::OK();
   CS_RETURN_NOT_OK(conn_.Exec(kLockSums));
+  CS_RETURN_NOT_OK(run(kSumPageViews, {&pages.window_start, &pages.window_end, &pages.page_url}));
+  CS_RETURN_NOT_OK(run(kSumActiveUsers, {&users.window_start, &users.window_end}));
   // Pruning after the sums, which must count this commit's final partials.
-  return conn_.Exec(std::string(pages ? kSumPageViews : "") + (users ? kSumActiveUsers : "") +
-                    (staged.final_windows ? PrunePartials("page_view_counts_by_partition") +
-                                                PrunePartials("active_users_by_partition")
-                                          : ""));
+  if (!staged.final_windows) return Status::OK();
+  return conn_.Exec(PrunePartials("page_view_counts_by_partition") +
+                    PrunePartials("active_users_by_partition"));
 }
 
 }  // namespace clickstream::pg

@@ -118,8 +118,6 @@ class ResultsSink {
  private:
   ResultsSink(ConnectionOptions options, Connection conn)
       : options_(std::move(options)), conn_(std::move(conn)) {}
-  // Creates this session's staging tables (temporary, emptied at every commit).
-  Status Prepare();
   Status EnsureConnected();
   Status CommitInTransaction(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
 
