@@ -272,7 +272,7 @@ double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
         copier.producer = std::move(*producer);
         copier.committed = Offset(m->offset());
       }
-      Check(copier.producer->Forward(copy_topic, *m, {}));
+      Check(copier.producer->Forward(copy_topic, kafka::ViewOf(*m), {}));
       copier.next = Offset(m->offset() + 1);
       ++read;
     }

@@ -49,16 +49,16 @@ Status TransactionalProducer::Send(const std::string& topic, std::string_view ke
   return Produce(topic, key.data(), key.size(), value.data(), value.size(), hdrs, 0);
 }
 
-Status TransactionalProducer::Forward(const std::string& topic, RdKafka::Message& original,
+Status TransactionalProducer::Forward(const std::string& topic, const RecordView& original,
                                       const std::vector<Header>& added) {
   RdKafka::Headers* hdrs = RdKafka::Headers::create();
-  if (RdKafka::Headers* own = original.headers()) {
-    for (const RdKafka::Headers::Header& h : own->get_all()) hdrs->add(h.key(), h.value(), h.value_size());
+  for (const RecordView::Header& h : original.headers) {
+    hdrs->add(h.name, h.value ? h.value->data() : nullptr, h.value ? h.value->size() : 0);
   }
   for (const auto& h : added) hdrs->add(h.name, h.value);
-  const RdKafka::MessageTimestamp ts = original.timestamp();
-  return Produce(topic, original.key_pointer(), original.key_len(), original.payload(), original.len(), hdrs,
-                 ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? 0 : ts.timestamp);
+  return Produce(topic, original.key ? original.key->data() : nullptr,
+                 original.key ? original.key->size() : 0, original.value ? original.value->data() : nullptr,
+                 original.value ? original.value->size() : 0, hdrs, original.timestamp_ms.value_or(0));
 }
 
 Status TransactionalProducer::Produce(const std::string& topic, const void* key, size_t key_len,

@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "common/types.h"
 #include "kafka/client_config.h"
+#include "kafka/record_view.h"
 
 namespace clickstream::kafka {
 
@@ -41,7 +42,7 @@ class TransactionalProducer {
 
   // Queues a copy of `original` to `topic` in the open transaction: its key and value (a null one stays
   // null), its headers, then `added`, and its timestamp. Blocks like Send.
-  Status Forward(const std::string& topic, RdKafka::Message& original, const std::vector<Header>& added);
+  Status Forward(const std::string& topic, const RecordView& original, const std::vector<Header>& added);
 
   // Commits the open transaction together with the consumer position `next_offset` of `partition` of
   // `input_topic` for the consumer group described by `group_metadata`, then begins the next transaction.

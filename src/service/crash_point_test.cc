@@ -2,6 +2,8 @@
 // durable state, and checks that results, lake and topics end up as after an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "service/test_process.h"
 
@@ -38,7 +40,13 @@ TEST(CrashPointTest, EveryStepOfCommitsAndRecoveries) {
   const int64_t steps = no_faults.steps();
   RecordProperty("steps", static_cast<int>(steps));  // crash points: steps x (kSecondCrashSteps + 1)
   ASSERT_GT(steps, 30);
-  ASSERT_EQ(reference.lake.VisibleRows().size(), static_cast<size_t>(kPartitions * kEvents));
+  size_t events = 0;  // the lake holds events; the topics hold every record, rejected ones as dead letters
+  for (const auto& [p, records] : input) {
+    events += static_cast<size_t>(
+        std::count_if(records.begin(), records.end(), [](const auto& r) { return r.ok(); }));
+  }
+  ASSERT_LT(events, static_cast<size_t>(kPartitions * kEvents));
+  ASSERT_EQ(reference.lake.VisibleRows().size(), events);
   ASSERT_EQ(reference.topics.records[0].size(), static_cast<size_t>(kEvents));
   ASSERT_FALSE(reference.results.rows.late_events.empty());
 

@@ -13,8 +13,49 @@ std::map<std::pair<int32_t, int64_t>, int> FakeLake::VisibleRows() const {
   return rows;
 }
 
+namespace {
+
+// Taken offsets, written by the store's WriteHidden.
+class FakeSealedRows final : public SealedRows {
+ public:
+  FakeSealedRows(const FakeLakeStore* store, Partition partition, std::vector<Offset> offsets,
+                 std::string writer)
+      : store_(store), partition_(partition), offsets_(std::move(offsets)), writer_(std::move(writer)) {}
+
+  Result<Batch> Write() override { return store_->WriteHidden(partition_, offsets_, writer_); }
+
+ private:
+  const FakeLakeStore* store_;
+  Partition partition_;
+  std::vector<Offset> offsets_;
+  std::string writer_;
+};
+
+}  // namespace
+
+size_t FakeLakeStore::BufferSize(Partition partition) const {
+  const auto it = buffers_.find(partition.id());
+  return it == buffers_.end() ? 0 : it->second.size();
+}
+
+bool FakeLakeStore::Buffered(Partition partition) const { return BufferSize(partition) > 0; }
+
+bool FakeLakeStore::ShouldSeal(Partition partition, EventTime /*now*/) const {
+  return BufferSize(partition) >= static_cast<size_t>(seal_every_);
+}
+
+bool FakeLakeStore::Full(Partition partition) const {
+  return BufferSize(partition) >= 2 * static_cast<size_t>(seal_every_);
+}
+
+std::unique_ptr<SealedRows> FakeLakeStore::Take(Partition partition) {
+  auto node = buffers_.extract(partition.id());
+  if (node.empty() || node.mapped().empty()) return nullptr;
+  return std::make_unique<FakeSealedRows>(this, partition, std::move(node.mapped()), writer_);
+}
+
 Result<Batch> FakeLakeStore::WriteHidden(Partition partition, const std::vector<Offset>& offsets,
-                                         const std::string& writer) {
+                                         const std::string& writer) const {
   CS_RETURN_NOT_OK(faults_->BeginStep("lake write"));
   const BatchFile file{"2026-03-01", partition, offsets.front(), offsets.back(), writer};
   Batch batch{partition, offsets.front(), offsets.back(), {HiddenPath(file)}};
@@ -45,6 +86,7 @@ Status FakeLakeStore::Publish(const Batch& batch) const {
 }
 
 Status FakeLakeStore::Recover(Partition partition, const std::vector<Batch>& recorded) {
+  buffers_.erase(partition.id());
   for (const Batch& batch : recorded) CS_RETURN_NOT_OK(Publish(batch));
   for (auto it = durable_->hidden.begin(); it != durable_->hidden.end();) {
     const std::optional<BatchFile> file = ParseHiddenPath(it->first);

@@ -18,18 +18,19 @@ Result<std::unique_ptr<FakePartitionTransaction>> FakePartitionTransaction::Star
 
 Status FakePartitionTransaction::Send(const std::string& topic, std::string_view key,
                                       std::string_view value) {
-  pending_.push_back({topic, std::string(key), std::string(value)});
+  pending_.push_back({topic, std::string(key), std::string(value), {}});
   return Status::OK();
 }
 
-Status FakePartitionTransaction::Forward(const std::string& topic, RdKafka::Message& original,
-                                         const std::vector<kafka::Header>& /*added*/) {
-  const std::string key = original.key() != nullptr ? *original.key() : "";
-  return Send(topic, key, std::string_view(static_cast<const char*>(original.payload()), original.len()));
+Status FakePartitionTransaction::Forward(const std::string& topic, const kafka::RecordView& original,
+                                         const std::vector<kafka::Header>& added) {
+  FakeTopics::Record& record = pending_.emplace_back(FakeTopics::Record{
+      topic, std::string(original.key.value_or("")), std::string(original.value.value_or("")), {}});
+  for (const kafka::Header& h : added) record.headers.emplace_back(h.name, h.value);
+  return Status::OK();
 }
 
-Status FakePartitionTransaction::CommitWithOffset(Offset next_offset,
-                                                  RdKafka::ConsumerGroupMetadata* /*group*/) {
+Status FakePartitionTransaction::CommitWithOffset(Offset next_offset) {
   CS_RETURN_NOT_OK(faults_->BeginStep("commit transaction"));
   {
     std::lock_guard lock(durable_->mu);
@@ -43,6 +44,12 @@ Status FakePartitionTransaction::CommitWithOffset(Offset next_offset,
   }
   pending_.clear();
   return faults_->EndStep("commit transaction");
+}
+
+Result<std::unique_ptr<PartitionTransaction>> FakePartitionTransactions::Start(Partition partition) {
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<FakePartitionTransaction> transaction,
+                      FakePartitionTransaction::Start(durable_, faults_, partition));
+  return std::unique_ptr<PartitionTransaction>(std::move(transaction));
 }
 
 }  // namespace clickstream

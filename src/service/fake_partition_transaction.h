@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "service/fault_injector.h"
@@ -28,6 +29,7 @@ struct FakeTopics {
     std::string topic;
     std::string key;
     std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;  // a dead letter's added ones
 
     bool operator==(const Record&) const = default;
   };
@@ -44,9 +46,9 @@ class FakePartitionTransaction final : public PartitionTransaction {
                                                                  Partition partition);
 
   Status Send(const std::string& topic, std::string_view key, std::string_view value) override;
-  Status Forward(const std::string& topic, RdKafka::Message& original,
+  Status Forward(const std::string& topic, const kafka::RecordView& original,
                  const std::vector<kafka::Header>& added) override;
-  Status CommitWithOffset(Offset next_offset, RdKafka::ConsumerGroupMetadata* group) override;
+  Status CommitWithOffset(Offset next_offset) override;
 
  private:
   FakePartitionTransaction(FakeTopics* durable, FaultInjector* faults, Partition partition, int64_t epoch)
@@ -57,6 +59,19 @@ class FakePartitionTransaction final : public PartitionTransaction {
   Partition partition_;
   int64_t epoch_;
   std::vector<FakeTopics::Record> pending_;
+};
+
+// Starts FakePartitionTransactions over one durable state.
+class FakePartitionTransactions final : public PartitionTransactions {
+ public:
+  FakePartitionTransactions(FakeTopics* durable, FaultInjector* faults)
+      : durable_(durable), faults_(faults) {}
+
+  Result<std::unique_ptr<PartitionTransaction>> Start(Partition partition) override;
+
+ private:
+  FakeTopics* durable_;
+  FaultInjector* faults_;
 };
 
 }  // namespace clickstream

@@ -2,14 +2,20 @@
 
 namespace clickstream {
 
-LakeSeal::LakeSeal(const LakeWriter* lake, LakeWriter::TakenRows rows, Offset end, std::string snapshot,
-                   Backoff retry)
-    : lake_(lake), rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry) {
+LakeSeal::LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, Backoff retry,
+                   LakeWriteWorker* worker)
+    : rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry), worker_(worker) {
   Write();
 }
 
+// A submitted write refers to the rows: it must be done before they go. A deferred one never started.
+LakeSeal::~LakeSeal() {
+  if (worker_ != nullptr && written_.valid()) written_.wait();
+}
+
 void LakeSeal::Write() {
-  written_ = std::async(std::launch::async, [this] { return lake_->Write(rows_); });
+  written_ = worker_ != nullptr ? worker_->Submit(rows_.get())
+                                : std::async(std::launch::deferred, [this] { return rows_->Write(); });
 }
 
 Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {
@@ -18,7 +24,8 @@ Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {
     if (!wait && Clock::now() < retry_at_) return std::optional<Written>();
     Write();
   }
-  if (!wait && written_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+  // A deferred write runs now, in get().
+  if (!wait && written_.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
     return std::optional<Written>();
   }
   Result<Batch> batch = written_.get();

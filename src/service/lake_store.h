@@ -1,12 +1,15 @@
-// LakeStore: the lake's durable side as the commit protocol sees it: publishing a recorded batch's
-// hidden files, and recovering a claimed partition to exactly the batches its claim recorded. Buffering
-// and writing hidden files stay with LakeWriter (lake/lake_writer.h); tests use an in-memory lake
-// (fake_stores.h).
+// LakeStore: the lake as the commit protocol sees it. Its buffer side: each partition's rows read since
+// its last seal, when to seal them (size or age), and taking them out to be written as hidden files.
+// Its durable side: publishing a recorded batch's hidden files, and recovering a claimed partition to
+// exactly the batches its claim recorded. The Parquet lake is LakeWriterStore (over lake/lake_writer.h);
+// tests use an in-memory lake (fake_lake_store.h).
 //
-// Thread safety: Publish runs on the commit worker, Recover on the consuming thread while no commit is
-// pending: one call at a time.
+// Thread safety: the buffer calls and Recover run on the consuming thread, Publish on the commit worker
+// while no Recover runs; SealedRows::Write may run on any thread, concurrently with all of them.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "common/status.h"
@@ -16,9 +19,30 @@
 
 namespace clickstream {
 
+// A partition's rows taken out of its buffer, not yet written.
+class SealedRows {
+ public:
+  virtual ~SealedRows() = default;
+  // Writes the rows as hidden files, durable on return. On error the files written are removed and the
+  // rows kept, so Write can be retried.
+  virtual Result<Batch> Write() = 0;
+};
+
 class LakeStore {
  public:
   virtual ~LakeStore() = default;
+
+  // Buffers the partition's row read at `offset` (increasing per partition). On error the partition's
+  // buffer is dropped: the caller recovers it from durable state.
+  virtual Status Append(Partition partition, Offset offset, const LakeRow& row) = 0;
+  // The partition's buffer should be sealed now (at `now`, wall clock: it holds enough rows, or old ones).
+  virtual bool ShouldSeal(Partition partition, EventTime now) const = 0;
+  // The partition's buffer is full: reading it further would buffer without bound.
+  virtual bool Full(Partition partition) const = 0;
+  // Moves the partition's buffered rows out; null if none. Appends go on after their offsets.
+  virtual std::unique_ptr<SealedRows> Take(Partition partition) = 0;
+  // Forgets the partition's buffered rows (its next owner re-reads them).
+  virtual void Discard(Partition partition) = 0;
 
   // Makes the batch's files visible; idempotent.
   virtual Status Publish(const Batch& batch) const = 0;
@@ -30,6 +54,16 @@ class LakeStore {
 class LakeWriterStore final : public LakeStore {
  public:
   explicit LakeWriterStore(LakeWriter* writer) : writer_(writer) {}
+
+  Status Append(Partition partition, Offset offset, const LakeRow& row) override {
+    return writer_->Append(partition, offset, row);
+  }
+  bool ShouldSeal(Partition partition, EventTime now) const override {
+    return writer_->ShouldSeal(partition, now);
+  }
+  bool Full(Partition partition) const override { return writer_->Full(partition); }
+  std::unique_ptr<SealedRows> Take(Partition partition) override;
+  void Discard(Partition partition) override { writer_->Discard(partition); }
 
   Status Publish(const Batch& batch) const override { return writer_->Publish(batch); }
   Status Recover(Partition partition, const std::vector<Batch>& recorded) override {

@@ -15,9 +15,10 @@
 // at S = L, and the partition is re-read from S: each sink receives only offsets at or past its own
 // progress, so nothing is written twice and nothing is skipped.
 //
-// The protocol's parts live beside it: PartitionTask (per partition), RecoverPartition (claims),
-// CommitCoordinator (steps 2 and 3 on its worker thread), over the ResultStore, LakeStore and
-// PartitionTransaction interfaces; this class keeps the Kafka consumer, the poll loop and the wiring.
+// The protocol lives beside it: PartitionSet orchestrates the owned partitions' commits, seals,
+// recoveries and rebalances over PartitionTask, RecoverPartition and CommitCoordinator, through the
+// ResultStore, LakeStore, PartitionTransactions, RecordSource and Clock interfaces; this class keeps the
+// Kafka consumer, the parsing of records, the poll loop and the wiring.
 //
 // Thread safety: Run() drives everything from the calling thread (with helper threads of its own for
 // commits and lake writes); `stop` is polled, so it may read a flag set by a signal handler or another

@@ -53,7 +53,7 @@ class Schedule {
     faults_.Restart();
     for (int m = 0; m < 2; ++m) {
       for (const Partition p : members_[m]->assigned()) {
-        if (owner_[p.id()] != m) members_[m]->Revoke(p);
+        if (owner_[p.id()] != m) members_[m]->Revoke(p, /*lost=*/true);
       }
     }
     for (int round = 0; round < kMaxCalmRounds && !(members_[0]->Done() && members_[1]->Done()); ++round) {

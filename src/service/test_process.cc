@@ -1,15 +1,22 @@
 #include "service/test_process.h"
 
-#include "format/enriched_record.h"
-#include "service/partition_recovery.h"
+#include <algorithm>
 
 namespace clickstream {
 namespace {
 
-constexpr char kEnrichedTopic[] = "enriched_activity";
 // Failures are retried at once; a crash ends the retries.
 constexpr RetryPolicy kNoWait{{std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
                               std::chrono::hours(1)};
+
+// Lake seals written by the commit that records them, in the order of the other steps; failures
+// retried at the next chance.
+PartitionSetOptions FakeSetOptions() {
+  PartitionSetOptions options;
+  options.recovery_backoff = kNoWait.backoff;
+  options.write_seals_in_background = false;
+  return options;
+}
 
 }  // namespace
 
@@ -18,13 +25,17 @@ TestInput MakeTestInput(int32_t partitions, int per_partition) {
   constexpr EventType kTypes[] = {EventType::kPageView, EventType::kClick, EventType::kPageView,
                                   EventType::kSessionStart};
   for (int32_t p = 0; p < partitions; ++p) {
-    std::vector<Event>& events = input[p];
+    std::vector<ParseOutcome>& records = input[p];
     for (int i = 0; i < per_partition; ++i) {
+      if (i % 11 == 10) {
+        records.emplace_back(Rejection{RejectReason::kInvalidJson, "record " + std::to_string(i)});
+        continue;
+      }
       // 20 s apart; every 7th event 3 minutes back, behind the 2-minute lateness: late.
       const int64_t seconds = 1'700'000'000 + i * 20 - (i % 7 == 6 ? 180 : 0);
-      events.push_back({EventTime::FromMicros(seconds * 1'000'000),
-                        "u" + std::to_string(p) + "-" + std::to_string(i % 3),
-                        "/page/" + std::to_string(i % 4), kTypes[i % 4]});
+      records.emplace_back(Event{EventTime::FromMicros(seconds * 1'000'000),
+                                 "u" + std::to_string(p) + "-" + std::to_string(i % 3),
+                                 "/page/" + std::to_string(i % 4), kTypes[i % 4]});
     }
   }
   return input;
@@ -32,127 +43,70 @@ TestInput MakeTestInput(int32_t partitions, int per_partition) {
 
 TestProcess::TestProcess(DurableWorld* world, FaultInjector* faults, const TestInput* input,
                          std::string writer, int seal_every)
-    : world_(world),
-      faults_(faults),
-      input_(input),
-      writer_(std::move(writer)),
-      seal_every_(seal_every),
+    : input_(input),
       retry_(
           &probe_, [faults] { return faults->crashed(); }, kNoWait),
       store_(&world->results, faults),
-      lake_(&world->lake, faults),
-      committer_(&store_, &lake_, &retry_, &probe_) {}
+      lake_(&world->lake, faults, std::move(writer), seal_every),
+      transactions_(&world->topics, faults),
+      source_(&world->topics, faults),
+      partitions_(FakeSetOptions(), &store_, &lake_, &transactions_, &source_, &clock_, &retry_, &probe_) {}
 
-void TestProcess::Assign(Partition partition) { Recover(partition, owned_[partition.id()]); }
+void TestProcess::Assign(Partition partition) {
+  // A failed claim leaves the partition broken: RecoverBroken claims it and moves the consumer there.
+  (void)partitions_.Assign(partition);
+  source_.Assign(partition, partitions_.partitions().at(partition.id())->task.next());
+}
 
-void TestProcess::Revoke(Partition partition) { owned_.erase(partition.id()); }
+void TestProcess::Revoke(Partition partition, bool lost) {
+  source_.SetLost(lost);
+  (void)partitions_.Revoke({partition});  // a failed commit drops the partition's state
+  source_.SetLost(false);
+  source_.Unassign(partition);
+}
 
-std::vector<Partition> TestProcess::assigned() const {
+std::vector<Partition> TestProcess::assigned() {
   std::vector<Partition> out;
-  for (const auto& [id, owned] : owned_) out.emplace_back(id);
+  for (const int32_t id : source_.Assigned()) out.emplace_back(id);
   return out;
 }
 
-void TestProcess::Recover(Partition partition, Owned& owned) {
-  owned = Owned{};
-  Result<RecoveredPartition> recovered = RecoverPartition(partition, store_, lake_, retry_, options_);
-  if (!recovered.ok()) return;
-  Result<std::unique_ptr<FakePartitionTransaction>> transaction =
-      FakePartitionTransaction::Start(&world_->topics, faults_, partition);
-  if (!transaction.ok()) return;
-  Offset group_offset(0);
-  {
-    std::lock_guard lock(world_->topics.mu);
-    if (auto it = world_->topics.group_offsets.find(partition.id()); it != world_->topics.group_offsets.end())
-      group_offset = it->second;
-  }
-  owned.task.emplace(partition, std::move(*recovered), group_offset);
-  owned.transaction = std::move(*transaction);
-}
-
-void TestProcess::RecoverBroken() {
-  for (auto& [id, owned] : owned_) {
-    if (!owned.task) Recover(Partition(id), owned);
-  }
-}
+void TestProcess::RecoverBroken() { (void)partitions_.RecoverBroken(); }
 
 void TestProcess::Handle(int records) {
-  std::string json;
-  for (auto& [id, owned] : owned_) {
-    if (!owned.task) continue;
-    PartitionTask& task = *owned.task;
-    const std::vector<Event>& events = input_->at(id);
-    for (int i = 0; i < records && task.next().value() < static_cast<int64_t>(events.size()); ++i) {
-      const Offset offset = task.next();
-      const Event& event = events[static_cast<size_t>(offset.value())];
-      task.CatchUp(offset);
-      const Admission admission = task.Admit(offset, event);
-      owned.lake_buffer.push_back(offset);
-      if (task.WritesKafka(offset)) {
-        // Processing time from the offset, so that every run writes the same records.
-        EnrichedRecordJson(event, EventTime::FromMicros(offset.value()), admission.late, &json);
-        if (!owned.transaction->Send(kEnrichedTopic, event.user_id, json).ok()) {
-          owned = Owned{};
-          break;
-        }
-      }
-      task.Handled(offset);
+  for (const Partition p : assigned()) {
+    for (int i = 0; i < records; ++i) {
+      const std::optional<Offset> offset = source_.Position(p);
+      if (!offset || offset->value() >= End(p.id())) break;
+      source_.Delivered(p, *offset);
+      PartitionSet::Owned* owned = partitions_.Begin(p, *offset);
+      if (owned == nullptr) continue;
+      const ParseOutcome& outcome = input_->at(p.id())[static_cast<size_t>(offset->value())];
+      // The record as read: an event keyed by its user, a rejected one by its offset.
+      const std::string key = outcome.ok() ? outcome.event().user_id : std::to_string(offset->value());
+      kafka::RecordView original;
+      original.key = key;
+      // Processing time from the offset, so that every run writes the same records.
+      partitions_.End(
+          *owned, *offset,
+          partitions_.Add(*owned, *offset, outcome, original, EventTime::FromMicros(offset->value())));
     }
   }
 }
 
 Status TestProcess::Commit() {
-  for (auto& [id, owned] : owned_) {
-    if (!owned.task || !owned.task->KafkaDue()) continue;
-    if (!owned.transaction->CommitWithOffset(owned.task->next(), nullptr).ok()) {
-      owned = Owned{};
-      continue;
-    }
-    owned.task->KafkaCommitted();
-  }
-  PendingCommit commit;
-  commit.started = std::chrono::steady_clock::now();
-  for (auto& [id, owned] : owned_) {
-    if (!owned.task || owned.task->replaying()) continue;
-    PartitionTask& task = *owned.task;
-    auto changes = std::make_unique<Changes>();
-    task.engine().TakeChanges(changes.get());
-    std::vector<Batch> written;
-    std::optional<std::pair<Offset, std::string>> snapshot;
-    const bool at_end = task.next().value() >= static_cast<int64_t>(input_->at(id).size());
-    if (!owned.lake_buffer.empty() &&
-        (at_end || owned.lake_buffer.size() >= static_cast<size_t>(seal_every_))) {
-      Result<Batch> batch = lake_.WriteHidden(Partition(id), owned.lake_buffer, writer_);
-      if (batch.ok()) {
-        written.push_back(std::move(*batch));
-        snapshot.emplace(task.next(), task.engine().SaveState());
-        owned.lake_buffer.clear();
-      }
-    }
-    std::optional<pg::PartitionCommit> taken = task.TakeCommit(changes.get(), written, std::move(snapshot));
-    if (!taken) continue;
-    commit.Add(std::move(*taken), std::move(changes), std::move(written));
-  }
-  if (commit.commits.empty()) return Status::OK();
-  committer_.Start(std::move(commit));
-  CommitCoordinator::Finished finished = std::move(*committer_.Finish(/*wait=*/true));
-  if (!finished.status.ok()) return finished.status;
-  // Another member claimed them: recovered (claimed back) while this one is still assigned them.
-  for (const Partition p : finished.commit.fenced) owned_[p.id()] = Owned{};
-  for (size_t i = 0; i < finished.commit.commits.size(); ++i) {
-    const pg::PartitionCommit& c = finished.commit.commits[i];
-    if (auto it = owned_.find(c.partition.id()); it != owned_.end() && it->second.task) {
-      it->second.task->Committed(c, !finished.commit.batches[i].empty());
-    }
-  }
-  return Status::OK();
+  // Once every partition is read to its end, the process commits as at a graceful stop.
+  const bool at_end =
+      std::all_of(partitions_.partitions().begin(), partitions_.partitions().end(), [&](const auto& entry) {
+        return !entry.second->broken && entry.second->task.next().value() >= End(entry.first);
+      });
+  return partitions_.CommitNow(/*final_seal=*/at_end);
 }
 
 bool TestProcess::Done() const {
-  for (const auto& [id, owned] : owned_) {
-    const int64_t end = static_cast<int64_t>(input_->at(id).size());
-    if (!owned.task || owned.task->next().value() < end || owned.task->db_committed().value() < end ||
-        !owned.lake_buffer.empty()) {
+  for (const auto& [id, owned] : partitions_.partitions()) {
+    if (owned->broken || owned->task.next().value() < End(id) ||
+        owned->task.db_committed().value() < End(id) || owned->seal || lake_.Buffered(Partition(id))) {
       return false;
     }
   }

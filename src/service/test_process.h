@@ -1,13 +1,14 @@
 // TestProcess: a member of the service's consumer group over the in-memory fakes, for the crash-point and
-// schedule tests. It runs the service's own protocol code (RecoverPartition, PartitionTask,
-// CommitCoordinator, PostgresRetry) over a fixed input and stands in for the poll loop around it: reading
-// a partition from its task's next offset, sealing a lake buffer every `seal_every` records, committing
-// E (the partition transactions) before C and L (the coordinator).
+// schedule tests. The orchestration is the service's own (PartitionSet, with RecoverPartition,
+// PartitionTask, CommitCoordinator and PostgresRetry under it); this driver stands in for the group and
+// the poll loop: it assigns and revokes partitions, delivers each assigned partition's records from a
+// fixed input where the consumer stands, and commits when told, sealing every lake buffer once all its
+// partitions reached the end of their input (as a graceful stop does). Lake buffers are sealed every
+// `seal_every` records and written by the commit that records them, so a run's durable steps come in
+// one order.
 //
-// Failure handling follows the pipeline's: a failed Kafka commit or lake recovery leaves the partition
-// broken until it is recovered (RecoverBroken); a failed lake write keeps the rows for the next seal; a
-// commit the coordinator could not write ends the process (Commit returns the error: the caller
-// restarts it); a fenced partition is broken too (claimed back while still assigned).
+// A commit the coordinator could not write ends the process (Commit returns the error: the caller
+// restarts it).
 //
 // Thread safety: one thread; the coordinator's worker is its own. The durable state, the injector and
 // the input are not owned and must outlive it.
@@ -15,19 +16,19 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/event.h"
 #include "engine/options.h"
-#include "service/commit_coordinator.h"
+#include "engine/parser.h"
+#include "service/clock.h"
 #include "service/fake_lake_store.h"
 #include "service/fake_partition_transaction.h"
+#include "service/fake_record_source.h"
 #include "service/fake_result_store.h"
 #include "service/fault_injector.h"
-#include "service/partition_task.h"
+#include "service/partition_set.h"
 #include "service/pipeline_probe.h"
 #include "service/postgres_retry.h"
 
@@ -40,11 +41,11 @@ struct DurableWorld {
   FakeTopics topics;
 };
 
-// Events of each input partition, by offset.
-using TestInput = std::map<int32_t, std::vector<Event>>;
+// Records of each input partition, by offset, as parsed: events and rejections.
+using TestInput = std::map<int32_t, std::vector<ParseOutcome>>;
 
-// A deterministic input: `per_partition` events for each of `partitions` partitions, a few users and
-// pages, event time moving forward with late events among them.
+// A deterministic input: `per_partition` records for each of `partitions` partitions, a few users and
+// pages, event time moving forward with late events among them, and a few records rejected.
 TestInput MakeTestInput(int32_t partitions, int per_partition);
 
 class TestProcess {
@@ -54,40 +55,33 @@ class TestProcess {
 
   // The group gives it the partition: claimed and recovered now, or broken until RecoverBroken.
   void Assign(Partition partition);
-  // The group takes the partition away; what was not committed is dropped (the next owner re-reads it).
-  void Revoke(Partition partition);
-  std::vector<Partition> assigned() const;
+  // The group takes the partition away after a last commit; with `lost`, the group gave it to another
+  // member already. What was not committed is dropped (the next owner re-reads it).
+  void Revoke(Partition partition, bool lost = false);
+  std::vector<Partition> assigned();
 
-  // Handles up to `records` records of each owned partition that is not broken.
+  // Delivers up to `records` records of each assigned partition that is not paused.
   void Handle(int records);
   // Claims again every broken partition it is assigned.
   void RecoverBroken();
-  // E for every partition, then C and L through the coordinator, waiting for it. A partition at the end
-  // of its input seals its whole lake buffer. Errors: the coordinator's (the process ends).
+  // E for every partition, then C and L through the coordinator, waiting for it. Errors: the
+  // coordinator's (the process ends).
   Status Commit();
   // Every assigned partition is processed to the end of its input and committed.
   bool Done() const;
 
  private:
-  struct Owned {
-    std::optional<PartitionTask> task;  // nullopt: broken, to be recovered
-    std::unique_ptr<FakePartitionTransaction> transaction;
-    std::vector<Offset> lake_buffer;
-  };
-  void Recover(Partition partition, Owned& owned);
+  int64_t End(int32_t partition) const { return static_cast<int64_t>(input_->at(partition).size()); }
 
-  DurableWorld* world_;
-  FaultInjector* faults_;
   const TestInput* input_;
-  std::string writer_;
-  int seal_every_;
-  EngineOptions options_;
   PipelineProbe probe_;
   PostgresRetry retry_;
+  FixedClock clock_{EventTime::FromMicros(0)};  // the fake lake seals by size, never by age
   FakeResultStore store_;
   FakeLakeStore lake_;
-  CommitCoordinator committer_;
-  std::map<int32_t, Owned> owned_;
+  FakePartitionTransactions transactions_;
+  FakeRecordSource source_;
+  PartitionSet partitions_;  // last: its commit worker stops before the fakes go
 };
 
 // Equal iff the results, lake and topics of `a` and `b` hold the same rows and records.

@@ -1,0 +1,368 @@
+#include "service/partition_set.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/log.h"
+#include "engine/partition_engine.h"
+#include "format/enriched_record.h"
+#include "service/partition_recovery.h"
+
+namespace clickstream {
+namespace {
+
+// The component of this file's log lines.
+constexpr std::string_view kLog = "run";
+
+}  // namespace
+
+PartitionSet::PartitionSet(PartitionSetOptions options, ResultStore* store, LakeStore* lake,
+                           PartitionTransactions* transactions, RecordSource* source, const Clock* clock,
+                           PostgresRetry* retry, PipelineProbe* probe)
+    : options_(std::move(options)),
+      store_(store),
+      lake_(lake),
+      transactions_(transactions),
+      source_(source),
+      clock_(clock),
+      retry_(retry),
+      probe_(probe),
+      committer_(store, lake, retry, probe) {
+  if (options_.write_seals_in_background) seal_writer_.emplace();
+}
+
+Status PartitionSet::Claim(Partition p, std::unique_ptr<Owned>* out) {
+  CS_ASSIGN_OR_RETURN(RecoveredPartition recovered,
+                      RecoverPartition(p, *store_, *lake_, *retry_, options_.engine));
+  // Starting the transaction fences an older owner's and aborts its open one, after which the group
+  // offset is the exact progress of the enriched topic.
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<PartitionTransaction> transaction, transactions_->Start(p));
+  CS_ASSIGN_OR_RETURN(const Offset committed, source_->Committed(p));
+  auto owned = std::make_unique<Owned>(PartitionTask(p, std::move(recovered), committed));
+  owned->transaction = std::move(transaction);
+  const PartitionTask& task = owned->task;
+  log::Info(kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
+            p.id(), task.fence(), task.next().value(), task.results_from().value(),
+            task.kafka_from().value());
+  *out = std::move(owned);
+  return Status::OK();
+}
+
+std::unique_ptr<PartitionSet::Owned> PartitionSet::Kept(Partition p) {
+  auto node = revoked_.extract(p.id());
+  if (node.empty()) return nullptr;
+  std::unique_ptr<Owned> owned = std::move(node.mapped());
+  int64_t fence = 0;
+  const Status st = retry_->Run("fence check of partition " + std::to_string(p.id()), [&] {
+    CS_ASSIGN_OR_RETURN(fence, store_->Fence(p));
+    return Status::OK();
+  });
+  if (!st.ok() || fence != owned->task.fence()) {
+    Forget(*owned);
+    return nullptr;
+  }
+  log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), owned->task.fence(),
+            owned->task.next().value());
+  return owned;
+}
+
+Status PartitionSet::Assign(Partition partition) {
+  if (auto it = partitions_.find(partition.id()); it != partitions_.end()) Forget(*it->second);
+  std::unique_ptr<Owned> owned = Kept(partition);
+  Status st;
+  if (!owned) {
+    st = Claim(partition, &owned);
+    if (!st.ok()) owned = Dropped(partition, 0);
+  }
+  partitions_[partition.id()] = std::move(owned);
+  return st;
+}
+
+void PartitionSet::ReleaseKept() {
+  for (auto& [id, owned] : revoked_) Forget(*owned);
+  revoked_.clear();
+}
+
+Status PartitionSet::Revoke(const std::vector<Partition>& partitions) {
+  // What was processed becomes durable; the next owner replays the lake buffer from L.
+  const Status st = CommitNow(/*final_seal=*/false);
+  // The eager protocol revokes every partition at each rebalance, and most come back to the same
+  // member: keep their states (lake buffers included) until the assignment says, so that they go on
+  // where they are instead of re-reading from the last lake seal. Not when the commit failed (its
+  // changes are gone) or the group already gave the partitions to others (lost).
+  const bool keep = st.ok() && !source_->AssignmentLost();
+  for (const Partition p : partitions) {
+    auto it = partitions_.find(p.id());
+    if (it == partitions_.end()) continue;
+    if (keep && !it->second->broken) {
+      // Resumed while still assigned: a kept state is never paused (backpressure pauses it again).
+      if (it->second->paused) SetPaused(*it->second, false);
+      revoked_[it->first] = std::move(it->second);
+    } else {
+      Forget(*it->second);
+    }
+    partitions_.erase(it);
+  }
+  return st;
+}
+
+PartitionSet::Owned* PartitionSet::Begin(Partition partition, Offset offset) {
+  auto it = partitions_.find(partition.id());
+  if (it == partitions_.end() || it->second->broken) return nullptr;
+  Owned& owned = *it->second;
+  if (owned.task.Processed(offset)) return nullptr;  // re-delivery after a seek
+  // A gap in the offsets may jump past the point where the re-read catches up.
+  owned.task.CatchUp(offset);
+  return &owned;
+}
+
+Status PartitionSet::Add(Owned& owned, Offset offset, const ParseOutcome& outcome,
+                         const kafka::RecordView& original, EventTime now) {
+  const bool write_kafka = owned.task.WritesKafka(offset);
+  if (!outcome.ok()) {
+    const Rejection& r = outcome.rejection();
+    probe_->rejected[static_cast<size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
+    if (!write_kafka) return Status::OK();
+    std::vector<kafka::Header> headers;
+    for (auto& [name, value] : DeadLetterHeaders(r, {options_.input_topic, owned.task.partition(), offset})) {
+      headers.push_back({std::move(name), std::move(value)});
+    }
+    return owned.transaction->Forward(options_.dlq_topic, original, headers);
+  }
+  const Event& event = outcome.event();
+  if (!original.key || *original.key != event.user_id)
+    probe_->misrouted.fetch_add(1, std::memory_order_relaxed);
+  const Admission admission = owned.task.Admit(offset, event);
+  (admission.late ? probe_->late : probe_->accepted).fetch_add(1, std::memory_order_relaxed);
+  CS_RETURN_NOT_OK(lake_->Append(owned.task.partition(), offset, LakeRow::Of(event, admission.late, now)));
+  if (!write_kafka) return Status::OK();
+  EnrichedRecordJson(event, now, admission.late, &scratch_);
+  return owned.transaction->Send(options_.enriched_topic, event.user_id, scratch_);
+}
+
+void PartitionSet::End(Owned& owned, Offset offset, const Status& st) {
+  if (!st.ok()) {
+    log::Error(kLog, "partition {}: {}", owned.task.partition().id(), st.message());
+    (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
+        .fetch_add(1, std::memory_order_relaxed);
+    probe_->SetLastError(st.message());
+    Break(owned);
+    return;
+  }
+  owned.task.Handled(offset);
+  // Backpressure: a slow or full lake disk holds at most one buffer in writing and one full behind it.
+  if (owned.seal && !owned.paused && lake_->Full(owned.task.partition())) SetPaused(owned, true);
+}
+
+Status PartitionSet::StartCommit(bool final_seal) {
+  const EventTime now = clock_->Now();
+  PendingCommit commit;
+  commit.started = SteadyClock::now();
+  last_start_ = commit.started;
+  // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
+  // so a commit costs one broker round trip rather than one per partition.
+  std::vector<Owned*> kafka_commits;
+  for (auto& [id, owned] : partitions_) {
+    if (!owned->broken && owned->task.KafkaDue()) kafka_commits.push_back(owned.get());
+  }
+  std::vector<Status> kafka_results(kafka_commits.size());
+  kafka_committer_.Run(kafka_commits.size(), [&](size_t i) {
+    kafka_results[i] = kafka_commits[i]->transaction->CommitWithOffset(kafka_commits[i]->task.next());
+  });
+  for (size_t i = 0; i < kafka_commits.size(); ++i) {
+    Owned* owned = kafka_commits[i];
+    const Status& st = kafka_results[i];
+    if (!st.ok()) {
+      log::Error(kLog, "{}", st.message());
+      probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
+      probe_->SetLastError(st.message());
+      Break(*owned);
+      continue;
+    }
+    owned->task.KafkaCommitted();
+  }
+  const int64_t kafka_micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - commit.started).count();
+  probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
+  if (!kafka_commits.empty())
+    probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
+  // Sealing one partition's lake buffer per commit spreads the cost of Parquet encoding and engine
+  // snapshots; partitions take turns, so one that fills fastest cannot keep the others waiting.
+  const std::optional<int32_t> to_seal = final_seal ? std::nullopt : NextToSeal(now);
+  for (auto& [id, owned] : partitions_) {
+    Owned& ps = *owned;
+    if (ps.broken || ps.task.replaying()) continue;
+    // Taken before a seal's snapshot, which then holds no changes left to commit.
+    auto changes = std::make_unique<Changes>();
+    ps.task.engine().TakeChanges(changes.get());
+    std::vector<Batch> written;
+    std::optional<std::pair<Offset, std::string>> snapshot;
+    // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
+    // the tail is sealed and recorded too.
+    if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
+    if (final_seal) {
+      StartSeal(ps);
+      if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
+    } else if (to_seal == id) {
+      last_sealed_ = id;
+      StartSeal(ps);
+    }
+    std::optional<pg::PartitionCommit> taken =
+        ps.task.TakeCommit(changes.get(), written, std::move(snapshot));
+    if (!taken) continue;
+    commit.Add(std::move(*taken), std::move(changes), std::move(written));
+  }
+  probe_->lake_retrying.store(
+      std::any_of(partitions_.begin(), partitions_.end(),
+                  [](const auto& entry) { return entry.second->seal && entry.second->seal->failures() > 0; }),
+      std::memory_order_relaxed);
+  probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
+  if (!commit.commits.empty()) committer_.Start(std::move(commit));
+  return Status::OK();
+}
+
+std::optional<int32_t> PartitionSet::NextToSeal(EventTime now) const {
+  const auto due = [&](const auto& entry) {
+    const Owned& owned = *entry.second;
+    return !owned.broken && !owned.task.replaying() && !owned.seal &&
+           lake_->ShouldSeal(owned.task.partition(), now);
+  };
+  const auto after = partitions_.upper_bound(last_sealed_);
+  if (auto it = std::find_if(after, partitions_.end(), due); it != partitions_.end()) return it->first;
+  if (auto it = std::find_if(partitions_.begin(), after, due); it != after) return it->first;
+  return std::nullopt;
+}
+
+void PartitionSet::StartSeal(Owned& owned) {
+  std::unique_ptr<SealedRows> taken = lake_->Take(owned.task.partition());
+  if (!taken) return;
+  owned.seal.emplace(std::move(taken), owned.task.next(), owned.task.engine().SaveState(),
+                     options_.recovery_backoff, seal_writer_ ? &*seal_writer_ : nullptr);
+}
+
+Status PartitionSet::CollectSeal(Owned& owned, bool wait, std::vector<Batch>* written,
+                                 std::optional<std::pair<Offset, std::string>>* snapshot) {
+  Result<std::optional<LakeSeal::Written>> collected = owned.seal->Collect(wait);
+  if (!collected.ok()) {
+    probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
+    probe_->SetLastError(collected.status().message());
+    if (wait) return collected.status();
+    // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
+    // is full too and pauses it.
+    log::Warn(kLog, "partition {}: {} (retrying in {} s)", owned.task.partition().id(),
+              collected.status().message(),
+              std::chrono::duration_cast<std::chrono::seconds>(owned.seal->last_backoff()).count());
+    return Status::OK();
+  }
+  if (!*collected) return Status::OK();
+  written->push_back(std::move((*collected)->batch));
+  snapshot->emplace((*collected)->end, std::move((*collected)->snapshot));
+  owned.seal.reset();
+  if (owned.paused) SetPaused(owned, false);
+  return Status::OK();
+}
+
+void PartitionSet::SetPaused(Owned& owned, bool paused) {
+  const Partition p = owned.task.partition();
+  if (const Status st = source_->SetPaused(p, paused); !st.ok()) {
+    log::Error(kLog, "partition {}: pause or resume failed: {}", p.id(), st.message());
+    return;
+  }
+  owned.paused = paused;
+  log::Info(kLog, "partition {} {}", p.id(),
+            paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
+}
+
+Result<bool> PartitionSet::FinishCommit(bool wait) {
+  std::optional<CommitCoordinator::Finished> finished = committer_.Finish(wait);
+  if (!finished) return false;
+  CS_RETURN_NOT_OK(finished->status);
+  const PendingCommit& commit = finished->commit;
+  for (const Partition p : commit.fenced) {
+    // Another process claimed it. This one may be a zombie that lost the group without knowing yet: it
+    // claims the partition again only if still assigned one session timeout later, when its consumer
+    // would have found out.
+    if (auto it = partitions_.find(p.id()); it != partitions_.end()) {
+      Forget(*it->second);
+      it->second = Dropped(p, it->second->recoveries, options_.fenced_wait);
+    }
+  }
+  for (size_t i = 0; i < commit.commits.size(); ++i) {
+    if (auto it = partitions_.find(commit.commits[i].partition.id());
+        it != partitions_.end() && it->second->task.fence() == commit.commits[i].fence) {
+      Owned& owned = *it->second;
+      if (owned.task.Committed(commit.commits[i], !commit.batches[i].empty())) owned.recoveries = 0;
+    }
+    for (const Batch& batch : commit.batches[i]) {
+      probe_->lake_files.fetch_add(static_cast<int64_t>(batch.files.size()), std::memory_order_relaxed);
+    }
+  }
+  probe_->commits.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+Status PartitionSet::CommitNow(bool final_seal) {
+  CS_RETURN_NOT_OK(StartCommit(final_seal));
+  return FinishCommit(/*wait=*/true).status();
+}
+
+void PartitionSet::Break(Owned& owned, SteadyClock::duration at_least) {
+  owned.broken = true;
+  owned.recover_at = SteadyClock::now() + std::max<SteadyClock::duration>(
+                                              at_least, options_.recovery_backoff.After(owned.recoveries));
+}
+
+void PartitionSet::Forget(Owned& owned) {
+  if (owned.paused) SetPaused(owned, false);
+  lake_->Discard(owned.task.partition());
+}
+
+std::unique_ptr<PartitionSet::Owned> PartitionSet::Dropped(Partition p, int recoveries,
+                                                           SteadyClock::duration at_least) {
+  auto owned = std::make_unique<Owned>(PartitionTask(
+      p, RecoveredPartition{0, PartitionEngine(options_.engine), Offset(0), Offset(0), false}, Offset(0)));
+  owned->recoveries = recoveries;
+  Break(*owned, at_least);
+  return owned;
+}
+
+bool PartitionSet::RecoveryDue() const {
+  const auto now = SteadyClock::now();
+  return std::any_of(partitions_.begin(), partitions_.end(), [now](const auto& entry) {
+    return entry.second->broken && entry.second->recover_at <= now;
+  });
+}
+
+// A partition whose sink failed, or that was fenced, restarts from its durable state by claiming it
+// again and reading from the replay point: not at once when it keeps failing, and only while assigned.
+Status PartitionSet::RecoverBroken() {
+  const std::set<int32_t> assigned = source_->Assigned();
+  for (auto& [id, owned] : partitions_) {
+    if (!owned->broken || SteadyClock::now() < owned->recover_at) continue;
+    if (!assigned.contains(id)) {
+      owned->recover_at = SteadyClock::now() + std::chrono::seconds(1);  // a revocation is on its way
+      continue;
+    }
+    const Partition p = owned->task.partition();
+    const int recoveries = owned->recoveries + 1;
+    probe_->recoveries.fetch_add(1, std::memory_order_relaxed);
+    Forget(*owned);
+    owned.reset();
+    std::unique_ptr<Owned> fresh;
+    if (const Status st = Claim(p, &fresh); !st.ok()) {
+      owned = Dropped(p, recoveries);
+      if (st.code() == StatusCode::kRefused) return st;
+      log::Error(kLog, "recovering partition {} failed: {}", p.id(), st.message());
+      continue;
+    }
+    fresh->recoveries = recoveries;
+    if (const Status seek = source_->Seek(p, fresh->task.next()); !seek.ok()) {
+      log::Error(kLog, "seek failed on partition {}: {}", p.id(), seek.message());
+      Break(*fresh);
+    }
+    owned = std::move(fresh);
+  }
+  return Status::OK();
+}
+
+}  // namespace clickstream
