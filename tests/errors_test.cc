@@ -53,6 +53,13 @@ class ErrorsTest : public ::testing::Test {
            ClickstreamBinary() + " run --status-interval 0 " + flags;
   }
 
+  // One database holds one pipeline: forgets what earlier tests' pipelines recorded (their lake batches).
+  static void ForgetEarlierPipelines() {
+    auto db = pg::Connection::Open(Services().pg);
+    ASSERT_TRUE(db.ok());
+    ResetTables(*db);
+  }
+
   // The process failed with `code` and printed exactly one line holding each of `words`.
   static void ExpectOneLine(const Outcome& o, int code, const std::vector<std::string>& words) {
     EXPECT_EQ(o.exit_code, code);
@@ -114,6 +121,7 @@ TEST_F(ErrorsTest, HttpPortInUse) {
 // `timeout`, shells and supervisors send a stop signal to the process and to its process group: the
 // same request arriving twice must still stop gracefully, not as the "stop now" of a second Ctrl-C.
 TEST_F(ErrorsTest, StopSignalSentTwiceAtOnceStopsGracefully) {
+  ForgetEarlierPipelines();
   const std::string topic = UniqueTopic("twice");
   ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
                                   {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
@@ -139,10 +147,7 @@ TEST_F(ErrorsTest, LakeDiskFull) {
   const std::filesystem::path mnt = dir_ / "tiny";
   std::filesystem::create_directories(mnt);
   if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=16k") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
-  // One database holds one pipeline: forget what earlier tests' pipelines recorded (their lake batches).
-  auto db = pg::Connection::Open(Services().pg);
-  ASSERT_TRUE(db.ok());
-  ResetTables(*db);
+  ForgetEarlierPipelines();
   const std::string topic = UniqueTopic("full");
   ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
                                   {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
