@@ -60,6 +60,23 @@ class ErrorsTest : public ::testing::Test {
     ResetTables(*db);
   }
 
+  // Creates a fresh input topic named after `name`, with its enriched and dead-letter topics, produces
+  // `events` events into it at `rate` per second, and sets `flags` to the `clickstream run` flags that
+  // read it.
+  static void ProduceInput(const std::string& name, int events, int rate, std::string* flags) {
+    const std::string topic = UniqueTopic(name);
+    ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
+                                    {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
+                    .ok());
+    ASSERT_EQ(RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " +
+                         Services().bootstrap_servers + " --topic " + topic + " --num-events " +
+                         std::to_string(events) + " --rate " + std::to_string(rate))
+                  .exit_code,
+              0);
+    *flags = "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
+             "_dlq --group-id g-" + topic;
+  }
+
   // The process failed with `code` and printed exactly one line holding each of `words`.
   static void ExpectOneLine(const Outcome& o, int code, const std::vector<std::string>& words) {
     EXPECT_EQ(o.exit_code, code);
@@ -122,19 +139,11 @@ TEST_F(ErrorsTest, HttpPortInUse) {
 // same request arriving twice must still stop gracefully, not as the "stop now" of a second Ctrl-C.
 TEST_F(ErrorsTest, StopSignalSentTwiceAtOnceStopsGracefully) {
   ForgetEarlierPipelines();
-  const std::string topic = UniqueTopic("twice");
-  ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
-                                  {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
-                  .ok());
-  ASSERT_EQ(RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " + Services().bootstrap_servers +
-                       " --topic " + topic + " --num-events 200000 --rate 1000000")
-                .exit_code,
-            0);
+  std::string input;
+  ASSERT_NO_FATAL_FAILURE(ProduceInput("twice", 200000, 1000000, &input));
   // The second signal comes after the first one was handled, while the final commit runs.
   const CommandResult r = RunCommand(
-      RunCommandLine("", "",
-                     "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
-                         "_dlq --group-id g-" + topic) +
+      RunCommandLine("", "", input) +
       " >/dev/null 2>&1 & pid=$!; sleep 4; kill -TERM $pid; sleep 0.02; kill -TERM $pid; wait $pid; "
       "echo \"exit=$?\"");
   EXPECT_NE(r.output.find("exit=0"), std::string::npos) << r.output;
@@ -148,19 +157,10 @@ TEST_F(ErrorsTest, LakeDiskFull) {
   std::filesystem::create_directories(mnt);
   if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=16k") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
   ForgetEarlierPipelines();
-  const std::string topic = UniqueTopic("full");
-  ASSERT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers,
-                                  {{topic, 1}, {topic + "_out", 1}, {topic + "_dlq", 1}}, 30000)
-                  .ok());
-  ASSERT_EQ(RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " + Services().bootstrap_servers +
-                       " --topic " + topic + " --num-events 3000 --rate 100000")
-                .exit_code,
-            0);
-  const Outcome o =
-      Run("",
-          "--topic " + topic + " --enriched-topic " + topic + "_out --dlq-topic " + topic +
-              "_dlq --group-id g-" + topic + " --lake-roll-age 1 --lake-dir " + (mnt / "lake").string(),
-          /*seconds=*/10);
+  std::string input;
+  ASSERT_NO_FATAL_FAILURE(ProduceInput("full", 3000, 100000, &input));
+  const Outcome o = Run("", input + " --lake-roll-age 1 --lake-dir " + (mnt / "lake").string(),
+                        /*seconds=*/10);
   umount(mnt.c_str());
   EXPECT_EQ(o.exit_code, 4);
   // The run's own log lines (partitions claimed) come first; the error is the last line, and the only one.
