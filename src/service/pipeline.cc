@@ -80,8 +80,6 @@ std::string LakeWriterId(int thread) {
   return (id.empty() ? "w" : id) + "-" + std::to_string(::getpid()) + "-" + std::to_string(thread);
 }
 
-// Recoveries of a partition and retries of a lake write: 1 s, 2 s, 4 s ... 30 s.
-
 }  // namespace
 
 class Pipeline::Impl : public RdKafka::RebalanceCb {
