@@ -186,8 +186,10 @@ Status PartitionSet::StartCommit(bool final_seal) {
   probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
   if (!kafka_commits.empty())
     probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
-  // Sealing one partition's lake buffer per commit spreads the cost of Parquet encoding and engine
-  // snapshots; partitions take turns, so one that fills fastest cannot keep the others waiting.
+  // Buffers that reached the roll size are all sealed now: under a backlog commits are seconds apart, and a
+  // buffer waiting for its turn would keep growing (four partitions held ~160 MB of Arrow memory instead
+  // of ~4 x 8 MB). Buffers due only by age are sealed one per commit, spreading the cost of Parquet
+  // encoding and engine snapshots; partitions take turns, so one cannot keep the others waiting.
   const std::optional<int32_t> to_seal = final_seal ? std::nullopt : NextToSeal(now);
   for (auto& [id, owned] : partitions_) {
     Owned& ps = *owned;
@@ -205,6 +207,8 @@ Status PartitionSet::StartCommit(bool final_seal) {
       if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
     } else if (to_seal == id) {
       last_sealed_ = id;
+      StartSeal(ps);
+    } else if (!ps.seal && lake_->Full(ps.task.partition())) {
       StartSeal(ps);
     }
     std::optional<pg::PartitionCommit> taken =
