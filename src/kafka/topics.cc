@@ -18,6 +18,41 @@ struct QueueDeleter {
   void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
 };
 
+// The per-topic results of a CreateTopics or DeleteTopics answer.
+using TopicResultsOf = const rd_kafka_topic_result_t** (*)(rd_kafka_event_t* event, size_t* n);
+
+const rd_kafka_topic_result_t** CreatedTopics(rd_kafka_event_t* event, size_t* n) {
+  return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), n);
+}
+
+const rd_kafka_topic_result_t** DeletedTopics(rd_kafka_event_t* event, size_t* n) {
+  return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), n);
+}
+
+// Waits for the answer to a CreateTopics or DeleteTopics request on `queue` (`verb` names it in errors):
+// the first topic error other than `ignored`, if any.
+Status TopicResults(rd_kafka_queue_t* queue, int timeout_ms, const std::string& verb,
+                    TopicResultsOf results_of, rd_kafka_resp_err_t ignored) {
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 1000);
+  if (event == nullptr) return Status::Unavailable("kafka: no answer to " + verb + " topics");
+  Status status;
+  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = Status::Unavailable("kafka: " + verb + " topics: " + rd_kafka_event_error_string(event));
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** results = results_of(event, &n);
+    for (size_t i = 0; i < n && status.ok(); ++i) {
+      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != ignored) {
+        status = Status::Unavailable("kafka: " + verb + " topic " + rd_kafka_topic_result_name(results[i]) +
+                                     ": " + rd_kafka_err2str(e));
+      }
+    }
+  }
+  rd_kafka_event_destroy(event);
+  return status;
+}
+
 // One CreateTopics round trip. Returns the first error other than "already exists".
 Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int timeout_ms) {
   std::vector<rd_kafka_NewTopic_t*> new_topics;
@@ -38,25 +73,23 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
   rd_kafka_AdminOptions_destroy(options);
   rd_kafka_NewTopic_destroy_array(new_topics.data(), new_topics.size());
 
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue.get(), timeout_ms + 1000);
-  if (event == nullptr) return Status::Unavailable("kafka: no answer to CreateTopics");
-  Status status;
-  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    status = Status::Unavailable(std::string("kafka: CreateTopics: ") + rd_kafka_event_error_string(event));
-  } else {
-    size_t n = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &n);
-    for (size_t i = 0; i < n && status.ok(); ++i) {
-      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        status = Status::Unavailable(std::string("kafka: create topic ") +
-                                     rd_kafka_topic_result_name(results[i]) + ": " + rd_kafka_err2str(e));
-      }
-    }
-  }
-  rd_kafka_event_destroy(event);
-  return status;
+  return TopicResults(queue.get(), timeout_ms, "create", CreatedTopics,
+                      RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
+}
+
+// One DeleteTopics round trip. Topics that do not exist are not an error.
+Status DeleteOnce(rd_kafka_t* rk, const std::vector<std::string>& names, int timeout_ms) {
+  std::vector<rd_kafka_DeleteTopic_t*> topics;
+  for (const auto& name : names) topics.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
+  char err[512];
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, err, sizeof err);
+  rd_kafka_DeleteTopics(rk, topics.data(), topics.size(), options, queue.get());
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_DeleteTopic_destroy_array(topics.data(), topics.size());
+  return TopicResults(queue.get(), timeout_ms, "delete", DeletedTopics,
+                      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
 }
 
 Result<std::unique_ptr<rd_kafka_t, KafkaDeleter>> NewAdminClient(const ClientOptions& client) {
@@ -149,6 +182,14 @@ Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& t
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   } while (std::chrono::steady_clock::now() < deadline);
   return Status::Unavailable("cannot create topics on Kafka at " + client.bootstrap_servers + ": " +
+                             status.message());
+}
+
+Status DeleteTopics(const ClientOptions& client, const std::vector<std::string>& names, int timeout_ms) {
+  CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
+  const Status status = DeleteOnce(rk.get(), names, timeout_ms);
+  if (status.ok()) return status;
+  return Status::Unavailable("cannot delete topics on Kafka at " + client.bootstrap_servers + ": " +
                              status.message());
 }
 

@@ -1,4 +1,4 @@
-// Creating the pipeline's topics (Kafka admin API).
+// Creating the pipeline's topics, and deleting the benchmark's (Kafka admin API).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,10 @@ struct TopicSpec {
 // Creates each topic that does not exist yet; existing topics are left as they are (their partition
 // count is not changed). Waits up to `timeout_ms` for the cluster to answer, retrying while it starts.
 Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics, int timeout_ms);
+
+// Deletes the topics and their records; a topic that does not exist is not an error. One request, waited
+// for up to `timeout_ms`.
+Status DeleteTopics(const ClientOptions& client, const std::vector<std::string>& names, int timeout_ms);
 
 // The largest record batch `topic` accepts (its `max.message.bytes`, or the broker's default).
 Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms);
