@@ -244,12 +244,16 @@ EventParser::EventParser() : impl_(std::make_unique<Impl>()) {}
 EventParser::~EventParser() = default;
 
 ParseOutcome EventParser::Parse(std::string_view record) {
-  if (!simdjson::validate_utf8(record.data(), record.size())) {
-    return Reject(RejectReason::kInvalidUtf8, "the record is not valid UTF-8");
-  }
   const char* padded = impl_->Pad(record);
   ondemand::document doc;
-  if (impl_->parser.iterate(padded, record.size(), impl_->capacity).get(doc)) return RejectMalformed(record);
+  // Stage 1 of iterate validates UTF-8 along the way, so a record it accepts is valid UTF-8; a refused one
+  // is checked again, since invalid UTF-8 takes precedence over whatever else stage 1 reported.
+  if (impl_->parser.iterate(padded, record.size(), impl_->capacity).get(doc)) {
+    if (!simdjson::validate_utf8(record.data(), record.size())) {
+      return Reject(RejectReason::kInvalidUtf8, "the record is not valid UTF-8");
+    }
+    return RejectMalformed(record);
+  }
   ondemand::object object;
   if (doc.get_object().get(object)) return impl_->RejectNonObject(record);
 
