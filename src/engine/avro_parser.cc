@@ -283,7 +283,9 @@ ParseOutcome AvroRecordDecoder::Decode(std::string_view body) {
       *texts[i] = s;
     }
   }
-  return ValidateFields(fields);
+  ParseOutcome outcome;
+  ValidateFields(fields, &outcome);
+  return outcome;
 }
 
 }  // namespace clickstream

@@ -73,27 +73,23 @@ struct Changes {
   // History keys that no longer exist (merged into another session, split, or moved to an earlier
   // start). Never also present in `sessions` of the same batch.
   std::vector<SessionKey> removed_sessions;
-  // For every user whose sessions changed in the batch: that user's latest session (by start), the row of
-  // the `user_sessions` table.
-  std::vector<SessionRow> latest_sessions;
   // Late events in arrival order; they changed nothing else.
   std::vector<LateEvent> late_events;
 
-  // Rows a store writes for these changes (late events not counted). `latest_sessions` are not among
-  // them: PostgreSQL's user_sessions is a view of the session history.
+  // Rows a store writes for these changes (late events not counted). A user's latest session (the
+  // `user_sessions` table) is no row of its own: readers take it from the history, the latest by start.
   size_t result_rows() const {
     return page_view_counts.size() + active_users.size() + sessions.size() + removed_sessions.size();
   }
   bool empty() const {
     return page_view_counts.empty() && active_users.empty() && sessions.empty() && removed_sessions.empty() &&
-           latest_sessions.empty() && late_events.empty();
+           late_events.empty();
   }
   void clear() {
     page_view_counts.clear();
     active_users.clear();
     sessions.clear();
     removed_sessions.clear();
-    latest_sessions.clear();
     late_events.clear();
   }
 };

@@ -230,6 +230,10 @@ struct EventParser::Impl {
     return buffer.get();
   }
 
+  // Reads the four fields of `record` into *fields, or says why the record is refused before its values are
+  // looked at. The views are valid until the next call.
+  std::optional<Rejection> ReadFields(std::string_view record, RecordFields* fields);
+
   Rejection RejectNonObject(std::string_view record) {
     if (const std::optional<Rejection> hostile = RejectHostile(record)) return *hostile;
     simdjson::dom::element element;
@@ -243,15 +247,28 @@ struct EventParser::Impl {
 EventParser::EventParser() : impl_(std::make_unique<Impl>()) {}
 EventParser::~EventParser() = default;
 
-ParseOutcome EventParser::Parse(std::string_view record) {
-  if (!simdjson::validate_utf8(record.data(), record.size())) {
-    return Reject(RejectReason::kInvalidUtf8, "the record is not valid UTF-8");
+void EventParser::Parse(std::string_view record, ParseOutcome* outcome) {
+  RecordFields fields;
+  if (std::optional<Rejection> rejection = impl_->ReadFields(record, &fields)) {
+    *outcome = std::move(*rejection);
+    return;
   }
-  const char* padded = impl_->Pad(record);
+  ValidateFields(fields, outcome);
+}
+
+std::optional<Rejection> EventParser::Impl::ReadFields(std::string_view record, RecordFields* fields) {
+  const char* padded = Pad(record);
   ondemand::document doc;
-  if (impl_->parser.iterate(padded, record.size(), impl_->capacity).get(doc)) return RejectMalformed(record);
+  // Stage 1 of iterate validates UTF-8 along the way, so a record it accepts is valid UTF-8; a refused one
+  // is checked again, since invalid UTF-8 takes precedence over whatever else stage 1 reported.
+  if (parser.iterate(padded, record.size(), capacity).get(doc)) {
+    if (!simdjson::validate_utf8(record.data(), record.size())) {
+      return Reject(RejectReason::kInvalidUtf8, "the record is not valid UTF-8");
+    }
+    return RejectMalformed(record);
+  }
   ondemand::object object;
-  if (doc.get_object().get(object)) return impl_->RejectNonObject(record);
+  if (doc.get_object().get(object)) return RejectNonObject(record);
 
   std::array<std::string_view, kFieldCount> values;
   std::array<bool, kFieldCount> seen{};
@@ -280,7 +297,8 @@ ParseOutcome EventParser::Parse(std::string_view record) {
   for (size_t i = 0; i < kFieldCount; ++i) {
     if (!seen[i]) return RejectField(RejectReason::kMissingField, static_cast<Field>(i), "missing");
   }
-  return ValidateFields({values[kEventTime], values[kUserId], values[kPageUrl], values[kEventType]});
+  *fields = {values[kEventTime], values[kUserId], values[kPageUrl], values[kEventType]};
+  return std::nullopt;
 }
 
 Rejection RejectField(RejectReason reason, std::string_view field, std::string_view what) {
@@ -290,7 +308,10 @@ Rejection RejectField(RejectReason reason, std::string_view field, std::string_v
   return Reject(reason, std::move(detail));
 }
 
-ParseOutcome ValidateFields(const RecordFields& fields) {
+namespace {
+
+// ValidateFields' rules; on success *time and *type are the values of event_time and event_type.
+std::optional<Rejection> CheckFields(const RecordFields& fields, EventTime* time_out, EventType* type_out) {
   const auto* decoded_time = std::get_if<EventTime>(&fields.event_time);
   const auto* time_text = std::get_if<std::string_view>(&fields.event_time);
   const std::array<std::string_view, kFieldCount> values = {
@@ -328,7 +349,28 @@ ParseOutcome ValidateFields(const RecordFields& fields) {
     return RejectField(RejectReason::kUnknownEventType, kEventType,
                        "not one of page_view, click, session_start, session_end");
   }
-  return Event{*time, std::string(values[kUserId]), std::string(values[kPageUrl]), *type};
+  *time_out = *time;
+  *type_out = *type;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void ValidateFields(const RecordFields& fields, ParseOutcome* outcome) {
+  EventTime time;
+  EventType type;
+  if (std::optional<Rejection> rejection = CheckFields(fields, &time, &type)) {
+    *outcome = std::move(*rejection);
+    return;
+  }
+  Event& event = outcome->MutableEvent();
+  event.event_time = time;
+  // clear + append: assign's aliasing checks cost more than the copy of a short string.
+  event.user_id.clear();
+  event.user_id.append(fields.user_id);
+  event.page_url.clear();
+  event.page_url.append(fields.page_url);
+  event.event_type = type;
 }
 
 std::optional<Rejection> CheckFutureEventTime(EventTime event_time, std::optional<int64_t> record_millis,

@@ -171,7 +171,6 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
   }
   if (open) close(*open);
 
-  bool changed = false;
   std::vector<Summary>& still_open = scratch->still_open;
   still_open.clear();
   size_t n_still_settled = 0;
@@ -179,7 +178,6 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
   auto remove_reported_before = [&](EventTime start) {
     for (; r < reported_.size() && reported_[r].start < start; ++r) {
       out->removed_sessions.push_back({std::string(user_id), reported_[r].start});
-      changed = true;
     }
   };
   for (size_t i = 0; i < current.size(); ++i) {
@@ -190,13 +188,8 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
     const bool was_reported = r < reported_.size() && reported_[r].start == s.start;
     const bool unchanged = was_reported && SameRow(reported_[r], s);
     r += was_reported;
-    if (final || !unchanged) {
-      out->sessions.push_back(ToRow(user_id, s, final));
-      changed = true;
-    }
-    if (final) {
-      if (!latest_final_ || latest_final_->start < s.start) latest_final_ = s;
-    } else {
+    if (final || !unchanged) out->sessions.push_back(ToRow(user_id, s, final));
+    if (!final) {
       still_open.push_back(s);
       if (i < n_settled) settled_[n_still_settled++] = s;
     }
@@ -204,13 +197,6 @@ void UserSessions::TakeChanges(std::string_view user_id, Watermark w, Duration g
   remove_reported_before(EventTime::FromMicros(std::numeric_limits<int64_t>::max()));
   reported_.assign(still_open.data(), still_open.data() + still_open.size());
   settled_.resize(n_still_settled);
-
-  if (!changed) return;
-  if (!reported_.empty() && (!latest_final_ || latest_final_->start < reported_.back().start)) {
-    out->latest_sessions.push_back(ToRow(user_id, reported_.back(), false));
-  } else if (latest_final_) {
-    out->latest_sessions.push_back(ToRow(user_id, *latest_final_, true));
-  }
 }
 
 bool UserSessions::empty() const { return tail_.empty() && !head_ && settled_.empty() && reported_.empty(); }
@@ -224,7 +210,7 @@ void UserSessions::Save(SnapshotWriter* out) const {
   SaveOptional(head_, out);
   SaveSummaries(settled_, out);
   SaveSummaries(reported_, out);
-  SaveOptional(latest_final_, out);
+  SaveOptional(std::nullopt, out);  // was the latest final session: kept so that snapshots stay version 1
 }
 
 Status UserSessions::Load(SnapshotReader* in) {
@@ -238,7 +224,8 @@ Status UserSessions::Load(SnapshotReader* in) {
   CS_RETURN_NOT_OK(LoadOptional(in, &head_));
   CS_RETURN_NOT_OK(LoadSummaries(in, &settled_));
   CS_RETURN_NOT_OK(LoadSummaries(in, &reported_));
-  return LoadOptional(in, &latest_final_);
+  std::optional<Summary> unused;  // the latest final session of older builds
+  return LoadOptional(in, &unused);
 }
 
 }  // namespace clickstream

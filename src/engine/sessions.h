@@ -71,8 +71,7 @@ class UserSessions {
   struct Scratch;
 
   // Appends to `out` the history rows of this user changed since the previous call (upserts, final rows,
-  // removed keys) and, if any changed, the user's latest session; then frees the final sessions.
-  // Calls Advance(w, gap) first.
+  // removed keys); then frees the final sessions. Calls Advance(w, gap) first.
   void TakeChanges(std::string_view user_id, Watermark w, Duration gap, Scratch* scratch, Changes* out);
 
   // True when nothing is left: no event, no open session, nothing reported that may still change.
@@ -90,11 +89,10 @@ class UserSessions {
   };
 
   // Typical users have a few events within the allowed lateness and one session open: those stay inline.
-  SmallVector<TimedType, 3> tail_;       // events at or after W, in (time, rank) order
-  std::optional<Summary> head_;          // the session of the last frozen event, frozen part only
-  std::vector<Summary> settled_;         // closed by frozen boundaries, not yet final, by start
-  SmallVector<Summary, 1> reported_;     // non-final sessions as last reported, by start
-  std::optional<Summary> latest_final_;  // the latest session already reported final
+  SmallVector<TimedType, 3> tail_;    // events at or after W, in (time, rank) order
+  std::optional<Summary> head_;       // the session of the last frozen event, frozen part only
+  std::vector<Summary> settled_;      // closed by frozen boundaries, not yet final, by start
+  SmallVector<Summary, 1> reported_;  // non-final sessions as last reported, by start
 };
 
 struct UserSessions::Scratch {

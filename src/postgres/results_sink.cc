@@ -176,7 +176,7 @@ void Stage(const PartitionCommit& c, Staged* st) {
     users.is_final.AppendBool(r.is_final);
     st->final_windows |= r.is_final;
   }
-  // user_sessions is a view of the latest of them: changes->latest_sessions need no row of their own.
+  // user_sessions is a view of the latest of them.
   auto& sessions = st->sessions;
   for (const SessionRow& r : c.changes->sessions) {
     sessions.user_id.AppendText(r.user_id);

@@ -17,8 +17,8 @@
 // processes committing concurrently cannot overwrite a sum with one that misses the other's partials.
 //
 // Sessions: each changed session is one row of session_history; user_sessions is a view of each user's
-// latest one (sql/init-db.sql), so Changes::latest_sessions are not written. Open refuses a database
-// whose user_sessions is still the table of an older schema.
+// latest one (sql/init-db.sql). Open refuses a database whose user_sessions is still the table of an older
+// schema.
 //
 // Pruning: lake batches are kept only until their files are published (a commit says so for the batches
 // of earlier commits), so a claim reads and publishes only what is not yet visible. A window's per-partition

@@ -143,10 +143,11 @@ Result<ReplaySummary> Replay(std::istream& input, const std::filesystem::path& o
   std::vector<Rejected> rejected;
   ReplaySummary summary;
   std::string line;
+  ParseOutcome outcome;
   while (std::getline(input, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const ParseOutcome outcome = parser.Parse(line);
+    parser.Parse(line, &outcome);
     if (!outcome.ok()) {
       rejected.push_back({outcome.rejection().reason, line});
       ++summary.rejected;

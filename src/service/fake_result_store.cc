@@ -48,7 +48,6 @@ void FakeResultStore::Apply(const pg::PartitionCommit& c) {
       rows.active_users[{p, r.window_start.micros()}] = r;
     for (const SessionKey& k : c.changes->removed_sessions) rows.sessions.erase(k);
     for (const SessionRow& r : c.changes->sessions) rows.sessions[{r.user_id, r.session_start_time}] = r;
-    for (const SessionRow& r : c.changes->latest_sessions) rows.latest_sessions[r.user_id] = r;
   }
   for (const pg::LateEventRecord& r : c.late_events)
     rows.late_events.try_emplace({p, r.offset.value()}, r.late);

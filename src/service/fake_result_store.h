@@ -38,8 +38,7 @@ struct FakeResults {
     std::map<std::tuple<int32_t, int64_t, std::string>, PageViewCountRow>
         page_views;                                                      // partition, start, url
     std::map<std::pair<int32_t, int64_t>, ActiveUsersRow> active_users;  // partition, start
-    std::map<SessionKey, SessionRow> sessions;
-    std::map<std::string, SessionRow> latest_sessions;             // by user
+    std::map<SessionKey, SessionRow> sessions;  // user_sessions, the latest per user, is a view of them
     std::map<std::pair<int32_t, int64_t>, LateEvent> late_events;  // partition, offset
     std::map<int32_t, int64_t> next_offsets;
 

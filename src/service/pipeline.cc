@@ -60,12 +60,12 @@ std::chrono::milliseconds RecordAge(const RdKafka::Message& msg, EventTime now) 
 constexpr std::string_view kLog = "run";
 
 // An event further than `max_future` ahead of its record's timestamp is rejected like an invalid record.
-ParseOutcome RejectFuture(ParseOutcome outcome, const RdKafka::Message& msg, Duration max_future) {
+void RejectFuture(const RdKafka::Message& msg, Duration max_future, ParseOutcome* outcome) {
   const RdKafka::MessageTimestamp ts = msg.timestamp();
-  if (!outcome.ok() || ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) return outcome;
+  if (!outcome->ok() || ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) return;
   std::optional<Rejection> rejection =
-      CheckFutureEventTime(outcome.event().event_time, ts.timestamp, max_future);
-  return rejection ? ParseOutcome(std::move(*rejection)) : std::move(outcome);
+      CheckFutureEventTime(outcome->event().event_time, ts.timestamp, max_future);
+  if (rejection) *outcome = std::move(*rejection);
 }
 
 // Names this thread's lake files in progress: unique per host, process and thread, so that two owners
@@ -103,8 +103,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Result<int64_t> DeadLetterRecordLimit();
   // `now`: the record's processing time.
   void Handle(RdKafka::Message& msg, EventTime now);
-  // The record's event or rejection; not OK when the schema registry did not answer (Avro input).
-  Result<ParseOutcome> Parse(const RdKafka::Message& msg);
+  // Sets *outcome to the record's event or rejection; not OK when the schema registry did not answer (Avro
+  // input).
+  [[nodiscard]] Status Parse(const RdKafka::Message& msg, ParseOutcome* outcome);
   // The schema registry did not answer for a record of `ps`: the partition waits and re-reads from its
   // last commit (nothing is rejected for it), and /healthz says so until the registry answers.
   void RegistryFailed(Owned& ps, const Status& st);
@@ -152,6 +153,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::string member_id_;
   bool member_id_stale_ = false;
   EventParser parser_;
+  ParseOutcome outcome_;             // of the record being handled; kept so that parsing reuses its strings
   std::unique_ptr<AvroInput> avro_;  // Avro input only
   int registry_failures_ = 0;        // since the registry last answered
   Status rebalance_error_;
@@ -333,17 +335,21 @@ Status Pipeline::Impl::CommitNow(bool final_seal) {
   return FinishCommit(/*wait=*/true);
 }
 
-Result<ParseOutcome> Pipeline::Impl::Parse(const RdKafka::Message& msg) {
+Status Pipeline::Impl::Parse(const RdKafka::Message& msg, ParseOutcome* outcome) {
   const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
-  if (!avro_) return RejectFuture(parser_.Parse(value), msg, Duration::Seconds(options_.max_future_s));
-  const int64_t answers = avro_->answers();
-  CS_ASSIGN_OR_RETURN(ParseOutcome outcome, avro_->Parse(value));
-  if (registry_failures_ > 0 && avro_->answers() > answers) {
-    log::Info(kLog, "schema registry answers again after {} failed lookups", registry_failures_);
-    registry_failures_ = 0;
-    probe_->SetRegistryOutage(std::nullopt);
+  if (!avro_) {
+    parser_.Parse(value, outcome);
+  } else {
+    const int64_t answers = avro_->answers();
+    CS_ASSIGN_OR_RETURN(*outcome, avro_->Parse(value));
+    if (registry_failures_ > 0 && avro_->answers() > answers) {
+      log::Info(kLog, "schema registry answers again after {} failed lookups", registry_failures_);
+      registry_failures_ = 0;
+      probe_->SetRegistryOutage(std::nullopt);
+    }
   }
-  return RejectFuture(std::move(outcome), msg, Duration::Seconds(options_.max_future_s));
+  RejectFuture(msg, Duration::Seconds(options_.max_future_s), outcome);
+  return Status::OK();
 }
 
 void Pipeline::Impl::RegistryFailed(Owned& ps, const Status& st) {
@@ -361,9 +367,8 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg, EventTime now) {
   Owned* ps = partitions_->Begin(Partition(msg.partition()), offset);
   if (ps == nullptr) return;
   probe_->consumed.fetch_add(1, std::memory_order_relaxed);
-  Result<ParseOutcome> outcome = Parse(msg);
-  if (!outcome.ok()) return RegistryFailed(*ps, outcome.status());
-  partitions_->End(*ps, offset, partitions_->Add(*ps, offset, *outcome, kafka::ViewOf(msg), now));
+  if (Status st = Parse(msg, &outcome_); !st.ok()) return RegistryFailed(*ps, st);
+  partitions_->End(*ps, offset, partitions_->Add(*ps, offset, outcome_, kafka::ViewOf(msg), now));
 }
 
 std::optional<int64_t> Pipeline::Impl::Lag(const Owned& ps) {
