@@ -211,10 +211,11 @@ void ExpectSameTables(const ResultTable& got, const ResultTable& want) {
     EXPECT_TRUE(want.sessions().contains(key))
         << "extra session " << key.user_id << " " << FormatRfc3339(key.session_start_time);
   }
-  EXPECT_EQ(got.user_sessions().size(), want.user_sessions().size());
+  const std::map<std::string, SessionRow> got_latest = got.user_sessions();
+  EXPECT_EQ(got_latest.size(), want.user_sessions().size());
   for (const auto& [user, row] : want.user_sessions()) {
-    auto it = got.user_sessions().find(user);
-    ASSERT_NE(it, got.user_sessions().end()) << "missing user_sessions row " << user;
+    auto it = got_latest.find(user);
+    ASSERT_NE(it, got_latest.end()) << "missing user_sessions row " << user;
     // user_sessions has no is_final column.
     EXPECT_EQ(std::tie(it->second.session_start_time, it->second.session_end_time),
               std::tie(row.session_start_time, row.session_end_time))

@@ -1,17 +1,12 @@
 #include "engine/result_table.h"
 
-#include <limits>
-
 namespace clickstream {
 
-void ResultTable::UpdateLatest(const std::string& user_id) {
-  // The user's history rows are adjacent and ordered by start: the latest is the last of them.
-  auto it = sessions_.upper_bound({user_id, EventTime::FromMicros(std::numeric_limits<int64_t>::max())});
-  if (it != sessions_.begin() && std::prev(it)->first.user_id == user_id) {
-    user_sessions_[user_id] = std::prev(it)->second;
-  } else {
-    user_sessions_.erase(user_id);
-  }
+std::map<std::string, SessionRow> ResultTable::user_sessions() const {
+  // The history is ordered by user, then start: each user's last row is its latest session.
+  std::map<std::string, SessionRow> latest;
+  for (const auto& [key, row] : sessions_) latest.insert_or_assign(key.user_id, row);
+  return latest;
 }
 
 void ResultTable::Apply(const Changes& changes) {
@@ -21,8 +16,6 @@ void ResultTable::Apply(const Changes& changes) {
   for (const ActiveUsersRow& row : changes.active_users) active_users_[row.window_start] = row;
   for (const SessionKey& key : changes.removed_sessions) sessions_.erase(key);
   for (const SessionRow& row : changes.sessions) sessions_[{row.user_id, row.session_start_time}] = row;
-  for (const SessionKey& key : changes.removed_sessions) UpdateLatest(key.user_id);
-  for (const SessionRow& row : changes.sessions) UpdateLatest(row.user_id);
   late_events_.insert(late_events_.end(), changes.late_events.begin(), changes.late_events.end());
 }
 

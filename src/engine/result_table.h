@@ -23,20 +23,17 @@ class ResultTable {
   }
   const std::map<EventTime, ActiveUsersRow>& active_users() const { return active_users_; }
   const std::map<SessionKey, SessionRow>& sessions() const { return sessions_; }
-  // Each user's latest session of the history (by start), as PostgreSQL's user_sessions view shows it.
-  const std::map<std::string, SessionRow>& user_sessions() const { return user_sessions_; }
+  // Each user's latest session of the history (by start), as PostgreSQL's user_sessions view shows it:
+  // computed from sessions() at each call.
+  std::map<std::string, SessionRow> user_sessions() const;
   const std::vector<LateEvent>& late_events() const { return late_events_; }
 
   bool operator==(const ResultTable&) const = default;
 
  private:
-  // Sets the user_sessions row of `user_id` from the history.
-  void UpdateLatest(const std::string& user_id);
-
   std::map<std::pair<EventTime, std::string>, PageViewCountRow> page_view_counts_;
   std::map<EventTime, ActiveUsersRow> active_users_;
   std::map<SessionKey, SessionRow> sessions_;
-  std::map<std::string, SessionRow> user_sessions_;
   std::vector<LateEvent> late_events_;
 };
 

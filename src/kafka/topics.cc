@@ -17,6 +17,19 @@ struct KafkaDeleter {
 struct QueueDeleter {
   void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
 };
+struct OptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+
+// The options of one admin request of kind `op`, answered within `timeout_ms`. The request copies them,
+// so they may go as soon as it is sent.
+std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> AdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
+                                                                      int timeout_ms) {
+  std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> options(rd_kafka_AdminOptions_new(rk, op));
+  char err[512];
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, err, sizeof err);
+  return options;
+}
 
 // The per-topic results of a CreateTopics or DeleteTopics answer.
 using TopicResultsOf = const rd_kafka_topic_result_t** (*)(rd_kafka_event_t* event, size_t* n);
@@ -67,12 +80,9 @@ Status CreateOnce(rd_kafka_t* rk, const std::vector<TopicSpec>& topics, int time
     new_topics.push_back(nt);
   }
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, err, sizeof err);
-  rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(), options, queue.get());
-  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(),
+                        AdminOptions(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms).get(), queue.get());
   rd_kafka_NewTopic_destroy_array(new_topics.data(), new_topics.size());
-
   return TopicResults(queue.get(), timeout_ms, "create", CreatedTopics,
                       RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
 }
@@ -82,11 +92,8 @@ Status DeleteOnce(rd_kafka_t* rk, const std::vector<std::string>& names, int tim
   std::vector<rd_kafka_DeleteTopic_t*> topics;
   for (const auto& name : names) topics.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
-  char err[512];
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, err, sizeof err);
-  rd_kafka_DeleteTopics(rk, topics.data(), topics.size(), options, queue.get());
-  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_DeleteTopics(rk, topics.data(), topics.size(),
+                        AdminOptions(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms).get(), queue.get());
   rd_kafka_DeleteTopic_destroy_array(topics.data(), topics.size());
   return TopicResults(queue.get(), timeout_ms, "delete", DeletedTopics,
                       RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
@@ -118,15 +125,12 @@ using ResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ResourceDeleter>;
 Result<EventPtr> ConfigRequest(rd_kafka_t* rk, rd_kafka_admin_op_t op, rd_kafka_ConfigResource_t* resource,
                                int timeout_ms) {
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
-  char err[512];
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, op);
-  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, err, sizeof err);
+  const auto options = AdminOptions(rk, op, timeout_ms);
   if (op == RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS) {
-    rd_kafka_DescribeConfigs(rk, &resource, 1, options, queue.get());
+    rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
   } else {
-    rd_kafka_AlterConfigs(rk, &resource, 1, options, queue.get());
+    rd_kafka_AlterConfigs(rk, &resource, 1, options.get(), queue.get());
   }
-  rd_kafka_AdminOptions_destroy(options);
   EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms + 1000));
   if (!event) return Status::Unavailable("kafka: no answer to a topic configuration request");
   if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
