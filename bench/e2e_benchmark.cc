@@ -232,11 +232,8 @@ double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
                                                          {"isolation.level", "read_committed"},
                                                          {"fetch.wait.max.ms", "10"},
                                                          {"queued.max.messages.kbytes", "16384"}});
-  const kafka::ConfigPairs producer_config = {{"bootstrap.servers", f.bootstrap_servers},
-                                              {"linger.ms", "5"},
-                                              {"batch.num.messages", "10000"},
-                                              {"compression.type", "lz4"},
-                                              {"log_level", "0"}};
+  // The pipeline's producers: TransactionalProducer's batching settings.
+  const kafka::ConfigPairs producer_config = {{"bootstrap.servers", f.bootstrap_servers}, {"log_level", "0"}};
   struct Copier {
     std::unique_ptr<kafka::TransactionalProducer> producer;
     Offset next, committed;

@@ -19,7 +19,14 @@ Status FromTxnError(RdKafka::Error* error, std::string_view what) {
 
 Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(
     const ConfigPairs& base, const std::string& transactional_id, int timeout_ms, RdKafka::EventCb* events) {
-  ConfigPairs pairs = base;
+  // Batches are closed by size or by the commit's flush, not by the clock: records are invisible until
+  // their commit (read_committed) and CommitWithOffset flushes, so a long linger delays nothing. A short
+  // one made stalls of seconds: an idempotent producer has at most 5 requests in flight per partition,
+  // and while they are out and the oldest queued record's linger has passed, librdkafka's broker thread
+  // polls without sleeping until an answer comes. With 5 ms, a broker slow for 25 ms set each
+  // partition's producer spinning, which on cores shared with the broker delayed its answers further.
+  ConfigPairs pairs = {{"linger.ms", "1000"}, {"batch.num.messages", "10000"}, {"compression.type", "lz4"}};
+  pairs.insert(pairs.end(), base.begin(), base.end());
   pairs.emplace_back("transactional.id", transactional_id);
   pairs.emplace_back("enable.idempotence", "true");
   pairs.emplace_back("transaction.timeout.ms", "60000");

@@ -28,7 +28,8 @@ struct Header {
 class TransactionalProducer {
  public:
   // Creates the producer, fences older instances with the same transactional id, and begins a
-  // transaction. Waits at most `timeout_ms` for the broker.
+  // transaction. Waits at most `timeout_ms` for the broker. `base` is applied over our batching
+  // defaults (linger.ms 1000, batch.num.messages 10000, lz4), so a user's property wins.
   // `events` (not owned, may be null) receives client-level errors; it must outlive the producer.
   static Result<std::unique_ptr<TransactionalProducer>> Start(const ConfigPairs& base,
                                                               const std::string& transactional_id,

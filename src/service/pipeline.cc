@@ -230,12 +230,8 @@ Status Pipeline::Impl::Connect() {
   kafka_errors_.set_print(true);
   // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
   CS_ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
-  kafka::ConfigPairs producer_config = {{"message.max.bytes", std::to_string(dlq_bytes)},
-                                        {"linger.ms", "5"},
-                                        {"retry.backoff.ms", "10"},
-                                        {"batch.num.messages", "10000"},
-                                        {"compression.type", "lz4"},
-                                        {"log_level", "0"}};
+  kafka::ConfigPairs producer_config = {
+      {"message.max.bytes", std::to_string(dlq_bytes)}, {"retry.backoff.ms", "10"}, {"log_level", "0"}};
   // The common client settings go last, so a user's property wins over ours.
   producer_config.insert(producer_config.end(), common.begin(), common.end());
   producer_config.emplace_back("client.id", client_id);
