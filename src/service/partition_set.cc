@@ -143,9 +143,8 @@ Status PartitionSet::Add(Owned& owned, Offset offset, const ParseOutcome& outcom
 void PartitionSet::End(Owned& owned, Offset offset, const Status& st) {
   if (!st.ok()) {
     log::Error(kLog, "partition {}: {}", owned.task.partition().id(), st.message());
-    (st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors)
-        .fetch_add(1, std::memory_order_relaxed);
-    probe_->SetLastError(st.message());
+    probe_->CountError(st.code() == StatusCode::kIoError ? probe_->lake_errors : probe_->kafka_errors,
+                       st.message());
     Break(owned);
     return;
   }
@@ -174,8 +173,7 @@ Status PartitionSet::StartCommit(bool final_seal) {
     const Status& st = kafka_results[i];
     if (!st.ok()) {
       log::Error(kLog, "{}", st.message());
-      probe_->kafka_errors.fetch_add(1, std::memory_order_relaxed);
-      probe_->SetLastError(st.message());
+      probe_->CountError(probe_->kafka_errors, st.message());
       Break(*owned);
       continue;
     }
@@ -248,8 +246,7 @@ Status PartitionSet::CollectSeal(Owned& owned, bool wait, std::vector<Batch>* wr
                                  std::optional<std::pair<Offset, std::string>>* snapshot) {
   Result<std::optional<LakeSeal::Written>> collected = owned.seal->Collect(wait);
   if (!collected.ok()) {
-    probe_->lake_errors.fetch_add(1, std::memory_order_relaxed);
-    probe_->SetLastError(collected.status().message());
+    probe_->CountError(probe_->lake_errors, collected.status().message());
     if (wait) return collected.status();
     // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
     // is full too and pauses it.

@@ -115,6 +115,11 @@ struct PipelineProbe {
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = std::move(text);
   }
+  // Counts one failure in `counter` (kafka_errors or lake_errors) and keeps its message as the last error.
+  void CountError(std::atomic<int64_t>& counter, std::string text) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+    SetLastError(std::move(text));
+  }
   void SetPostgresOutage(std::optional<Outage> outage) {
     std::lock_guard<std::mutex> lock(mu_);
     postgres_outage_ = std::move(outage);
