@@ -460,7 +460,7 @@ Status Pipeline::Impl::Consume() {
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       // One clock read per record serves the freshness budget and the processing timestamp.
-      const EventTime now = WallClockNow();
+      const EventTime now = clock_.Now();
       cadence_.Read(RecordAge(*msg, now));
       Handle(*msg, now);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
