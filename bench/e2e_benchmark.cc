@@ -28,6 +28,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -520,6 +521,121 @@ WHERE pid <> pg_backend_pid() AND pid <> $1::int AND
   std::thread thread_;
 };
 
+// CPU time of every thread on the machine (utime + stime from /proc/*/task/*/stat), sampled every
+// 250 ms, and the kernel's CPU pressure (/proc/pressure/cpu: the share of the time some runnable task
+// waited for a core). A slow commit spent on busy threads (a client looping, the broker collecting
+// garbage, another process) shows here, where PostgreSQL's view of it only says "idle".
+class CpuSampler {
+ public:
+  CpuSampler() : thread_([this] { Run(); }) {}
+  ~CpuSampler() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // The three threads with the most CPU time in the samples covering [from, to], and the CPU pressure
+  // over them: "clickstream/rdk:broker1 1.7 s, java/data-plane-kafk 0.2 s, ...; CPU pressure 98%".
+  std::string Between(Clock::time_point from, Clock::time_point to) {
+    std::map<std::string, int64_t> ticks;  // by "process/thread" name, threads of one name summed
+    int64_t stall_us = 0, covered_us = 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Sample& sample : samples_) {
+      if (sample.at < from || sample.at - kInterval > to) continue;  // covers (at - kInterval, at]
+      stall_us += sample.stall_us;
+      covered_us += std::chrono::duration_cast<std::chrono::microseconds>(kInterval).count();
+      for (const auto& [name, n] : sample.ticks) ticks[name] += n;
+    }
+    std::vector<std::pair<int64_t, std::string>> busiest;
+    for (const auto& [name, n] : ticks) busiest.emplace_back(n, name);
+    std::sort(busiest.rbegin(), busiest.rend());
+    const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+    std::string out;
+    for (size_t i = 0; i < busiest.size() && i < 3; ++i) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s%s %.1f s", i ? ", " : "", busiest[i].second.c_str(),
+                    static_cast<double>(busiest[i].first) * tick_s);
+      out += buf;
+    }
+    char buf[64];
+    std::snprintf(
+        buf, sizeof buf, "; CPU pressure %.0f%%",
+        covered_us > 0 ? 100.0 * static_cast<double>(stall_us) / static_cast<double>(covered_us) : 0.0);
+    return (out.empty() ? "no thread ran" : out) + buf;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kInterval{250};
+
+  struct Sample {
+    Clock::time_point at;
+    int64_t stall_us = 0;                  // CPU pressure ("some") since the previous sample
+    std::map<std::string, int64_t> ticks;  // CPU ticks since the previous sample, by thread name
+  };
+
+  static int64_t PressureTotalUs() {
+    std::ifstream in("/proc/pressure/cpu");
+    std::string line;
+    std::getline(in, line);  // some avg10=... avg60=... avg300=... total=<us>
+    const size_t at = line.find("total=");
+    return at == std::string::npos ? 0 : std::stoll(line.substr(at + 6));
+  }
+
+  // Every thread's name ("process/thread") and CPU ticks, by "pid/tid".
+  static std::map<std::string, std::pair<std::string, int64_t>> ReadThreads() {
+    std::map<std::string, std::pair<std::string, int64_t>> out;
+    std::error_code ec;
+    for (const auto& proc : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string pid = proc.path().filename();
+      if (pid.empty() || !std::isdigit(static_cast<unsigned char>(pid[0]))) continue;
+      std::string process;
+      std::getline(std::ifstream(proc.path() / "comm"), process);
+      for (const auto& task : std::filesystem::directory_iterator(proc.path() / "task", ec)) {
+        std::string stat;
+        std::getline(std::ifstream(task.path() / "stat"), stat);
+        const size_t open = stat.find('('), close = stat.rfind(')');
+        if (open == std::string::npos || close == std::string::npos) continue;
+        std::istringstream fields(stat.substr(close + 2));  // state ppid ... utime (12th) stime (13th)
+        std::string field;
+        int64_t utime = 0, stime = 0;
+        for (int i = 0; i < 13 && fields >> field; ++i) {
+          if (i == 11) utime = std::stoll(field);
+          if (i == 12) stime = std::stoll(field);
+        }
+        out[pid + "/" + task.path().filename().string()] = {
+            process + "/" + stat.substr(open + 1, close - open - 1), utime + stime};
+      }
+    }
+    return out;
+  }
+
+  void Run() {
+    auto previous = ReadThreads();
+    int64_t previous_stall = PressureTotalUs();
+    while (!stop_.load()) {
+      std::this_thread::sleep_for(kInterval);
+      auto current = ReadThreads();
+      const int64_t stall = PressureTotalUs();
+      Sample sample{Clock::now(), stall - previous_stall, {}};
+      for (const auto& [id, named] : current) {
+        const auto before = previous.find(id);
+        const int64_t delta = named.second - (before == previous.end() ? 0 : before->second.second);
+        if (delta > 0) sample.ticks[named.first] += delta;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        samples_.push_back(std::move(sample));
+      }
+      previous = std::move(current);
+      previous_stall = stall;
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<Sample> samples_;
+  std::thread thread_;  // last: started once the rest is initialized
+};
+
 // One pipeline draining the preloaded topic with all sinks on.
 struct ThroughputRun {
   int threads = 1;
@@ -614,6 +730,7 @@ int Main(const Flags& f) {
   auto own_pid = db.Query("SELECT pg_backend_pid()");
   Check(own_pid.status());
   WaitSampler waits(f, std::stoi(std::string(own_pid->text(0, 0))));
+  CpuSampler cpu;
   std::atomic<bool> producing{true};
   std::thread poller([&] {
     std::map<int32_t, int64_t> last;
@@ -637,6 +754,7 @@ int Main(const Flags& f) {
   const double latency_rss = latency_pipeline.PeakRssMb();
   latency_pipeline.Stop();
   waits.Stop();
+  cpu.Stop();
   // The run's topics go: runs add up on a long-lived local broker (seven topics each), and a broker with
   // hundreds of idle partitions and gigabytes of old records measured slower than a fresh one.
   std::vector<std::string> run_topics = {throughput_topic + "-copy"};
@@ -659,14 +777,17 @@ int Main(const Flags& f) {
   std::sort(commits_seen.begin(), commits_seen.end());
   int slow_commits = 0;
   std::printf(
-      "\ncommits over 250 ms in the latency run (from the previous commit seen; PostgreSQL sampled):\n");
+      "\ncommits over 250 ms in the latency run (from the previous commit seen; PostgreSQL and every "
+      "thread's CPU time sampled):\n");
   for (size_t i = 1; i < commits_seen.size(); ++i) {
     const auto gap = commits_seen[i] - commits_seen[i - 1];
     if (gap <= std::chrono::milliseconds(250) || commits_seen[i] < measured_from) continue;
     ++slow_commits;
-    std::printf("  at %7.2f s: %6.0f ms: %s\n", Seconds(commits_seen[i - 1] - measured_from),
+    std::printf("  at %7.2f s: %6.0f ms: %s\n      busiest threads: %s\n",
+                Seconds(commits_seen[i - 1] - measured_from),
                 std::chrono::duration<double, std::milli>(gap).count(),
-                waits.Between(commits_seen[i - 1], commits_seen[i]).c_str());
+                waits.Between(commits_seen[i - 1], commits_seen[i]).c_str(),
+                cpu.Between(commits_seen[i - 1], commits_seen[i]).c_str());
   }
   if (slow_commits == 0) std::printf("  none\n");
 
