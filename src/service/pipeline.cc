@@ -149,7 +149,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // The owned partitions and their commits; destroyed (its commit worker joined) before the clients.
   std::unique_ptr<PartitionSet> partitions_;
   // The consumer's member id in the group, as of the last rebalance. Asked for outside the rebalance
-  // callback only: during close() librdkafka would wait for the callback to return.
+  // callback only: during close() librdkafka would wait for the callback to return. While it is stale
+  // the thread's gauges are not published, so that /metrics never pairs a new assignment with the
+  // member id from before it.
   std::string member_id_;
   bool member_id_stale_ = false;
   EventParser parser_;
@@ -391,7 +393,8 @@ void Pipeline::Impl::PublishGauges() {
     g.thread = thread_;
   }
   probe_->SetPartitions(std::move(gauges));
-  probe_->SetThread(thread_, {member_id_, static_cast<int64_t>(partitions_->partitions().size())});
+  if (!member_id_stale_)
+    probe_->SetThread(thread_, {member_id_, static_cast<int64_t>(partitions_->partitions().size())});
 }
 
 void Pipeline::Impl::PrintStatus() {
@@ -457,6 +460,7 @@ Status Pipeline::Impl::Consume() {
     if (member_id_stale_) {
       member_id_ = consumer_->memberid();
       member_id_stale_ = false;
+      PublishGauges();
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       // One clock read per record serves the freshness budget and the processing timestamp.
