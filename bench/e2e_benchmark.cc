@@ -35,6 +35,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -73,13 +74,20 @@ struct Flags {
   int partitions = 4;
   int commit_interval_ms = PipelineOptions().commit_interval_ms;
   int max_result_delay_ms = PipelineOptions().max_result_delay_ms;
-  int warmup_seconds = 5;
+  int warmup_seconds = 5;             // at least; then until kSettledFor without a commit over kSlowCommit
+  int max_warmup_seconds = 120;       // measured from there even if the commits have not settled
   int max_threads = 2;                // the scaling table: one throughput run per thread count, 1 to this
   std::string input_format = "json";  // or "avro"
   std::string schema_registry_url;    // Avro: where the producer registers its schema
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A gap between successive commits seen in PostgreSQL longer than this is a slow commit.
+constexpr auto kSlowCommit = std::chrono::milliseconds(250);
+// The latency run is measured once commits went this long without a slow one: a broker started a moment
+// ago compiles its hot paths for 10-20 s (slow commits every second, p99 of seconds).
+constexpr auto kSettledFor = std::chrono::seconds(5);
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "bench: %s\n", message.c_str());
@@ -151,14 +159,18 @@ class Encoder {
 };
 
 // Producer-like traffic with 1% invalid records; `rate` 0 = as fast as possible.
-void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKafka::Producer* p) {
+// Sends `n` events at `rate` per second (0: as fast as it can), or fewer once `stop` is set; returns how
+// many it sent.
+int64_t Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKafka::Producer* p,
+                const std::atomic<bool>* stop = nullptr) {
   Encoder encoder(f, topic);
   TrafficOptions options;
   options.users = f.users;
   TrafficGenerator gen(options);
   std::string value;
   const auto start = Clock::now();
-  for (int64_t i = 0; i < n; ++i) {
+  int64_t i = 0;
+  for (; i < n && (stop == nullptr || !stop->load()); ++i) {
     if (rate > 0) {
       const auto due = start + std::chrono::microseconds(i * 1'000'000 / rate);
       if (due > Clock::now()) std::this_thread::sleep_until(due);
@@ -181,6 +193,7 @@ void Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKa
     p->poll(0);
   }
   while (p->outq_len() > 0) p->flush(1000);
+  return i;
 }
 
 // A consumer of `topic` from its beginning in group `group`, with `extra` properties.
@@ -731,26 +744,47 @@ int Main(const Flags& f) {
   Check(own_pid.status());
   WaitSampler waits(f, std::stoi(std::string(own_pid->text(0, 0))));
   CpuSampler cpu;
-  std::atomic<bool> producing{true};
+  // The warm-up (new transactional producers, cold caches, a broker that just started) is sent but not
+  // measured: at least --warmup-seconds, then until the commits settled. The poller decides when the
+  // measurement starts and when the producer stops.
+  const auto started = Clock::now();
+  Clock::time_point measured_from = Clock::time_point::max();
+  std::atomic<bool> enough{false};
+  std::atomic<int64_t> sent{-1};  // set once the producer stopped
   std::thread poller([&] {
     std::map<int32_t, int64_t> last;
-    const int64_t total = static_cast<int64_t>(f.latency_rate) * (f.warmup_seconds + f.latency_seconds);
-    while (producing.load() || Total(last) < total) {
+    Clock::time_point last_commit = started, last_slow = started;
+    while (sent.load() < 0 || Total(last) < sent.load()) {
+      const auto now = Clock::now();
       for (const auto& [p, off] : Progress(db)) {
         if (off != last[p]) {
-          visible[p].emplace_back(off, Clock::now());
+          visible[p].emplace_back(off, now);
           last[p] = off;
+          if (now - last_commit > kSlowCommit) last_slow = now;
+          last_commit = now;
         }
+      }
+      if (measured_from == Clock::time_point::max() &&
+          now - started >= std::chrono::seconds(f.warmup_seconds) &&
+          ((now - last_slow >= kSettledFor && now - last_commit <= kSlowCommit) ||
+           now - started >= std::chrono::seconds(f.max_warmup_seconds))) {
+        measured_from = now;
+      }
+      if (measured_from != Clock::time_point::max() &&
+          now - measured_from >= std::chrono::seconds(f.latency_seconds)) {
+        enough = true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
-  // The first seconds (new transactional producers, cold caches) are sent but not measured.
-  const auto measured_from = Clock::now() + std::chrono::seconds(f.warmup_seconds);
-  Produce(f, latency_topic, static_cast<int64_t>(f.latency_rate) * (f.warmup_seconds + f.latency_seconds),
-          f.latency_rate, timed_producer.get());
-  producing = false;
+  sent = Produce(f, latency_topic, std::numeric_limits<int64_t>::max(), f.latency_rate, timed_producer.get(),
+                 &enough);
   poller.join();
+  const double warmup_s = Seconds(measured_from - started);
+  std::printf("latency run: warm-up %.1f s%s, then %d s measured\n", warmup_s,
+              warmup_s >= f.max_warmup_seconds ? " (commits had not settled: measured anyway)" : "",
+              f.latency_seconds);
+  std::fflush(stdout);
   const double latency_rss = latency_pipeline.PeakRssMb();
   latency_pipeline.Stop();
   waits.Stop();
@@ -781,7 +815,7 @@ int Main(const Flags& f) {
       "thread's CPU time sampled):\n");
   for (size_t i = 1; i < commits_seen.size(); ++i) {
     const auto gap = commits_seen[i] - commits_seen[i - 1];
-    if (gap <= std::chrono::milliseconds(250) || commits_seen[i] < measured_from) continue;
+    if (gap <= kSlowCommit || commits_seen[i] < measured_from) continue;
     ++slow_commits;
     std::printf("  at %7.2f s: %6.0f ms: %s\n      busiest threads: %s\n",
                 Seconds(commits_seen[i - 1] - measured_from),
@@ -831,6 +865,7 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.0f\n", "  Kafka commits, % of the run",
               run_seconds > 0 ? 100 * kafka_seconds / run_seconds : 0);
   std::printf("%-44s %14d\n", "latency run: events/s sent", f.latency_rate);
+  std::printf("%-44s %14.1f\n", "latency run: warm-up until commits settled, s", warmup_s);
   std::printf("%-44s %14zu\n", "latency run: events measured", delays_ms.size());
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p50, ms", p50);
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p99, ms", p99);
@@ -856,12 +891,13 @@ int Main(const Flags& f) {
       "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_ratio\":%.3f,"
       "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"slow_commits\":%d,"
       "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
-      "\"events\":%lld,\"latency_rate\":%d,\"commit_interval_ms\":%d,\"max_result_delay_ms\":%d,"
+      "\"events\":%lld,\"latency_rate\":%d,\"warmup_s\":%.1f,\"commit_interval_ms\":%d,\"max_result_delay_"
+      "ms\":%d,"
       "\"input_format\":\"%s\",\"scaling\":[%s]}\n",
       raw_eps, copy_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0),
       (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99, max, slow_commits, peak_rss,
       run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
-      db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate,
+      db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate, warmup_s,
       f.commit_interval_ms, f.max_result_delay_ms, f.input_format.c_str(), scaling.c_str());
   return 0;
 }
@@ -886,7 +922,11 @@ int main(int argc, char** argv) {
   app.add_option("--users", f.users)->capture_default_str();
   app.add_option("--latency-rate", f.latency_rate, "Events/s of the latency run")->capture_default_str();
   app.add_option("--latency-seconds", f.latency_seconds)->capture_default_str();
-  app.add_option("--warmup-seconds", f.warmup_seconds, "Seconds sent before latency is measured")
+  app.add_option("--warmup-seconds", f.warmup_seconds,
+                 "Seconds sent before latency is measured, at least: then until the commits settled")
+      ->capture_default_str();
+  app.add_option("--max-warmup-seconds", f.max_warmup_seconds,
+                 "Latency is measured from here even if the commits have not settled")
       ->capture_default_str();
   app.add_option("--max-threads", f.max_threads,
                  "The scaling table: a throughput run with each --threads from 1 to this")
