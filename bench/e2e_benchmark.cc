@@ -38,6 +38,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -159,9 +160,8 @@ class Encoder {
   std::unique_ptr<EventAvroWriter> avro_;
 };
 
-// Producer-like traffic with 1% invalid records; `rate` 0 = as fast as possible.
-// Sends `n` events at `rate` per second (0: as fast as it can), or fewer once `stop` is set; returns how
-// many it sent.
+// Producer-like traffic with 1% invalid records: `n` events at `rate` per second (0: as fast as it can),
+// or fewer once `stop` is set; returns how many it sent.
 int64_t Produce(const Flags& f, const std::string& topic, int64_t n, int rate, RdKafka::Producer* p,
                 const std::atomic<bool>* stop = nullptr) {
   Encoder encoder(f, topic);
@@ -749,7 +749,7 @@ int Main(const Flags& f) {
   // measured: at least --warmup-seconds, then until the commits settled. The poller decides when the
   // measurement starts and when the producer stops.
   const auto started = Clock::now();
-  Clock::time_point measured_from = Clock::time_point::max();
+  std::optional<Clock::time_point> measuring_since;  // written by the poller only
   std::atomic<bool> enough{false};
   std::atomic<int64_t> sent{-1};  // set once the producer stopped
   std::thread poller([&] {
@@ -768,22 +768,20 @@ int Main(const Flags& f) {
       // The producer sends at the rate from `started` on: what it sent by now that is not yet visible.
       const double behind_s = Seconds(now - started) - static_cast<double>(Total(last)) / f.latency_rate;
       if (behind_s > Seconds(kSlowCommit)) unsettled = now;
-      if (measured_from == Clock::time_point::max() &&
-          now - started >= std::chrono::seconds(f.warmup_seconds) &&
+      if (!measuring_since && now - started >= std::chrono::seconds(f.warmup_seconds) &&
           ((now - unsettled >= kSettledFor && now - last_commit <= kSlowCommit) ||
            now - started >= std::chrono::seconds(f.max_warmup_seconds))) {
-        measured_from = now;
+        measuring_since = now;
       }
-      if (measured_from != Clock::time_point::max() &&
-          now - measured_from >= std::chrono::seconds(f.latency_seconds)) {
-        enough = true;
-      }
+      if (measuring_since && now - *measuring_since >= std::chrono::seconds(f.latency_seconds)) enough = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
   sent = Produce(f, latency_topic, std::numeric_limits<int64_t>::max(), f.latency_rate, timed_producer.get(),
                  &enough);
   poller.join();
+  // Set: the producer stops only once the measured period has passed.
+  const Clock::time_point measured_from = *measuring_since;
   const double warmup_s = Seconds(measured_from - started);
   std::printf("latency run: warm-up %.1f s%s, then %d s measured\n", warmup_s,
               warmup_s >= f.max_warmup_seconds ? " (commits had not settled: measured anyway)" : "",
@@ -895,9 +893,8 @@ int Main(const Flags& f) {
       "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_ratio\":%.3f,"
       "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"slow_commits\":%d,"
       "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
-      "\"events\":%lld,\"latency_rate\":%d,\"warmup_s\":%.1f,\"commit_interval_ms\":%d,\"max_result_delay_"
-      "ms\":%d,"
-      "\"input_format\":\"%s\",\"scaling\":[%s]}\n",
+      "\"events\":%lld,\"latency_rate\":%d,\"warmup_s\":%.1f,\"commit_interval_ms\":%d,"
+      "\"max_result_delay_ms\":%d,\"input_format\":\"%s\",\"scaling\":[%s]}\n",
       raw_eps, copy_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0),
       (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99, max, slow_commits, peak_rss,
       run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
