@@ -1,4 +1,5 @@
-// `clickstream produce` against the real broker: every event arrives, keyed and valid, late ones as set.
+// `clickstream produce` against the real broker: every event arrives, keyed and valid, late ones as set;
+// `clickstream topics` creates the topics named as `run` names them.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,9 +22,9 @@ Produced ProduceAndCheck(int n, const std::string& extra_flags) {
   const std::string topic = UniqueTopic("produce_test");
   EXPECT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers, {{topic, 4}}, 30000).ok());
   const EventTime start = WallClockNow();
-  const CommandResult run = RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " +
-                                       Services().bootstrap_servers + " --topic " + topic + " --num-events " +
-                                       std::to_string(n) + " --interval 0 " + extra_flags);
+  const CommandResult run =
+      RunCommand(ClickstreamBinary() + " produce --bootstrap-servers " + Services().bootstrap_servers +
+                 " --topic " + topic + " --num-events " + std::to_string(n) + " --interval 0 " + extra_flags);
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("produced " + std::to_string(n) + " events"), std::string::npos) << run.output;
 
@@ -65,12 +66,35 @@ TEST(Producer, NoLateDataFlag) {
 
 TEST(Producer, UnreachableBrokerFailsFastWithOneLine) {
   const auto started = std::chrono::steady_clock::now();
-  const CommandResult run =
-      RunCommand(ClickstreamBinary() + " produce --bootstrap-servers 127.0.0.1:9 --connect-timeout 2 --num-events 1");
+  const CommandResult run = RunCommand(
+      ClickstreamBinary() + " produce --bootstrap-servers 127.0.0.1:9 --connect-timeout 2 --num-events 1");
   EXPECT_EQ(run.exit_code, 3);
   EXPECT_NE(run.output.find("cannot reach Kafka at 127.0.0.1:9"), std::string::npos) << run.output;
   EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+// The topics are named by flags or by the environment variables `run` reads, so that `topics` creates
+// the ones `run` then uses.
+TEST(Topics, CreatesTheTopicsNamedByFlagsAndEnvironment) {
+  const std::string input = UniqueTopic("topics_in");
+  const std::string enriched = UniqueTopic("topics_enriched");
+  const std::string dlq = UniqueTopic("topics_dlq");
+  const std::string brokers = Services().bootstrap_servers;
+  ASSERT_FALSE(kafka::MaxMessageBytes(brokers, input, 10000).ok()) << "no such topic yet";
+  const CommandResult run =
+      RunCommand("KAFKA_DLQ_TOPIC=" + dlq + " " + ClickstreamBinary() + " topics --bootstrap-servers " +
+                 brokers + " --topic " + input + " --enriched-topic " + enriched + " --partitions 2");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("topics ready: " + input + " (2 partitions), " + enriched + ", " + dlq),
+            std::string::npos)
+      << run.output;
+  const auto input_bytes = kafka::MaxMessageBytes(brokers, input, 10000);
+  ASSERT_TRUE(input_bytes.ok()) << input_bytes.status().message();
+  EXPECT_TRUE(kafka::MaxMessageBytes(brokers, enriched, 10000).ok());
+  const auto dlq_bytes = kafka::MaxMessageBytes(brokers, dlq, 10000);
+  ASSERT_TRUE(dlq_bytes.ok()) << dlq_bytes.status().message();
+  EXPECT_GE(*dlq_bytes, kafka::DeadLetterMaxMessageBytes(*input_bytes));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <string>
 
 #include "common/log.h"
 #include "kafka/client_config.h"
@@ -106,6 +107,19 @@ inline void AddSchemaRegistryFlags(CLI::App* cmd, SchemaRegistryOptions* o) {
   cmd->add_option("--schema-registry-ca-location", o->ca_location,
                   "PEM file of CA certificates for an https schema registry")
       ->envname("SCHEMA_REGISTRY_CA_LOCATION");
+}
+
+// --topic, --enriched-topic and --dlq-topic (KAFKA_TOPIC, KAFKA_ENRICHED_TOPIC, KAFKA_DLQ_TOPIC): the
+// pipeline's topics, named the same way for `run`, which uses them, and `topics`, which creates them.
+inline void AddPipelineTopicFlags(CLI::App* cmd, std::string* input, std::string* enriched,
+                                  std::string* dlq) {
+  cmd->add_option("--topic", *input, "Input topic")->envname("KAFKA_TOPIC")->capture_default_str();
+  cmd->add_option("--enriched-topic", *enriched, "Output topic of enriched events")
+      ->envname("KAFKA_ENRICHED_TOPIC")
+      ->capture_default_str();
+  cmd->add_option("--dlq-topic", *dlq, "Dead-letter topic for rejected records")
+      ->envname("KAFKA_DLQ_TOPIC")
+      ->capture_default_str();
 }
 
 void RegisterProduceCommand(CLI::App& app);

@@ -121,7 +121,7 @@ void RegisterRunCommand(CLI::App& app) {
       ->envname("KAFKA_SESSION_TIMEOUT_MS")
       ->check(CLI::Range(6000, 300000))
       ->capture_default_str();
-  cmd->add_option("--topic", o->input_topic, "Input topic")->envname("KAFKA_TOPIC")->capture_default_str();
+  AddPipelineTopicFlags(cmd, &o->input_topic, &o->enriched_topic, &o->dlq_topic);
   cmd->add_option_function<std::string>(
          "--input-format",
          [o](const std::string& format) {
@@ -132,12 +132,6 @@ void RegisterRunCommand(CLI::App& app) {
       ->check(CLI::IsMember({"json", "avro"}))
       ->default_str("json");
   AddSchemaRegistryFlags(cmd, &o->schema_registry);
-  cmd->add_option("--enriched-topic", o->enriched_topic, "Output topic of enriched events")
-      ->envname("KAFKA_ENRICHED_TOPIC")
-      ->capture_default_str();
-  cmd->add_option("--dlq-topic", o->dlq_topic, "Dead-letter topic for rejected records")
-      ->envname("KAFKA_DLQ_TOPIC")
-      ->capture_default_str();
   cmd->add_option("--commit-interval-ms", o->commit_interval_ms, "Milliseconds between commits")
       ->envname("COMMIT_INTERVAL_MS")
       ->check(Positive())

@@ -49,6 +49,7 @@ void RegisterTopicsCommand(CLI::App& app) {
       app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
   AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &flags->kafka);
+  AddPipelineTopicFlags(cmd, &flags->input_topic, &flags->enriched_topic, &flags->dlq_topic);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(Positive())
       ->capture_default_str();
