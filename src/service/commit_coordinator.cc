@@ -99,7 +99,6 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
     st = CommitToStore(commit.commits, &fenced);
   }
   const int64_t db_micros = MicrosSince(db_started);
-  probe_->last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
   CS_RETURN_NOT_OK(st);
   for (const pg::PartitionCommit& c : commit.commits) {
@@ -110,11 +109,11 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
     for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros = MicrosSince(commit.started);
-  probe_->last_commit_micros.store(micros, std::memory_order_relaxed);
+  probe_->SetLastCommit(micros, commit.kafka_micros, db_micros);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
     log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
-              probe_->last_kafka_commit_micros.load() / 1e3, probe_->last_db_commit_micros.load() / 1e3);
+              commit.kafka_micros / 1e3, db_micros / 1e3);
   }
   return Status::OK();
 }

@@ -36,6 +36,9 @@ namespace clickstream {
 // One commit: every partition's results since its previous commit, and the lake batches it records.
 struct PendingCommit {
   std::chrono::steady_clock::time_point started;
+  // How long its Kafka transactions took, before the results commit started (on the consuming thread):
+  // reported with this commit's other figures, not those of a commit started since.
+  int64_t kafka_micros = 0;
   std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
   std::vector<pg::PartitionCommit> commits;
   std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it

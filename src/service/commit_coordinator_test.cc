@@ -91,5 +91,20 @@ TEST_F(CommitCoordinatorTest, ConsumingThreadSeesNothingUntilTheCommitIsWritten)
   EXPECT_FALSE(committer_.pending());
 }
 
+// The status line shows one commit's figures together: its Kafka part as measured before it
+// was handed over, whatever commits started since.
+TEST_F(CommitCoordinatorTest, LastCommitFiguresAreThoseOfOneCommit) {
+  ASSERT_TRUE(store_.Claim(Partition(0)).ok());
+  PendingCommit commit;
+  AddCommit(&commit, 0, 1, 1);
+  commit.started = std::chrono::steady_clock::now() - std::chrono::milliseconds(30);
+  commit.kafka_micros = 25000;
+  committer_.Start(std::move(commit));
+  ASSERT_TRUE(committer_.Finish(/*wait=*/true)->status.ok());
+  EXPECT_EQ(probe_.last_kafka_commit_micros.load(), 25000);
+  EXPECT_GE(probe_.last_commit_micros.load(),
+            probe_.last_kafka_commit_micros.load() + probe_.last_db_commit_micros.load());
+}
+
 }  // namespace
 }  // namespace clickstream

@@ -181,7 +181,7 @@ Status PartitionSet::StartCommit(bool final_seal) {
   }
   const int64_t kafka_micros =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - commit.started).count();
-  probe_->last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
+  commit.kafka_micros = kafka_micros;
   if (!kafka_commits.empty())
     probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
   // Buffers that reached the roll size are all sealed now: under a backlog commits are seconds apart, and a

@@ -87,6 +87,13 @@ struct PipelineProbe {
     return n;
   }
 
+  // The figures of the last commit that finished: its whole duration and its Kafka and PostgreSQL parts.
+  void SetLastCommit(int64_t micros, int64_t kafka_micros, int64_t db_micros) {
+    last_kafka_commit_micros.store(kafka_micros, std::memory_order_relaxed);
+    last_db_commit_micros.store(db_micros, std::memory_order_relaxed);
+    last_commit_micros.store(micros, std::memory_order_relaxed);
+  }
+
   void ObserveCommit(int64_t micros) {
     size_t i = 0;
     while (i < kCommitBuckets.size() && static_cast<double>(micros) > kCommitBuckets[i] * 1e6) ++i;
