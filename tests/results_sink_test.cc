@@ -214,6 +214,35 @@ TEST_F(ResultsSinkTest, ACommitUnderAnOldFenceFailsAndWritesNothing) {
   EXPECT_EQ(Rows(kViews), std::vector<std::string>{"/a|7|f"});
 }
 
+// The rows are written before the hook runs, COMMIT waits for it, and a partition it leaves out (its Kafka
+// transaction failed) rolls the whole transaction back, like a stale fence.
+TEST_F(ResultsSinkTest, CommitWaitsForItsHookAndWritesNothingWhenItLeavesAPartitionOut) {
+  const int64_t f0 = Claim(0);
+  const int64_t f1 = Claim(1);
+  const Changes p0 = Windows({Views("/a", 3, false)});
+  const Changes p1 = Windows({Views("/a", 4, false)});
+  std::vector<Partition> fenced;
+  bool ran = false;
+  const Status st = sink_->Commit({CommitOf(0, f0, 10, &p0), CommitOf(1, f1, 20, &p1)}, &fenced, [&] {
+    ran = true;
+    return std::vector<Partition>{Partition(1)};
+  });
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(st.code(), StatusCode::kFenced) << st.message();
+  EXPECT_EQ(fenced, std::vector<Partition>{Partition(1)});
+  EXPECT_EQ(Rows("SELECT count(*) FROM page_view_counts"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Rows("SELECT kafka_partition, next_offset FROM partition_progress ORDER BY 1"),
+            (std::vector<std::string>{"0|", "1|"}));
+
+  // Without it the rest goes through; a hook that leaves out none of the commits lets them commit.
+  ASSERT_TRUE(
+      sink_->Commit({CommitOf(0, f0, 10, &p0)}, &fenced, [] { return std::vector<Partition>{Partition(1)}; })
+          .ok());
+  EXPECT_EQ(Rows(kViews), std::vector<std::string>{"/a|3|f"});
+  EXPECT_EQ(Rows("SELECT kafka_partition, next_offset FROM partition_progress ORDER BY 1"),
+            (std::vector<std::string>{"0|10", "1|"}));
+}
+
 TEST_F(ResultsSinkTest, FenceTellsWhetherAnyoneClaimedThePartitionSince) {
   auto never = sink_->Fence(Partition(5));
   ASSERT_TRUE(never.ok()) << never.status().message();

@@ -132,7 +132,8 @@ void RegisterRunCommand(CLI::App& app) {
       ->check(CLI::IsMember({"json", "avro"}))
       ->default_str("json");
   AddSchemaRegistryFlags(cmd, &o->schema_registry);
-  cmd->add_option("--commit-interval-ms", o->commit_interval_ms, "Milliseconds between commits")
+  cmd->add_option("--commit-interval-ms", o->commit_interval_ms,
+                  "Milliseconds of reading between commits (each commit's Kafka transactions pause reading)")
       ->envname("COMMIT_INTERVAL_MS")
       ->check(Positive())
       ->capture_default_str();

@@ -261,15 +261,29 @@ Result<int64_t> ResultsSink::Fence(Partition partition) {
   return fence.rows() == 1 ? fence.int8(0, 0) : int64_t{0};
 }
 
-Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced) {
+Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced,
+                           const BeforeCommit& before_commit) {
   if (fenced != nullptr) fenced->clear();
   if (commits.empty()) return Status::OK();
   CS_RETURN_NOT_OK(EnsureConnected());
   CS_RETURN_NOT_OK(conn_.Exec("BEGIN"));
   Status st = CommitInTransaction(commits, fenced);
+  if (st.ok() && before_commit) st = LeaveOut(commits, before_commit(), fenced);
   if (st.ok()) return conn_.Exec("COMMIT");
   (void)conn_.Exec("ROLLBACK");  // best effort: a broken connection has no transaction left anyway
   return st;
+}
+
+Status ResultsSink::LeaveOut(const std::vector<PartitionCommit>& commits,
+                             const std::vector<Partition>& left_out, std::vector<Partition>* fenced) {
+  std::string named;
+  for (const PartitionCommit& c : commits) {
+    if (std::find(left_out.begin(), left_out.end(), c.partition) == left_out.end()) continue;
+    if (fenced != nullptr) fenced->push_back(c.partition);
+    named += (named.empty() ? "partition " : ", partition ") + std::to_string(c.partition.id());
+  }
+  if (named.empty()) return Status::OK();
+  return Status::Fenced(named + ": left out before COMMIT; nothing committed");
 }
 
 Status ResultsSink::CommitInTransaction(const std::vector<PartitionCommit>& commits,

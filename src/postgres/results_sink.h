@@ -36,6 +36,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -107,10 +108,16 @@ class ResultsSink {
   // Writes all `commits` in one transaction. Only the rows given are written.
   // REQUIRES: distinct partitions, each claimed (its fence from the latest Claim).
   // Reconnects first if the connection broke.
+  // `before_commit`, if given, runs once the rows are written and before COMMIT, and returns partitions
+  // that must not be committed after all (the pipeline waits there for the partitions' Kafka
+  // transactions, which the results may not overtake); if it names any of `commits`, the transaction is
+  // rolled back and they are reported as fenced.
   // Errors: kFenced when a fence is no longer current: nothing is written, and `fenced` (if given) lists
   // every such partition (stop processing them; the other commits may be retried without them);
   // kUnavailable when the server failed (retry); kRefused when it refused the rows (do not retry).
-  Status Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced = nullptr);
+  using BeforeCommit = std::function<std::vector<Partition>()>;
+  Status Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced = nullptr,
+                const BeforeCommit& before_commit = nullptr);
 
   // Opens a new connection, for after the server went away. Fence tokens stay valid.
   Status Reconnect();
@@ -120,6 +127,9 @@ class ResultsSink {
       : options_(std::move(options)), conn_(std::move(conn)) {}
   Status EnsureConnected();
   Status CommitInTransaction(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
+  // kFenced naming those of `commits` in `left_out` (added to `fenced`), if any.
+  static Status LeaveOut(const std::vector<PartitionCommit>& commits, const std::vector<Partition>& left_out,
+                         std::vector<Partition>* fenced);
 
   ConnectionOptions options_;
   Connection conn_;

@@ -1,7 +1,9 @@
 // CommitCadence: when the consuming loop starts its next commit (the freshness budget).
 //
-// A commit starts `interval` (--commit-interval-ms) after the previous one started, so results are
-// visible tens of milliseconds after they arrive, and commits that take longer follow each other. Only
+// A commit starts once the consuming thread has read for `interval` (--commit-interval-ms) since the
+// previous one's Kafka transactions, which it waits out (and once the previous results transaction
+// finished), so results are visible tens of milliseconds after they arrive and reading never starves
+// between commits however long they take. Only
 // when the records being read arrived `max_delay` (--max-result-delay) or more ago, a backlog (a
 // restart, an outage, input faster than the process), are commits spaced `max_delay` apart: each then
 // covers more input, and a session or window that many of its events change is written once per commit
@@ -32,11 +34,11 @@ class CommitCadence {
   // A commit started: the next spacing follows the records read from now on (none read: caught up).
   void Started() { last_age_ = std::chrono::milliseconds(0); }
 
-  // Time from one commit's start to the next.
+  // Reading time between one commit and the next.
   std::chrono::milliseconds Spacing() const;
 
-  // Whether the next commit is due, `since_last` after the previous one started.
-  bool Due(Clock::duration since_last) const { return since_last >= Spacing(); }
+  // Whether the next commit is due, after reading for `reading` since the previous one.
+  bool Due(Clock::duration reading) const { return reading >= Spacing(); }
 
  private:
   std::chrono::milliseconds interval_, max_delay_;

@@ -75,8 +75,9 @@ void CommitCoordinator::Work() {
 }
 
 Status CommitCoordinator::CommitToStore(const std::vector<pg::PartitionCommit>& commits,
-                                        std::vector<Partition>* fenced) {
-  const Status st = retry_->Run("commit", [&] { return store_->Commit(commits, fenced); });
+                                        std::vector<Partition>* fenced,
+                                        const pg::ResultsSink::BeforeCommit& before_commit) {
+  const Status st = retry_->Run("commit", [&] { return store_->Commit(commits, fenced, before_commit); });
   if (st.code() != StatusCode::kRefused) return st;
   return Status::Refused("PostgreSQL refused the results: " + st.message() +
                          "; the transaction was rolled back, nothing of it was written; once fixed, restart: "
@@ -86,19 +87,31 @@ Status CommitCoordinator::CommitToStore(const std::vector<pg::PartitionCommit>& 
 Status CommitCoordinator::Write(PendingCommit& commit) {
   const auto db_started = Clock::now();
   std::vector<Partition> fenced;
-  Status st = CommitToStore(commit.commits, &fenced);
-  // Partitions another process claimed are left out; the others' results are committed without them.
+  int64_t kafka_wait_micros = 0;  // not PostgreSQL's time: its transaction waits for Kafka's
+  const auto kafka_failed = [&] {
+    if (!commit.kafka.valid()) return std::vector<Partition>{};
+    const auto waited_from = Clock::now();
+    const KafkaOutcome& kafka = commit.kafka.get();
+    kafka_wait_micros += MicrosSince(waited_from);
+    return kafka.failed;
+  };
+  Status st = CommitToStore(commit.commits, &fenced, kafka_failed);
+  // Partitions another process claimed, or whose Kafka transaction failed, are left out; the others'
+  // results are committed without them.
   while (st.code() == StatusCode::kFenced && !fenced.empty()) {
     log::Warn(kLog, "{}", st.message());
+    const std::vector<Partition> failed = kafka_failed();
     for (size_t i = commit.commits.size(); i-- > 0;) {
-      if (std::find(fenced.begin(), fenced.end(), commit.commits[i].partition) == fenced.end()) continue;
-      commit.fenced.push_back(commit.commits[i].partition);
+      const Partition p = commit.commits[i].partition;
+      if (std::find(fenced.begin(), fenced.end(), p) == fenced.end()) continue;
+      // One whose Kafka transaction failed is recovering already; the others were claimed elsewhere.
+      if (std::find(failed.begin(), failed.end(), p) == failed.end()) commit.fenced.push_back(p);
       commit.commits.erase(commit.commits.begin() + static_cast<std::ptrdiff_t>(i));
       commit.batches.erase(commit.batches.begin() + static_cast<std::ptrdiff_t>(i));
     }
-    st = CommitToStore(commit.commits, &fenced);
+    st = CommitToStore(commit.commits, &fenced, kafka_failed);
   }
-  const int64_t db_micros = MicrosSince(db_started);
+  const int64_t db_micros = MicrosSince(db_started) - kafka_wait_micros;
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
   CS_RETURN_NOT_OK(st);
   for (const pg::PartitionCommit& c : commit.commits) {
@@ -109,11 +122,12 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
     for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros = MicrosSince(commit.started);
-  probe_->SetLastCommit(micros, commit.kafka_micros, db_micros);
+  const int64_t kafka_micros = commit.kafka.valid() ? commit.kafka.get().micros : 0;
+  probe_->SetLastCommit(micros, kafka_micros, db_micros);
   probe_->ObserveCommit(micros);
   if (micros > kSlowCommitMicros) {
     log::Warn(kLog, "slow commit: {:.0f} ms (kafka {:.0f}, postgres {:.0f})", micros / 1e3,
-              commit.kafka_micros / 1e3, db_micros / 1e3);
+              kafka_micros / 1e3, db_micros / 1e3);
   }
   return Status::OK();
 }

@@ -1,12 +1,14 @@
-// CommitCoordinator: the part of each commit that runs while the consuming thread goes on reading: the
-// results transaction (progress C, with the lake batches and snapshots it records: L), then publishing
-// those lake files. One long-lived worker thread writes one commit at a time; the consuming thread hands
-// it the next commit only once the previous one is finished, so commits never queue: under load each
-// one grows instead.
+// CommitCoordinator: the part of each commit that runs beside the consuming thread: the results
+// transaction (progress C, with the lake batches and snapshots it records: L), whose rows are written
+// while the consuming thread commits the Kafka transactions and whose COMMIT waits for their outcome
+// (PendingCommit::kafka), then publishing those lake files. One long-lived worker thread writes one commit at
+// a time; the consuming thread hands it the next commit only once the previous one is finished, so commits
+// never queue: under load each one grows instead.
 //
 // A commit naming partitions another process claimed since is retried without them (they are listed in
-// `fenced`); a retryable failure is retried by the shared PostgresRetry (lost acknowledgements included:
-// commits are idempotent); a refused one is returned with what to do.
+// `fenced`), and so is one whose partitions' Kafka transactions failed (they recover); a retryable failure is
+// retried by the shared PostgresRetry (lost acknowledgements included: commits are idempotent); a refused one
+// is returned with what to do.
 //
 // Thread safety: Start, pending, started and Finish are for one thread (the consuming one); the worker
 // uses the store, the lake and the retry only between Start and the Finish that returns the commit, so
@@ -16,6 +18,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,12 +36,19 @@
 
 namespace clickstream {
 
+// How a commit's Kafka transactions went (committed by the consuming thread).
+struct KafkaOutcome {
+  std::vector<Partition> failed;  // their results are left out of the commit
+  int64_t micros = 0;             // how long the transactions took
+};
+
 // One commit: every partition's results since its previous commit, and the lake batches it records.
 struct PendingCommit {
   std::chrono::steady_clock::time_point started;
-  // How long its Kafka transactions took, before the results commit started (on the consuming thread):
-  // reported with this commit's other figures, not those of a commit started since.
-  int64_t kafka_micros = 0;
+  // Set by the consuming thread once the partitions' Kafka transactions are committed. The results
+  // transaction writes its rows meanwhile and waits for it before COMMIT, so results never get ahead of
+  // the enriched topic and dead letters (C <= E). Not valid: no Kafka transactions to wait for.
+  std::shared_future<KafkaOutcome> kafka;
   std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
   std::vector<pg::PartitionCommit> commits;
   std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
@@ -77,7 +87,8 @@ class CommitCoordinator {
  private:
   // The results transaction, then the lake files it recorded made visible.
   Status Write(PendingCommit& commit);
-  Status CommitToStore(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced);
+  Status CommitToStore(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+                       const pg::ResultsSink::BeforeCommit& before_commit);
   void Work();
 
   ResultStore* store_;

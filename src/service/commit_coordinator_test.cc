@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "service/fake_lake_store.h"
 #include "service/fake_result_store.h"
 
@@ -91,19 +94,33 @@ TEST_F(CommitCoordinatorTest, ConsumingThreadSeesNothingUntilTheCommitIsWritten)
   EXPECT_FALSE(committer_.pending());
 }
 
-// The status line shows one commit's figures together: its Kafka part as measured before it
-// was handed over, whatever commits started since.
-TEST_F(CommitCoordinatorTest, LastCommitFiguresAreThoseOfOneCommit) {
+// The results transaction commits only once the Kafka transactions did, without the partitions whose
+// transaction failed (they recover from durable state; nobody else claimed them).
+TEST_F(CommitCoordinatorTest, WaitsForKafkaAndLeavesOutPartitionsWhoseTransactionFailed) {
   ASSERT_TRUE(store_.Claim(Partition(0)).ok());
+  ASSERT_TRUE(store_.Claim(Partition(1)).ok());
   PendingCommit commit;
-  AddCommit(&commit, 0, 1, 1);
-  commit.started = std::chrono::steady_clock::now() - std::chrono::milliseconds(30);
-  commit.kafka_micros = 25000;
+  AddCommit(&commit, 0, 1, 3);
+  AddCommit(&commit, 1, 1, 4);
+  std::promise<KafkaOutcome> kafka;
+  commit.kafka = kafka.get_future().share();
+  commit.started = std::chrono::steady_clock::now();
   committer_.Start(std::move(commit));
-  ASSERT_TRUE(committer_.Finish(/*wait=*/true)->status.ok());
-  EXPECT_EQ(probe_.last_kafka_commit_micros.load(), 25000);
-  EXPECT_GE(probe_.last_commit_micros.load(),
-            probe_.last_kafka_commit_micros.load() + probe_.last_db_commit_micros.load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(committer_.Finish(/*wait=*/false)) << "committed before the Kafka transactions";
+  EXPECT_FALSE(results_.progress[0].next_offset);
+  kafka.set_value({{Partition(1)}, 20000});
+  CommitCoordinator::Finished done = std::move(*committer_.Finish(/*wait=*/true));
+  ASSERT_TRUE(done.status.ok()) << done.status.message();
+  ASSERT_EQ(done.commit.commits.size(), 1u);
+  EXPECT_EQ(done.commit.commits[0].partition, Partition(0));
+  EXPECT_TRUE(done.commit.fenced.empty());
+  EXPECT_EQ(results_.progress[0].next_offset, Offset(3));
+  EXPECT_FALSE(results_.progress[1].next_offset);
+  // The status line shows this commit's figures together: its Kafka part, and PostgreSQL's own time.
+  EXPECT_EQ(probe_.last_kafka_commit_micros.load(), 20000);
+  EXPECT_LT(probe_.last_db_commit_micros.load(), 20000);
+  EXPECT_GE(probe_.last_commit_micros.load(), 20000);
 }
 
 }  // namespace

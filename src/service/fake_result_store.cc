@@ -1,5 +1,7 @@
 #include "service/fake_result_store.h"
 
+#include <algorithm>
+
 namespace clickstream {
 
 Result<pg::PartitionClaim> FakeResultStore::Claim(Partition partition) {
@@ -18,11 +20,16 @@ Result<int64_t> FakeResultStore::Fence(Partition partition) {
 }
 
 Status FakeResultStore::Commit(const std::vector<pg::PartitionCommit>& commits,
-                               std::vector<Partition>* fenced) {
+                               std::vector<Partition>* fenced,
+                               const pg::ResultsSink::BeforeCommit& before_commit) {
+  // Nothing is durable before COMMIT, so the hook runs first: the steps keep one order, whatever the
+  // threads do.
+  const std::vector<Partition> left_out = before_commit ? before_commit() : std::vector<Partition>{};
   CS_RETURN_NOT_OK(faults_->BeginStep("commit"));
   std::string stale;
   for (const pg::PartitionCommit& c : commits) {
-    if (durable_->progress[c.partition.id()].fence == c.fence) continue;
+    const bool out = std::find(left_out.begin(), left_out.end(), c.partition) != left_out.end();
+    if (!out && durable_->progress[c.partition.id()].fence == c.fence) continue;
     if (fenced != nullptr) fenced->push_back(c.partition);
     stale += " " + std::to_string(c.partition.id());
   }

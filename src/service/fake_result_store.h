@@ -55,7 +55,8 @@ class FakeResultStore final : public ResultStore {
 
   Result<pg::PartitionClaim> Claim(Partition partition) override;
   Result<int64_t> Fence(Partition partition) override;
-  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced) override;
+  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+                const pg::ResultsSink::BeforeCommit& before_commit) override;
 
  private:
   void Apply(const pg::PartitionCommit& commit);

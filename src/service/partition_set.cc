@@ -1,6 +1,7 @@
 #include "service/partition_set.h"
 
 #include <algorithm>
+#include <future>
 #include <set>
 
 #include "common/log.h"
@@ -158,32 +159,11 @@ Status PartitionSet::StartCommit(bool final_seal) {
   PendingCommit commit;
   commit.started = SteadyClock::now();
   last_start_ = commit.started;
-  // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
-  // so a commit costs one broker round trip rather than one per partition.
+  // Chosen before the results are taken, which changes neither what is due nor next().
   std::vector<Owned*> kafka_commits;
   for (auto& [id, owned] : partitions_) {
     if (!owned->broken && owned->task.KafkaDue()) kafka_commits.push_back(owned.get());
   }
-  std::vector<Status> kafka_results(kafka_commits.size());
-  kafka_committer_.Run(kafka_commits.size(), [&](size_t i) {
-    kafka_results[i] = kafka_commits[i]->transaction->CommitWithOffset(kafka_commits[i]->task.next());
-  });
-  for (size_t i = 0; i < kafka_commits.size(); ++i) {
-    Owned* owned = kafka_commits[i];
-    const Status& st = kafka_results[i];
-    if (!st.ok()) {
-      log::Error(kLog, "{}", st.message());
-      probe_->CountError(probe_->kafka_errors, st.message());
-      Break(*owned);
-      continue;
-    }
-    owned->task.KafkaCommitted();
-  }
-  const int64_t kafka_micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - commit.started).count();
-  commit.kafka_micros = kafka_micros;
-  if (!kafka_commits.empty())
-    probe_->kafka_commit_micros_total.fetch_add(kafka_micros, std::memory_order_relaxed);
   // Buffers that reached the roll size are all sealed now: under a backlog commits are seconds apart, and a
   // buffer waiting for its turn would keep growing (four partitions held ~160 MB of Arrow memory instead
   // of ~4 x 8 MB). Buffers due only by age are sealed one per commit, spreading the cost of Parquet
@@ -219,8 +199,42 @@ Status PartitionSet::StartCommit(bool final_seal) {
                   [](const auto& entry) { return entry.second->seal && entry.second->seal->failures() > 0; }),
       std::memory_order_relaxed);
   probe_->last_commit_pass_unix_micros.store(now.micros(), std::memory_order_relaxed);
-  if (!commit.commits.empty()) committer_.Start(std::move(commit));
+  // The results transaction writes its rows while the Kafka transactions commit, and commits once they
+  // did (without the partitions whose transaction failed): a commit costs the longer of the two rather
+  // than their sum, and results still never get ahead of the enriched topic (C <= E).
+  std::promise<KafkaOutcome> kafka_done;
+  if (!commit.commits.empty()) {
+    commit.kafka = kafka_done.get_future().share();
+    committer_.Start(std::move(commit));
+  }
+  kafka_done.set_value(CommitKafka(kafka_commits));
+  reading_since_ = SteadyClock::now();
   return Status::OK();
+}
+
+KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due) {
+  const auto started = SteadyClock::now();
+  // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
+  // so a commit costs one broker round trip rather than one per partition.
+  std::vector<Status> results(due.size());
+  kafka_committer_.Run(
+      due.size(), [&](size_t i) { results[i] = due[i]->transaction->CommitWithOffset(due[i]->task.next()); });
+  KafkaOutcome outcome;
+  for (size_t i = 0; i < due.size(); ++i) {
+    Owned& owned = *due[i];
+    if (!results[i].ok()) {
+      log::Error(kLog, "{}", results[i].message());
+      probe_->CountError(probe_->kafka_errors, results[i].message());
+      Break(owned);
+      outcome.failed.push_back(owned.task.partition());
+      continue;
+    }
+    owned.task.KafkaCommitted();
+  }
+  outcome.micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started).count();
+  if (!due.empty()) probe_->kafka_commit_micros_total.fetch_add(outcome.micros, std::memory_order_relaxed);
+  return outcome;
 }
 
 std::optional<int32_t> PartitionSet::NextToSeal(EventTime now) const {

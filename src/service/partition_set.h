@@ -1,7 +1,8 @@
 // PartitionSet: the input partitions this member of the consumer group owns, and how it commits them.
 // It holds each owned partition's task, Kafka transaction and sealed lake buffer, and runs the protocol
-// over them: every commit, each partition's Kafka transaction with its offset (E), then one results
-// transaction of all partitions with the lake batches written since (C, L) on the commit coordinator;
+// over them: every commit, each partition's Kafka transaction with its offset (E), and one results
+// transaction of all partitions with the lake batches written since (C, L) on the commit coordinator,
+// whose rows are written meanwhile and which commits once the Kafka transactions did;
 // one lake buffer sealed per commit, partitions taking turns, with reading paused while a buffer is full
 // behind a write; a partition whose sink failed, or that another process claimed, recovered from
 // durable state once its backoff passed and only while assigned; on a rebalance, revoked partitions
@@ -106,7 +107,8 @@ class PartitionSet {
   // The partition recovers from durable state after its backoff.
   void Break(Owned& owned, SteadyClock::duration at_least = {});
 
-  // Commits every partition's Kafka transaction, then hands its results to the coordinator; with
+  // Hands every partition's results to the coordinator, then commits the partitions' Kafka transactions,
+  // which the results transaction waits for before its COMMIT; with
   // `final_seal`, every lake buffer is sealed and waited for too (graceful stop). REQUIRES: no commit
   // pending.
   Status StartCommit(bool final_seal);
@@ -120,6 +122,8 @@ class PartitionSet {
   SteadyClock::time_point commit_started() const { return committer_.started(); }
   // When the last commit pass started (construction, before the first).
   SteadyClock::time_point last_start() const { return last_start_; }
+  // When reading resumed after the last commit pass's Kafka transactions (construction, before the first).
+  SteadyClock::time_point reading_since() const { return reading_since_; }
 
   // A broken partition's backoff passed.
   bool RecoveryDue() const;
@@ -137,6 +141,9 @@ class PartitionSet {
   std::unique_ptr<Owned> Kept(Partition p);
   // The partition whose lake buffer should be sealed now, the first due after the last one sealed.
   std::optional<int32_t> NextToSeal(EventTime now) const;
+  // Commits the Kafka transactions of `due` (their records and input offsets, up to next()); a partition
+  // whose transaction failed breaks.
+  KafkaOutcome CommitKafka(const std::vector<Owned*>& due);
   // Starts writing the partition's lake buffer, if it holds rows.
   void StartSeal(Owned& owned);
   // Moves the partition's written lake batch and its snapshot into the commit being built, if the write
@@ -167,6 +174,7 @@ class PartitionSet {
   int32_t last_sealed_ = -1;
   std::string scratch_;  // an enriched record being written
   SteadyClock::time_point last_start_ = SteadyClock::now();
+  SteadyClock::time_point reading_since_ = last_start_;
   ParallelRunner kafka_committer_;  // the partitions' Kafka commits, concurrently
   // Writes commits on its own thread; destroyed (its worker joined) before the partitions' states.
   CommitCoordinator committer_;

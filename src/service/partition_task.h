@@ -64,8 +64,8 @@ class PartitionTask {
 
   // The partition's part of the next results commit: the engine's `changes` (taken by the caller, before
   // the snapshot; must outlive the commit), late events, lake batches `written` and their `snapshot`.
-  // nullopt when nothing changed since the previous commit. REQUIRES: !replaying(); E committed up to
-  // next().
+  // nullopt when nothing changed since the previous commit. REQUIRES: !replaying(); the commit is applied
+  // only once E is committed up to next() (Committed checks it).
   std::optional<pg::PartitionCommit> TakeCommit(const Changes* changes, const std::vector<Batch>& written,
                                                 std::optional<std::pair<Offset, std::string>> snapshot);
   // `commit` (which recorded lake batches if `recorded_batches`) is durable. True when it moved C.

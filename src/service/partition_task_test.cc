@@ -82,8 +82,10 @@ TEST(PartitionTaskDeathTest, ResultsAheadOfTheTopicsStopTheProcess) {
   task.Admit(Offset(0), At(10'000));
   task.Handled(Offset(0));
   Changes changes;
-  // E was not committed up to next: committing C there would break C <= E.
-  EXPECT_DEATH(task.TakeCommit(&changes, {}, std::nullopt), "progress out of order");
+  std::optional<pg::PartitionCommit> commit = task.TakeCommit(&changes, {}, std::nullopt);
+  ASSERT_TRUE(commit);
+  // E was not committed up to next: applying C there would break C <= E.
+  EXPECT_DEATH(task.Committed(*commit, /*recorded_batches=*/false), "progress out of order");
 }
 
 }  // namespace

@@ -473,7 +473,8 @@ Status Pipeline::Impl::Consume() {
     CS_RETURN_NOT_OK(FinishCommit(
         /*wait=*/partitions_->commit_pending() &&
         SteadyClock::now() - partitions_->commit_started() > kMaxCommitOverlap));
-    if (!partitions_->commit_pending() && cadence_.Due(SteadyClock::now() - partitions_->last_start())) {
+    // The interval is reading time: the consuming thread waits out each commit's Kafka transactions.
+    if (!partitions_->commit_pending() && cadence_.Due(SteadyClock::now() - partitions_->reading_since())) {
       CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
       if (partitions_->RecoveryDue()) {
         CS_RETURN_NOT_OK(

@@ -43,12 +43,12 @@ struct PipelineOptions {
   // Rejected records, unchanged, with the reason in headers.
   std::string dlq_topic = "user_activity_dlq";
 
-  // How often results, offsets and the enriched topic are committed, in milliseconds: a commit starts
-  // this long after the previous one started, or when it finished if it took longer (so under load
-  // commits grow instead of queueing). Results show up in PostgreSQL about one commit duration plus
-  // this long after they arrive; shorter means more, smaller transactions (one Kafka transaction per
-  // partition each time).
-  int commit_interval_ms = 20;
+  // How often results, offsets and the enriched topic are committed, in milliseconds of reading: a commit
+  // starts once records were read this long since the previous commit's Kafka transactions (which pause
+  // reading) and the previous results transaction finished (so under load commits grow instead of
+  // queueing). Results show up in PostgreSQL about one commit duration plus this long after they
+  // arrive; shorter means more, smaller transactions (one Kafka transaction per partition each time).
+  int commit_interval_ms = 10;
   // The freshness budget, in milliseconds: while the records read arrived this long ago or longer (a
   // backlog), commits are spaced this far apart, so each covers more input and writes each changed session
   // or window once (service/commit_cadence.h); otherwise they follow commit_interval_ms. 0 = always

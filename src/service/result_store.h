@@ -24,9 +24,11 @@ class ResultStore {
   virtual Result<pg::PartitionClaim> Claim(Partition partition) = 0;
   // The partition's current fence (0 if never claimed).
   virtual Result<int64_t> Fence(Partition partition) = 0;
-  // All `commits` in one transaction. Errors: kFenced (nothing written; `fenced` names the partitions
-  // claimed since), kUnavailable (retry the same commits), kRefused (do not retry).
-  virtual Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced) = 0;
+  // All `commits` in one transaction, committed only once `before_commit` (if given) returned and left
+  // none of them out (see pg::ResultsSink::Commit). Errors: kFenced (nothing written; `fenced` names the
+  // partitions claimed since or left out), kUnavailable (retry the same commits), kRefused (do not retry).
+  virtual Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+                        const pg::ResultsSink::BeforeCommit& before_commit) = 0;
 };
 
 // The store on PostgreSQL. Owns its sink.
@@ -36,8 +38,9 @@ class PostgresResultStore final : public ResultStore {
 
   Result<pg::PartitionClaim> Claim(Partition partition) override { return sink_.Claim(partition); }
   Result<int64_t> Fence(Partition partition) override { return sink_.Fence(partition); }
-  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced) override {
-    return sink_.Commit(commits, fenced);
+  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+                const pg::ResultsSink::BeforeCommit& before_commit) override {
+    return sink_.Commit(commits, fenced, before_commit);
   }
   Status RegisterPartitions(int32_t count) { return sink_.RegisterPartitions(count); }
 
