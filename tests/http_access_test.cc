@@ -187,7 +187,7 @@ TEST(HttpSummaryQuery, RecentSessionsUseTheIndex) {
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   std::string text;
   for (int i = 0; i < plan->rows(); ++i) text += std::string(plan->text(i, 0)) + "\n";
-  EXPECT_NE(text.find("session_history_by_end"), std::string::npos) << text;
+  EXPECT_NE(text.find("session_history_by_start"), std::string::npos) << text;
   EXPECT_EQ(text.find("Sort"), std::string::npos) << text;
   const auto started = Clock::now();
   auto rows = db->Query(kRecentSessionsSql, {"12"});

@@ -32,12 +32,13 @@ void Number(std::string* out, double v) {
 
 }  // namespace
 
-// Served by the index session_history_by_end (sql/init-db.sql) under the view, not by a sort of the history.
+// The most recently started sessions, served by the index session_history_by_start (sql/init-db.sql) under
+// the view, not by a sort of the history.
 const char kRecentSessionsSql[] = R"sql(
 SELECT user_id, extract(epoch FROM session_start_time)::float8, extract(epoch FROM session_end_time)::float8,
        session_duration_seconds, event_count, page_view_count, is_final
 FROM user_sessions
-ORDER BY session_end_time DESC
+ORDER BY session_start_time DESC
 LIMIT $1::int)sql";
 
 Status DashboardData::Connect() {
