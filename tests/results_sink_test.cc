@@ -243,6 +243,32 @@ TEST_F(ResultsSinkTest, CommitWaitsForItsHookAndWritesNothingWhenItLeavesAPartit
             (std::vector<std::string>{"0|10", "1|"}));
 }
 
+// The sink sends each commit's statements as two pipelines (one round trip each).
+TEST_F(ResultsSinkTest, APipelineReturnsEachResultInOrderAndStopsAtTheFirstFailure) {
+  ASSERT_TRUE(conn_->Exec("CREATE TEMP TABLE piped (v bigint)").ok());
+  auto done = conn_->Pipeline({{"BEGIN", {}},
+                               {"INSERT INTO piped VALUES ($1) RETURNING v + 1", {pg::Param::Int8(41)}},
+                               {"SELECT count(*) FROM piped", {}}});
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  ASSERT_EQ(done->size(), 3u);
+  EXPECT_EQ((*done)[1].int8(0, 0), 42);
+  EXPECT_EQ((*done)[2].int8(0, 0), 1);
+  ASSERT_TRUE(conn_->Exec("COMMIT").ok());
+
+  auto failed = conn_->Pipeline({{"BEGIN", {}},
+                                 {"INSERT INTO piped VALUES (1)", {}},
+                                 {"SELECT 1 / 0", {}},
+                                 {"INSERT INTO piped VALUES (2)", {}}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kRefused);
+  EXPECT_NE(failed.status().message().find("SELECT 1 / 0: SQLSTATE 22012"), std::string::npos)
+      << failed.status().message();
+  // Read to its end: the connection serves the rollback, and nothing of the failed transaction stays.
+  ASSERT_TRUE(conn_->healthy());
+  ASSERT_TRUE(conn_->Exec("ROLLBACK").ok());
+  EXPECT_EQ(Rows("SELECT v FROM piped"), std::vector<std::string>{"41"});
+}
+
 TEST_F(ResultsSinkTest, FenceTellsWhetherAnyoneClaimedThePartitionSince) {
   auto never = sink_->Fence(Partition(5));
   ASSERT_TRUE(never.ok()) << never.status().message();

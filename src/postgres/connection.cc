@@ -306,6 +306,10 @@ Result<QueryResult> Connection::Execute(std::string_view what, const std::functi
   if (!conn_) return ErrorStatus(nullptr, what);
   if (queue(conn_.get()) != 1) return ErrorStatus(nullptr, what);
   CS_RETURN_NOT_OK(Flush(what));
+  return ReadResults(what);
+}
+
+Result<QueryResult> Connection::ReadResults(std::string_view what) {
   std::optional<QueryResult> kept;
   for (;;) {
     while (PQisBusy(conn_.get())) {
@@ -353,7 +357,10 @@ Result<QueryResult> Connection::Query(const std::string& sql, const std::vector<
   });
 }
 
-Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::vector<Param>& params) {
+namespace {
+
+// Queues `sql` with binary parameters and a binary result; libpq's 1 for success.
+int SendBinary(PGconn* c, const std::string& sql, const std::vector<Param>& params) {
   std::vector<Oid> types;
   std::vector<const char*> values;
   std::vector<int> lengths;
@@ -363,10 +370,53 @@ Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::v
     values.push_back(p.value ? p.value->data() : nullptr);
     lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
   }
-  return Execute(std::string_view(sql).substr(0, 60), [&](PGconn* c) {
-    return PQsendQueryParams(c, sql.c_str(), static_cast<int>(params.size()), types.data(), values.data(),
-                             lengths.data(), formats.data(), /*resultFormat=*/1);
-  });
+  return PQsendQueryParams(c, sql.c_str(), static_cast<int>(params.size()), types.data(), values.data(),
+                           lengths.data(), formats.data(), /*resultFormat=*/1);
+}
+
+}  // namespace
+
+Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::vector<Param>& params) {
+  return Execute(std::string_view(sql).substr(0, 60), [&](PGconn* c) { return SendBinary(c, sql, params); });
+}
+
+Result<std::vector<QueryResult>> Connection::Pipeline(const std::vector<Statement>& statements) {
+  constexpr std::string_view kWhat = "pipeline";
+  if (!conn_) return ErrorStatus(nullptr, kWhat);
+  // A pipeline that could not be sent or read to its end leaves the connection unusable.
+  const auto broken = [&](std::string_view what) {
+    const Status status = ErrorStatus(nullptr, what);
+    conn_.reset();
+    return status;
+  };
+  if (PQenterPipelineMode(conn_.get()) != 1) return broken(kWhat);
+  for (const Statement& s : statements) {
+    if (SendBinary(conn_.get(), s.sql, s.params) != 1) return broken(std::string_view(s.sql).substr(0, 60));
+  }
+  if (PQpipelineSync(conn_.get()) != 1) return broken(kWhat);
+  CS_RETURN_NOT_OK(Flush(kWhat));
+  // Every result is read, up to the sync's, even after a failure: the connection serves the ROLLBACK next.
+  std::vector<QueryResult> results;
+  Status first_failure;
+  for (const Statement& s : statements) {
+    Result<QueryResult> r = ReadResults(std::string_view(s.sql).substr(0, 60));
+    if (!healthy()) return r.ok() ? broken(kWhat) : r.status();
+    if (r.ok()) {
+      results.push_back(std::move(*r));
+    } else if (first_failure.ok()) {
+      first_failure = r.status();
+    }
+  }
+  while (PQisBusy(conn_.get())) {
+    CS_RETURN_NOT_OK(Wait(POLLIN, timeout_ms_ + 1000, kWhat));
+    if (PQconsumeInput(conn_.get()) == 0) return broken(kWhat);
+  }
+  const QueryResult sync(PQgetResult(conn_.get()));
+  if (PQresultStatus(sync.raw()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn_.get()) != 1) {
+    return broken(kWhat);
+  }
+  if (!first_failure.ok()) return first_failure;
+  return results;
 }
 
 }  // namespace clickstream::pg

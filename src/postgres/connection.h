@@ -84,6 +84,12 @@ struct Param {
   std::optional<std::string> value;  // nullopt: SQL NULL
 };
 
+// A statement with binary parameters, for Connection::Pipeline.
+struct Statement {
+  std::string sql;
+  std::vector<Param> params;
+};
+
 // One column of many rows as a one-dimensional array parameter in PostgreSQL's binary format, for
 // `unnest($1::text[], $2::timestamptz[], ...)`: a whole table of rows in one statement, without a
 // staging table to fill and empty in every transaction. Each Append must be of the element type given.
@@ -127,6 +133,12 @@ class Connection {
   // Runs one statement with binary parameters; the result is binary too (see QueryResult).
   Result<QueryResult> QueryBinary(const std::string& sql, const std::vector<Param>& params);
 
+  // Runs `statements` in order in one round trip (libpq's pipeline mode): all are sent, then their
+  // results read. Returns each one's (binary) result, or the first failure; the statements after a failed
+  // one are skipped. REQUIRES: an explicit transaction (a BEGIN before or among them), which a failure
+  // aborts as it would one statement run alone; without one, each statement would commit by itself.
+  Result<std::vector<QueryResult>> Pipeline(const std::vector<Statement>& statements);
+
   // True when the server connection is still usable.
   bool healthy() const { return conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK; }
 
@@ -141,6 +153,8 @@ class Connection {
   // Queues a command (`queue` returns libpq's 1 for success), sends it and returns its last result, or
   // the first that failed.
   Result<QueryResult> Execute(std::string_view what, const std::function<int(PGconn*)>& queue);
+  // Reads the results of the oldest command sent and returns its last one, or the first that failed.
+  Result<QueryResult> ReadResults(std::string_view what);
   Status ErrorStatus(const PGresult* res, std::string_view what) const;
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;

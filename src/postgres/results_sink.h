@@ -126,7 +126,8 @@ class ResultsSink {
   ResultsSink(ConnectionOptions options, Connection conn)
       : options_(std::move(options)), conn_(std::move(conn)) {}
   Status EnsureConnected();
-  Status CommitInTransaction(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
+  // Begins the transaction and writes `commits` into it, without committing.
+  Status BeginAndWrite(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
   // kFenced naming those of `commits` in `left_out` (added to `fenced`), if any.
   static Status LeaveOut(const std::vector<PartitionCommit>& commits, const std::vector<Partition>& left_out,
                          std::vector<Partition>* fenced);
