@@ -136,7 +136,8 @@ class Connection {
   // Runs `statements` in order in one round trip (libpq's pipeline mode): all are sent, then their
   // results read. Returns each one's (binary) result, or the first failure; the statements after a failed
   // one are skipped. REQUIRES: an explicit transaction (a BEGIN before or among them), which a failure
-  // aborts as it would one statement run alone; without one, each statement would commit by itself.
+  // aborts as it would one statement run alone, for the caller to roll back (without one, the statements
+  // would form an implicit transaction that commits at the pipeline's end).
   Result<std::vector<QueryResult>> Pipeline(const std::vector<Statement>& statements);
 
   // True when the server connection is still usable.
