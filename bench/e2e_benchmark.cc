@@ -329,7 +329,7 @@ class Pipeline {
  public:
   Pipeline(const Flags& f, const std::string& topic, const std::string& lake, const std::string& log,
            int threads = 1)
-      : http_port_(FreePort()) {
+      : http_port_(FreePort()), log_(log) {
     std::vector<std::string> args = {f.binary,
                                      "run",
                                      "--topic",
@@ -409,6 +409,20 @@ class Pipeline {
     const size_t at = res->body.find(key);
     return at == std::string::npos ? 0 : std::stod(res->body.substr(at + key.size()));
   }
+  // Ends the benchmark with the pipeline's last log line if it exited (a flag it refused, a service it
+  // could not reach): the loops that wait for its progress would otherwise wait forever.
+  void DieIfExited() const {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return;
+    std::ifstream in(log_);
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    const std::string how = WIFEXITED(status) ? "with exit code " + std::to_string(WEXITSTATUS(status))
+                                              : "on signal " + std::to_string(WTERMSIG(status));
+    Die("clickstream run ended " + how + ": " + last + " (log: " + log_ + ")");
+  }
   void Stop() {
     kill(pid_, SIGTERM);
     int status = 0;
@@ -417,6 +431,7 @@ class Pipeline {
 
  private:
   int http_port_;
+  std::string log_;
   pid_t pid_ = -1;
 };
 
@@ -670,7 +685,10 @@ ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::s
   const auto machine_before = MachineJiffies();
   const auto start = Clock::now();
   Pipeline pipeline(f, topic, f.work_dir + "/lake-" + name, r.log, threads);
-  while (Total(Progress(db)) < f.events) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (Total(Progress(db)) < f.events) {
+    pipeline.DieIfExited();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   r.seconds = Seconds(Clock::now() - start);
   const auto machine_after = MachineJiffies();
   r.eps = static_cast<double>(f.events) / r.seconds;
@@ -736,6 +754,7 @@ int Main(const Flags& f) {
   std::filesystem::remove_all(f.work_dir + "/lake-latency");
   Pipeline latency_pipeline(f, latency_topic, f.work_dir + "/lake-latency", f.work_dir + "/latency.log");
   while (Progress(db).size() < static_cast<size_t>(f.partitions)) {  // every partition claimed
+    latency_pipeline.DieIfExited();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   SendTimes send_times;
@@ -756,6 +775,7 @@ int Main(const Flags& f) {
     std::map<int32_t, int64_t> last;
     Clock::time_point last_commit = started, unsettled = started;
     while (sent.load() < 0 || Total(last) < sent.load()) {
+      latency_pipeline.DieIfExited();
       const auto now = Clock::now();
       for (const auto& [p, off] : Progress(db)) {
         if (off != last[p]) {
