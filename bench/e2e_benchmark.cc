@@ -8,7 +8,10 @@
 //      its start to the moment PostgreSQL holds the last offset; then again with 2 .. --max-threads
 //      consumer threads (`--threads`), each from a fresh group: the scaling table (events/s, the
 //      pipeline's CPU, how busy the machine was, the share of the run in PostgreSQL and Kafka commits);
-//   4. latency: a producer sends at a fixed rate into another fresh topic while the pipeline runs; an
+//   4. latency floors: the copy of step 2 on records sent at the latency run's rate, committing as the
+//      pipeline does when it keeps up, with a producer per partition and with one producer for all;
+//      p50/p99 of send -> committed: what Kafka transactions alone take on this machine;
+//   5. latency: a producer sends at a fixed rate into another fresh topic while the pipeline runs; an
 //      event is visible when PostgreSQL's committed offset of its partition passes it (polled every
 //      few ms); p50/p99/max of send -> visible, and the pipeline's peak RSS.
 //      Every measured delay goes to <work-dir>/latency.csv.
@@ -72,6 +75,7 @@ struct Flags {
   int users = 100'000;
   int latency_rate = 10'000;
   int latency_seconds = 60;
+  int floor_seconds = 30;  // the latency floor's measured period; 0 skips it
   int partitions = 4;
   int commit_interval_ms = PipelineOptions().commit_interval_ms;
   int max_result_delay_ms = PipelineOptions().max_result_delay_ms;
@@ -232,67 +236,221 @@ double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
   return n / secs;
 }
 
+// When a latency run's measured period starts and ends. The warm-up (new transactional producers, cold
+// caches, a broker that just started) is sent but not measured: at least --warmup-seconds, then until
+// kSettledFor passed with no gap between commits over kSlowCommit and the committed input never more
+// than kSlowCommit behind the producer (at most --max-warmup-seconds). Then `seconds` are measured.
+class MeasuredPeriod {
+ public:
+  MeasuredPeriod(const Flags& f, int seconds)
+      : rate_(f.latency_rate),
+        min_warmup_(f.warmup_seconds),
+        max_warmup_(f.max_warmup_seconds),
+        length_(seconds),
+        started_(Clock::now()),
+        last_commit_(started_),
+        unsettled_(started_) {}
+
+  // Called at every look at the progress: `committed` records in all (the producer sends at the rate
+  // from the start on), `moved` if a commit was seen since the previous call.
+  void Observe(Clock::time_point now, int64_t committed, bool moved) {
+    if (moved) {
+      if (now - last_commit_ > kSlowCommit) unsettled_ = now;
+      last_commit_ = now;
+    }
+    const double behind_s = Seconds(now - started_) - static_cast<double>(committed) / rate_;
+    if (behind_s > Seconds(kSlowCommit)) unsettled_ = now;
+    if (!since_ && now - started_ >= min_warmup_ &&
+        ((now - unsettled_ >= kSettledFor && now - last_commit_ <= kSlowCommit) ||
+         now - started_ >= max_warmup_)) {
+      since_ = now;
+    }
+  }
+  bool over(Clock::time_point now) const { return since_ && now - *since_ >= length_; }
+  // REQUIRES: over().
+  Clock::time_point since() const { return *since_; }
+  double warmup_seconds() const { return Seconds(*since_ - started_); }
+  bool settled() const { return *since_ - started_ < max_warmup_; }
+
+ private:
+  double rate_;
+  std::chrono::seconds min_warmup_, max_warmup_, length_;
+  Clock::time_point started_, last_commit_, unsettled_;
+  std::optional<Clock::time_point> since_;
+};
+
 // Copies every record of `topic` to `topic`-copy transactionally, as the pipeline's Kafka side does
-// without its work: one transactional producer per partition, every commit carrying the consumer
-// offsets, commits of the partitions concurrent and spaced as the pipeline spaces them while draining.
-// Returns events/s from the start (the producers' transactions set up, as the pipeline's are) until the
-// last record is committed.
-double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
-  const std::string copy_topic = topic + "-copy";
-  Check(kafka::EnsureTopics(f.bootstrap_servers, {{copy_topic, f.partitions}}, 30000));
-  const auto start = Clock::now();
-  // The pipeline consumer's settings.
-  std::unique_ptr<RdKafka::KafkaConsumer> c = Subscribe(f, topic, "bench-copy-" + topic,
-                                                        {{"partition.assignment.strategy", "range"},
-                                                         {"isolation.level", "read_committed"},
-                                                         {"fetch.wait.max.ms", "10"},
-                                                         {"queued.max.messages.kbytes", "16384"}});
-  // The pipeline's producers: TransactionalProducer's batching settings.
-  const kafka::ConfigPairs producer_config = {{"bootstrap.servers", f.bootstrap_servers}, {"log_level", "0"}};
+// without its work: the pipeline consumer's settings, one transactional producer per partition (started
+// at its first record, as the pipeline's are at a claim), every commit carrying the consumer offsets,
+// the partitions' commits concurrent. With `one_producer`, one transactional producer for all partitions
+// instead, so that a commit is one transaction (what a producer per consuming thread would do).
+class TransactionalCopy {
+ public:
+  TransactionalCopy(const Flags& f, const std::string& topic, bool one_producer = false)
+      : topic_(topic),
+        copy_topic_(topic + "-copy"),
+        bootstrap_servers_(f.bootstrap_servers),
+        one_producer_(one_producer),
+        consumer_(Subscribe(f, topic, "bench-copy-" + topic,
+                            {{"partition.assignment.strategy", "range"},
+                             {"isolation.level", "read_committed"},
+                             {"fetch.wait.max.ms", "10"},
+                             {"queued.max.messages.kbytes", "16384"}})) {
+    Check(kafka::EnsureTopics(f.bootstrap_servers, {{copy_topic_, f.partitions}}, 30000));
+  }
+  ~TransactionalCopy() { consumer_->close(); }
+
+  // Copies the next record read within `timeout_ms`, if any.
+  void Read(int timeout_ms) {
+    std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout_ms));
+    if (m->err() != RdKafka::ERR_NO_ERROR) return;
+    Copier& copier = copiers_[m->partition()];
+    if (!copier.started) {
+      copier.started = true;
+      copier.committed = Offset(m->offset());
+    }
+    std::unique_ptr<kafka::TransactionalProducer>& producer = one_producer_ ? shared_ : copier.producer;
+    if (!producer) producer = StartProducer(one_producer_ ? "all" : std::to_string(m->partition()));
+    Check(producer->Forward(copy_topic_, kafka::ViewOf(*m), {}));
+    copier.next = Offset(m->offset() + 1);
+    ++read_;
+  }
+
+  // Commits every partition read since its last commit; returns once all did, with each committed
+  // partition's next offset.
+  std::map<int32_t, int64_t> Commit() {
+    std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
+    std::vector<std::pair<Partition, Offset>> due;
+    for (const auto& [p, copier] : copiers_) {
+      if (copier.next > copier.committed) due.emplace_back(Partition(p), copier.next);
+    }
+    if (one_producer_ && !due.empty()) {
+      Check(shared_->CommitWithOffsets(topic_, due, group.get(), 30000));
+    } else {
+      std::vector<std::future<Status>> commits;
+      for (const auto& [p, next] : due) {
+        kafka::TransactionalProducer* producer = copiers_.at(p.id()).producer.get();
+        commits.push_back(std::async(std::launch::async, [&, producer, p = p, next = next] {
+          return producer->CommitWithOffset(topic_, p, next, group.get(), 30000);
+        }));
+      }
+      for (auto& commit : commits) Check(commit.get());
+    }
+    std::map<int32_t, int64_t> done;
+    for (const auto& [p, next] : due) {
+      Copier& copier = copiers_[p.id()];
+      committed_ += next.value() - copier.committed.value();
+      copier.committed = next;
+      done[p.id()] = next.value();
+    }
+    return done;
+  }
+
+  int64_t read() const { return read_; }
+  int64_t committed() const { return committed_; }
+
+ private:
   struct Copier {
-    std::unique_ptr<kafka::TransactionalProducer> producer;
+    bool started = false;
+    std::unique_ptr<kafka::TransactionalProducer> producer;  // unless one_producer_
     Offset next, committed;
   };
-  std::map<int32_t, Copier> copiers;
+
+  std::unique_ptr<kafka::TransactionalProducer> StartProducer(const std::string& suffix) {
+    // TransactionalProducer's batching settings, as the pipeline's producers have them.
+    auto producer =
+        kafka::TransactionalProducer::Start({{"bootstrap.servers", bootstrap_servers_}, {"log_level", "0"}},
+                                            "bench-copy-" + topic_ + "-" + suffix, 30000, nullptr);
+    Check(producer.status());
+    return std::move(*producer);
+  }
+
+  std::string topic_, copy_topic_, bootstrap_servers_;
+  bool one_producer_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::map<int32_t, Copier> copiers_;
+  std::unique_ptr<kafka::TransactionalProducer> shared_;  // with one_producer_
+  int64_t read_ = 0, committed_ = 0;
+};
+
+// The copy limit: TransactionalCopy of the `n` records of `topic`, commits spaced as the pipeline spaces
+// them while it drains. Returns events/s from the start (the producers' transactions set up, as the
+// pipeline's are) until the last record is committed.
+double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
+  const auto start = Clock::now();
+  TransactionalCopy copy(f, topic);
   const auto spacing = std::chrono::milliseconds(std::max(f.commit_interval_ms, f.max_result_delay_ms));
   auto last_commit = Clock::now();
-  int64_t read = 0, committed = 0;
-  const auto commit = [&] {
-    std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(c->groupMetadata());
-    std::vector<std::pair<Copier*, std::future<Status>>> commits;
-    for (auto& [p, copier] : copiers) {
-      if (copier.next <= copier.committed) continue;
-      commits.emplace_back(&copier, std::async(std::launch::async, [&, p = p, cp = &copier] {
-        return cp->producer->CommitWithOffset(topic, Partition(p), cp->next, group.get(), 30000);
-      }));
+  while (copy.committed() < n) {
+    copy.Read(copy.read() < n ? 10 : 1);
+    if (Clock::now() - last_commit >= spacing || copy.read() == n) {
+      copy.Commit();
+      last_commit = Clock::now();
     }
-    for (auto& [copier, done] : commits) {
-      Check(done.get());
-      committed += copier->next.value() - copier->committed.value();
-      copier->committed = copier->next;
-    }
-    last_commit = Clock::now();
-  };
-  while (committed < n) {
-    std::unique_ptr<RdKafka::Message> m(c->consume(read < n ? 10 : 1));
-    if (m->err() == RdKafka::ERR_NO_ERROR) {
-      Copier& copier = copiers[m->partition()];
-      if (!copier.producer) {
-        auto producer = kafka::TransactionalProducer::Start(
-            producer_config, "bench-copy-" + topic + "-" + std::to_string(m->partition()), 30000, nullptr);
-        Check(producer.status());
-        copier.producer = std::move(*producer);
-        copier.committed = Offset(m->offset());
-      }
-      Check(copier.producer->Forward(copy_topic, kafka::ViewOf(*m), {}));
-      copier.next = Offset(m->offset() + 1);
-      ++read;
-    }
-    if (Clock::now() - last_commit >= spacing || read == n) commit();
   }
-  const double secs = Seconds(Clock::now() - start);
-  c->close();
-  return static_cast<double>(n) / secs;
+  return static_cast<double>(n) / Seconds(Clock::now() - start);
+}
+
+// Per partition, the progress seen and when, in order: a record is visible from the first entry past
+// its offset.
+using Visible = std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>>;
+
+// Send -> visible of every record sent from `from` on that became visible, in ms; each also written to
+// `series` (partition, offset, seconds after `from`, delay) if given.
+std::vector<double> Delays(SendTimes& send_times, Visible& visible, Clock::time_point from,
+                           std::ostream* series) {
+  std::vector<double> delays_ms;
+  for (auto& [p, sends] : send_times.Take()) {
+    const auto& seen = visible[p];
+    size_t j = 0;
+    std::sort(sends.begin(), sends.end());
+    for (const auto& [offset, sent] : sends) {
+      while (j < seen.size() && seen[j].first <= offset) ++j;
+      if (j == seen.size()) break;
+      if (sent < from) continue;
+      delays_ms.push_back(std::chrono::duration<double, std::milli>(seen[j].second - sent).count());
+      if (series)
+        *series << p << ',' << offset << ',' << Seconds(sent - from) << ',' << delays_ms.back() << '\n';
+    }
+  }
+  return delays_ms;
+}
+
+// The latency floor: TransactionalCopy of records sent at the latency run's rate, a commit after each
+// --commit-interval-ms of reading since the previous one returned, as the pipeline commits when it keeps
+// up. A record is visible once its partition's commit returned (the pipeline then still has its
+// PostgreSQL COMMIT to do). Measured for --floor-seconds after --warmup-seconds.
+std::vector<double> CopyLatency(const Flags& f, const std::string& topic, bool one_producer) {
+  TransactionalCopy copy(f, topic, one_producer);
+  SendTimes send_times;
+  auto producer = MakeProducer(f, &send_times);
+  Visible visible;
+  MeasuredPeriod period(f, f.floor_seconds);
+  const auto interval = std::chrono::milliseconds(f.commit_interval_ms);
+  std::atomic<bool> enough{false};
+  std::atomic<int64_t> sent{-1};  // set once the producer stopped
+  std::thread copier([&] {
+    auto last_commit = Clock::now();
+    while (sent.load() < 0 || copy.committed() < sent.load()) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(last_commit + interval - Clock::now());
+      copy.Read(static_cast<int>(std::clamp<int64_t>(left.count(), 0, 10)));
+      bool moved = false;
+      if (Clock::now() - last_commit >= interval) {
+        const std::map<int32_t, int64_t> committed = copy.Commit();
+        last_commit = Clock::now();
+        for (const auto& [p, next] : committed) visible[p].emplace_back(next, last_commit);
+        moved = !committed.empty();
+      }
+      period.Observe(Clock::now(), copy.committed(), moved);
+      if (period.over(Clock::now())) enough = true;
+    }
+  });
+  sent = Produce(f, topic, std::numeric_limits<int64_t>::max(), f.latency_rate, producer.get(), &enough);
+  copier.join();
+  std::printf("latency floor: warm-up %.1f s%s, then %d s measured\n", period.warmup_seconds(),
+              period.settled() ? "" : " (commits had not settled: measured anyway)", f.floor_seconds);
+  return Delays(send_times, visible, period.since(), nullptr);
 }
 
 // A TCP port nobody listens on right now.
@@ -749,7 +907,25 @@ int Main(const Flags& f) {
     db_rows = runs.front().db_rows;
   }
 
-  // Latency at a fixed rate.
+  // The latency floors, then the pipeline's latency, at the same rate.
+  struct Floor {
+    const char* producers;
+    std::string topic;
+    bool one_producer;
+    double p50 = 0, p99 = 0;
+  };
+  std::vector<Floor> floors = {{"a producer per partition", "bench-floor-" + stamp, false},
+                               {"one producer", "bench-floor1-" + stamp, true}};
+  for (Floor& floor : floors) {
+    if (f.floor_seconds == 0) break;
+    Check(kafka::EnsureTopics(f.bootstrap_servers, {{floor.topic, f.partitions}}, 30000));
+    std::vector<double> ms = CopyLatency(f, floor.topic, floor.one_producer);
+    floor.p50 = Percentile(ms, 0.50);
+    floor.p99 = Percentile(ms, 0.99);
+    std::printf("transactional copy, %s, at %d events/s: send -> committed p50 %.1f ms, p99 %.1f ms\n",
+                floor.producers, f.latency_rate, floor.p50, floor.p99);
+    std::fflush(stdout);
+  }
   ResetTables(db);
   std::filesystem::remove_all(f.work_dir + "/lake-latency");
   Pipeline latency_pipeline(f, latency_topic, f.work_dir + "/lake-latency", f.work_dir + "/latency.log");
@@ -759,53 +935,40 @@ int Main(const Flags& f) {
   }
   SendTimes send_times;
   auto timed_producer = MakeProducer(f, &send_times);
-  std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> visible;  // progress changes seen
+  Visible visible;  // progress changes seen in PostgreSQL
   auto own_pid = db.Query("SELECT pg_backend_pid()");
   Check(own_pid.status());
   WaitSampler waits(f, std::stoi(std::string(own_pid->text(0, 0))));
   CpuSampler cpu;
-  // The warm-up (new transactional producers, cold caches, a broker that just started) is sent but not
-  // measured: at least --warmup-seconds, then until the commits settled. The poller decides when the
-  // measurement starts and when the producer stops.
-  const auto started = Clock::now();
-  std::optional<Clock::time_point> measuring_since;  // written by the poller only
+  MeasuredPeriod period(f, f.latency_seconds);  // used by the poller only until it ends
   std::atomic<bool> enough{false};
   std::atomic<int64_t> sent{-1};  // set once the producer stopped
   std::thread poller([&] {
     std::map<int32_t, int64_t> last;
-    Clock::time_point last_commit = started, unsettled = started;
     while (sent.load() < 0 || Total(last) < sent.load()) {
       latency_pipeline.DieIfExited();
       const auto now = Clock::now();
+      bool moved = false;
       for (const auto& [p, off] : Progress(db)) {
         if (off != last[p]) {
           visible[p].emplace_back(off, now);
           last[p] = off;
-          if (now - last_commit > kSlowCommit) unsettled = now;
-          last_commit = now;
+          moved = true;
         }
       }
-      // The producer sends at the rate from `started` on: what it sent by now that is not yet visible.
-      const double behind_s = Seconds(now - started) - static_cast<double>(Total(last)) / f.latency_rate;
-      if (behind_s > Seconds(kSlowCommit)) unsettled = now;
-      if (!measuring_since && now - started >= std::chrono::seconds(f.warmup_seconds) &&
-          ((now - unsettled >= kSettledFor && now - last_commit <= kSlowCommit) ||
-           now - started >= std::chrono::seconds(f.max_warmup_seconds))) {
-        measuring_since = now;
-      }
-      if (measuring_since && now - *measuring_since >= std::chrono::seconds(f.latency_seconds)) enough = true;
+      period.Observe(now, Total(last), moved);
+      if (period.over(now)) enough = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
   sent = Produce(f, latency_topic, std::numeric_limits<int64_t>::max(), f.latency_rate, timed_producer.get(),
                  &enough);
   poller.join();
-  // Set: the producer stops only once the measured period has passed.
-  const Clock::time_point measured_from = *measuring_since;
-  const double warmup_s = Seconds(measured_from - started);
+  // The producer stops only once the measured period has passed.
+  const Clock::time_point measured_from = period.since();
+  const double warmup_s = period.warmup_seconds();
   std::printf("latency run: warm-up %.1f s%s, then %d s measured\n", warmup_s,
-              warmup_s >= f.max_warmup_seconds ? " (commits had not settled: measured anyway)" : "",
-              f.latency_seconds);
+              period.settled() ? "" : " (commits had not settled: measured anyway)", f.latency_seconds);
   std::fflush(stdout);
   const double latency_rss = latency_pipeline.PeakRssMb();
   latency_pipeline.Stop();
@@ -814,6 +977,9 @@ int Main(const Flags& f) {
   // The run's topics go: runs add up on a long-lived local broker (seven topics each), and a broker with
   // hundreds of idle partitions and gigabytes of old records measured slower than a fresh one.
   std::vector<std::string> run_topics = {throughput_topic + "-copy"};
+  for (const Floor& floor : floors) {
+    if (f.floor_seconds > 0) run_topics.insert(run_topics.end(), {floor.topic, floor.topic + "-copy"});
+  }
   for (const auto& t : {throughput_topic, latency_topic}) {
     for (const char* suffix : {"", "-enriched", "-dlq"}) run_topics.push_back(t + suffix);
   }
@@ -847,22 +1013,10 @@ int Main(const Flags& f) {
   }
   if (slow_commits == 0) std::printf("  none\n");
 
-  std::vector<double> delays_ms;
   // Each measured event's send time (seconds into the measured period) and delay, for plotting spikes.
   std::ofstream series(f.work_dir + "/latency.csv");
   series << "partition,offset,sent_s,delay_ms\n";
-  for (auto& [p, sends] : send_times.Take()) {
-    const auto& seen = visible[p];
-    size_t j = 0;
-    std::sort(sends.begin(), sends.end());
-    for (const auto& [offset, sent] : sends) {
-      while (j < seen.size() && seen[j].first <= offset) ++j;
-      if (j == seen.size()) break;
-      if (sent < measured_from) continue;
-      delays_ms.push_back(std::chrono::duration<double, std::milli>(seen[j].second - sent).count());
-      series << p << ',' << offset << ',' << Seconds(sent - measured_from) << ',' << delays_ms.back() << '\n';
-    }
-  }
+  std::vector<double> delays_ms = Delays(send_times, visible, measured_from, &series);
   const double p50 = Percentile(delays_ms, 0.50), p99 = Percentile(delays_ms, 0.99);
   const double max = delays_ms.empty() ? 0 : *std::max_element(delays_ms.begin(), delays_ms.end());
   const double peak_rss = std::max(throughput_rss, latency_rss);
@@ -889,6 +1043,12 @@ int Main(const Flags& f) {
   std::printf("%-44s %14d\n", "latency run: events/s sent", f.latency_rate);
   std::printf("%-44s %14.1f\n", "latency run: warm-up until commits settled, s", warmup_s);
   std::printf("%-44s %14zu\n", "latency run: events measured", delays_ms.size());
+  for (const Floor& floor : floors) {
+    for (const auto& [q, v] : {std::pair{"p50", floor.p50}, std::pair{"p99", floor.p99}}) {
+      std::printf("%-44s %14.1f\n",
+                  ("copy, " + std::string(floor.producers) + ": send -> committed " + q + ", ms").c_str(), v);
+    }
+  }
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p50, ms", p50);
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL p99, ms", p99);
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL max, ms", max);
@@ -911,15 +1071,18 @@ int Main(const Flags& f) {
   }
   std::printf(
       "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_ratio\":%.3f,"
-      "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"slow_commits\":%d,"
+      "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"copy_p50_ms\":%.1f,\"copy_p99_ms\":%.1f,"
+      "\"copy_one_producer_p50_ms\":%.1f,\"copy_one_producer_p99_ms\":%.1f,"
+      "\"slow_commits\":%d,"
       "\"peak_rss_mb\":%.1f,\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
       "\"events\":%lld,\"latency_rate\":%d,\"warmup_s\":%.1f,\"commit_interval_ms\":%d,"
       "\"max_result_delay_ms\":%d,\"input_format\":\"%s\",\"scaling\":[%s]}\n",
       raw_eps, copy_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0),
-      (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99, max, slow_commits, peak_rss,
-      run_seconds > 0 ? db_seconds / run_seconds : 0, events > 0 ? db_rows / events : 0,
-      db_seconds > 0 ? db_rows / db_seconds : 0, static_cast<long long>(f.events), f.latency_rate, warmup_s,
-      f.commit_interval_ms, f.max_result_delay_ms, f.input_format.c_str(), scaling.c_str());
+      (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99, max, floors[0].p50, floors[0].p99,
+      floors[1].p50, floors[1].p99, slow_commits, peak_rss, run_seconds > 0 ? db_seconds / run_seconds : 0,
+      events > 0 ? db_rows / events : 0, db_seconds > 0 ? db_rows / db_seconds : 0,
+      static_cast<long long>(f.events), f.latency_rate, warmup_s, f.commit_interval_ms, f.max_result_delay_ms,
+      f.input_format.c_str(), scaling.c_str());
   return 0;
 }
 
@@ -943,6 +1106,9 @@ int main(int argc, char** argv) {
   app.add_option("--users", f.users)->capture_default_str();
   app.add_option("--latency-rate", f.latency_rate, "Events/s of the latency run")->capture_default_str();
   app.add_option("--latency-seconds", f.latency_seconds)->capture_default_str();
+  app.add_option("--floor-seconds", f.floor_seconds,
+                 "Seconds of the latency floor (a transactional copy at the latency rate); 0 skips it")
+      ->capture_default_str();
   app.add_option("--warmup-seconds", f.warmup_seconds,
                  "Seconds sent before latency is measured, at least: then until the commits settled")
       ->capture_default_str();

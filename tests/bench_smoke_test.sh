@@ -12,20 +12,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out=$("$build/bench/e2e_benchmark" --binary "$build/clickstream" --schema "$root/sql/init-db.sql" \
   --work-dir "$work" --bench-db clickstream_bench_smoke --events 20000 --users 1000 \
-  --latency-rate 500 --latency-seconds 3 --warmup-seconds 1 --max-warmup-seconds 10)
+  --latency-rate 500 --latency-seconds 3 --floor-seconds 2 --warmup-seconds 1 --max-warmup-seconds 10)
 echo "$out"
 echo "$out" | tail -n 1 | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 for key in ("raw_eps", "copy_eps", "copy_ratio", "slow_commits", "pipeline_eps", "ratio", "p50_ms", "p99_ms", "peak_rss_mb", "pg_busy_share",
-            "pg_rows_per_event", "pg_rows_per_s", "warmup_s"):
+            "pg_rows_per_event", "pg_rows_per_s", "warmup_s", "copy_p50_ms", "copy_p99_ms", "copy_one_producer_p50_ms",
+            "copy_one_producer_p99_ms"):
     assert key in d, "missing " + key
 assert d["raw_eps"] > 0 and d["pipeline_eps"] > 0 and d["ratio"] > 0, d
 assert d["copy_eps"] > 0 and d["copy_ratio"] > 0 and d["slow_commits"] >= 0, d
 assert 0 < d["p50_ms"] <= d["p99_ms"] and d["peak_rss_mb"] > 0 and 1 <= d["warmup_s"] <= 11, d
+assert 0 < d["copy_p50_ms"] <= d["copy_p99_ms"] and 0 < d["copy_one_producer_p50_ms"] <= d["copy_one_producer_p99_ms"], d
 assert 0 < d["pg_busy_share"] <= 1 and d["pg_rows_per_event"] > 0 and d["pg_rows_per_s"] > 0, d
 '
 [ -s "$work/latency.csv" ] || { echo "FAIL: no latency.csv"; exit 1; }
 # Runs must not pile up topics on a long-lived broker.
-echo "$out" | grep -q "deleted the run's 7 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
+echo "$out" | grep -q "deleted the run's 11 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
 echo "1 passed, 0 failed"

@@ -103,8 +103,19 @@ Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, P
                                                Offset next_offset,
                                                RdKafka::ConsumerGroupMetadata* group_metadata,
                                                int timeout_ms) {
+  return CommitWithOffsets(input_topic, {{partition, next_offset}}, group_metadata, timeout_ms);
+}
+
+Status TransactionalProducer::CommitWithOffsets(const std::string& input_topic,
+                                                const std::vector<std::pair<Partition, Offset>>& next_offsets,
+                                                RdKafka::ConsumerGroupMetadata* group_metadata,
+                                                int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  const std::string what = "commit transaction of partition " + std::to_string(partition.id());
+  std::string what =
+      next_offsets.size() == 1 ? "commit transaction of partition " : "commit transaction of partitions ";
+  for (size_t i = 0; i < next_offsets.size(); ++i) {
+    what += (i > 0 ? "," : "") + std::to_string(next_offsets[i].first.id());
+  }
   // Runs one transactional step, repeating it while librdkafka calls the error retriable.
   auto with_retries = [&](auto&& step) -> Status {
     for (;;) {
@@ -118,8 +129,10 @@ Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, P
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   };
-  std::vector<RdKafka::TopicPartition*> offsets = {
-      RdKafka::TopicPartition::create(input_topic, partition.id(), next_offset.value())};
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [partition, next_offset] : next_offsets) {
+    offsets.push_back(RdKafka::TopicPartition::create(input_topic, partition.id(), next_offset.value()));
+  }
   Status status = with_retries(
       [&] { return producer_->send_offsets_to_transaction(offsets, group_metadata, timeout_ms); });
   RdKafka::TopicPartition::destroy(offsets);

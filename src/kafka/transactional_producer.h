@@ -51,6 +51,10 @@ class TransactionalProducer {
   // and the producer unusable: the caller recovers the partition from its last durable state.
   Status CommitWithOffset(const std::string& input_topic, Partition partition, Offset next_offset,
                           RdKafka::ConsumerGroupMetadata* group_metadata, int timeout_ms);
+  // The same with the positions of several partitions of `input_topic`, all in one transaction.
+  Status CommitWithOffsets(const std::string& input_topic,
+                           const std::vector<std::pair<Partition, Offset>>& next_offsets,
+                           RdKafka::ConsumerGroupMetadata* group_metadata, int timeout_ms);
 
   // Records sent since the transaction began.
   int64_t pending() const { return pending_; }
