@@ -29,5 +29,5 @@ assert 0 < d["pg_busy_share"] <= 1 and d["pg_rows_per_event"] > 0 and d["pg_rows
 '
 [ -s "$work/latency.csv" ] || { echo "FAIL: no latency.csv"; exit 1; }
 # Runs must not pile up topics on a long-lived broker.
-echo "$out" | grep -q "deleted the run's 11 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
+echo "$out" | grep -q "deleted the run's 14 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
 echo "1 passed, 0 failed"
