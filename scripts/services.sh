@@ -23,12 +23,13 @@
 #   KAFKA_PARTITIONS       partitions of user_activity               (default: 4)
 #   DB_USER, DB_PASSWORD, DB_NAME   the database role and database   (default: clickstream for all three)
 #   KAFKA_HEAP             broker JVM heap                           (default: 512m)
-#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker (Kafka 3.9,
-#                          KAFKA_SECURE_VERSION: scripts/versions.sh says why) has a SASL_SSL listener taking
+#   CLICKSTREAM_SECURE     1: TLS everywhere (tests of secure connections): the broker has a SASL_SSL listener taking
 #                          PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for one user, whose SCRAM password
 #                          (KAFKA_SASL_PASSWORD) differs from its PLAIN one (KAFKA_SASL_PLAIN_PASSWORD), so
 #                          a login proves its mechanism; the clients use KAFKA_SASL_MECHANISM (default
-#                          SCRAM-SHA-512). PostgreSQL has ssl = on and hostssl rules only; both
+#                          SCRAM-SHA-512). The broker authorizes with ACLs (StandardAuthorizer): that user
+#                          is a super user, and a second one (KAFKA_ACL_USERNAME, SCRAM-SHA-512) may do only
+#                          what ACLs grant it. PostgreSQL has ssl = on and hostssl rules only; both
 #                          require a client certificate (mutual TLS); a CA and certificates
 #                          for 127.0.0.1/localhost and a client certificate are made in $STATE/tls,
 #                          and `env` prints the client settings (KAFKA_SECURITY_PROTOCOL, DATABASE_URL, ...)
@@ -87,6 +88,8 @@ load_settings() {
     KAFKA_SASL_USERNAME=${KAFKA_SASL_USERNAME:-clickstream}
     KAFKA_SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-$(openssl rand -hex 16)}
     KAFKA_SASL_PLAIN_PASSWORD=${KAFKA_SASL_PLAIN_PASSWORD:-$(openssl rand -hex 16)}
+    KAFKA_ACL_USERNAME=${KAFKA_ACL_USERNAME:-restricted}
+    KAFKA_ACL_PASSWORD=${KAFKA_ACL_PASSWORD:-$(openssl rand -hex 16)}
   fi
   cat > "$SETTINGS" <<EOF
 KAFKA_PORT=$KAFKA_PORT
@@ -108,6 +111,8 @@ KAFKA_SASL_MECHANISM=${KAFKA_SASL_MECHANISM:-SCRAM-SHA-512}
 KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME
 KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD
 KAFKA_SASL_PLAIN_PASSWORD=$KAFKA_SASL_PLAIN_PASSWORD
+KAFKA_ACL_USERNAME=$KAFKA_ACL_USERNAME
+KAFKA_ACL_PASSWORD=$KAFKA_ACL_PASSWORD
 KAFKA_SSL_CA_LOCATION=$STATE/tls/ca.pem
 KAFKA_SSL_CERTIFICATE_LOCATION=$STATE/tls/client.pem
 KAFKA_SSL_KEY_LOCATION=$STATE/tls/client.key
@@ -274,38 +279,19 @@ registry_start() {
 registry_stop() { stop_process "$STATE/registry/registry.pid" "schema registry"; }
 
 # --- Kafka ------------------------------------------------------------------------------------------
-# The secured broker runs Kafka 3.9, whose SCRAM accepts Debian's librdkafka (see scripts/versions.sh).
-broker_version() { if [ "$SECURE" = 1 ]; then echo "$KAFKA_SECURE_VERSION"; else echo "$KAFKA_VERSION"; fi; }
-broker_dir() { echo "$ROOT/.deps/kafka-$(broker_version)"; }
+broker_dir() { echo "$ROOT/.deps/kafka-$KAFKA_VERSION"; }
 
-# Kafka 4.x logs through log4j2, 3.x through log4j 1.x (reload4j), each with its own properties file.
 kafka_java() {
-  local heap=${KAFKA_HEAP:-512m} log_config
-  case $(broker_version) in
-    3.*) log_config=-Dlog4j.configuration="file:$STATE/kafka/log4j.properties" ;;
-    *) log_config=-Dlog4j2.configurationFile="$STATE/kafka/log4j2.properties" ;;
-  esac
+  local heap=${KAFKA_HEAP:-512m}
   JAVA_CMD=(java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true
-    "$log_config" -Dkafka.logs.dir="$STATE/kafka" -cp "$(cat "$(broker_dir)/classpath.txt")" "$@")
+    -Dlog4j2.configurationFile="$STATE/kafka/log4j2.properties" -Dkafka.logs.dir="$STATE/kafka"
+    -cp "$(cat "$(broker_dir)/classpath.txt")" "$@")
 }
 
 # The broker's log configuration: everything from WARN up into server.log.
 kafka_log_config() {
   local dir="$STATE/kafka"
-  case $(broker_version) in
-    3.*)
-      cat > "$dir/log4j.properties" <<EOF
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$dir/server.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka=WARN
-log4j.logger.org.apache.kafka=WARN
-EOF
-      ;;
-    *)
-      cat > "$dir/log4j2.properties" <<EOF
+  cat > "$dir/log4j2.properties" <<EOF
 appender.file.type=File
 appender.file.name=file
 appender.file.fileName=$dir/server.log
@@ -318,14 +304,10 @@ logger.kafka.level=WARN
 logger.apache.name=org.apache.kafka
 logger.apache.level=WARN
 EOF
-      ;;
-  esac
 }
 
 kafka_start() {
-  local install="scripts/install-deps.sh"
-  [ "$SECURE" = 1 ] && install+=" --secure-kafka"
-  [ -s "$(broker_dir)/classpath.txt" ] || die "Kafka $(broker_version) jars missing: run $install"
+  [ -s "$(broker_dir)/classpath.txt" ] || die "Kafka $KAFKA_VERSION jars missing: run scripts/install-deps.sh"
   local dir="$STATE/kafka"
   if alive "$dir/kafka.pid"; then
     log "kafka already running on 127.0.0.1:$KAFKA_PORT"
@@ -379,6 +361,8 @@ ssl.key.password=$TLS_PASSWORD
 ssl.truststore.type=PEM
 ssl.truststore.location=$STATE/tls/ca.pem
 listener.name.sasl_ssl.ssl.client.auth=required
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS;User:$KAFKA_SASL_USERNAME
 EOF
   fi
   kafka_log_config
@@ -392,6 +376,7 @@ EOF
       for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
         scram+=(--add-scram "$mechanism=[name=\"$KAFKA_SASL_USERNAME\",password=\"$KAFKA_SASL_PASSWORD\"]")
       done
+      scram+=(--add-scram "SCRAM-SHA-512=[name=\"$KAFKA_ACL_USERNAME\",password=\"$KAFKA_ACL_PASSWORD\"]")
     fi
     kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties" "${scram[@]}"
     "${JAVA_CMD[@]}" >"$dir/format.log" 2>&1 || die "kafka storage format failed: see $dir/format.log"

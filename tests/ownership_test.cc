@@ -117,6 +117,32 @@ TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
   EXPECT_EQ(log.find("kafka: commit"), std::string::npos) << other_log;
 }
 
+// Static membership: a second process started with the first one's --instance-id takes the first one's
+// place in the group, and Kafka fences the first. It must stop at once, with exit code 6 and one line
+// naming the setting to fix, instead of running on without partitions; the second drains exactly.
+TEST_F(OwnershipTest, ASecondProcessWithTheSameInstanceIdEndsTheFirst) {
+  const auto stream = KnownStream(20000, 9);
+  std::thread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
+  const std::vector<std::string> flags = {"--instance-id", "twin", "--session-timeout-ms", "6000"};
+  auto first = StartPipeline(flags);
+  ASSERT_TRUE(WaitUntil(60, [&] { return Claims() >= 4; })) << "see " << log_path();
+  const std::string second_log = lake_.string() + ".second.log";
+  auto second = StartPipeline(flags, second_log);
+  const auto started = Clock::now();
+  EXPECT_EQ(first->Wait(60), 6) << "see " << log_path();
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(30)) << "see " << log_path();
+  const std::string log = Log();
+  EXPECT_NE(log.find("clickstream run: kafka: another process joined group g-" + input_ +
+                     " with this one's --instance-id twin"),
+            std::string::npos)
+      << log_path();
+  producer.join();
+  WaitDrained(stream.size(), 180);
+  WaitForCaughtUp(0, second_log);
+  StopGracefully(*second);
+  Verify(stream.size());
+}
+
 // Visible lake files of `lake` that no batch in lake_batches names.
 std::vector<fs::path> OldLakeFiles(pg::Connection& db, const fs::path& lake) {
   std::set<std::string> recorded;

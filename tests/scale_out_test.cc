@@ -5,6 +5,8 @@
 // commit of a frozen member landing once its partitions moved on.
 #include <httplib.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <regex>
@@ -144,30 +146,102 @@ size_t Count(const std::string& log, const std::string& text) {
   return n;
 }
 
-TEST_F(ScaleOutTest, AMemberJoiningTakesItsShareWhileTheOthersKeepTheirsWithoutReReading) {
-  const auto stream = KnownStream(40000, 25);
+// While input keeps arriving, the longest time a partition that stays with its member goes without a
+// commit: PostgreSQL's partition_progress sampled every 20 ms on a connection of its own. A partition
+// whose fence changes (claimed by another member) moved and is not counted.
+class StallMeter {
+ public:
+  explicit StallMeter(const pg::ConnectionOptions& pg) : pg_(pg), thread_([this] { Run(); }) {}
+  ~StallMeter() { Stop(); }
+
+  // Stops sampling; the longest stall of a partition that never moved, and which partition it was.
+  std::pair<std::chrono::milliseconds, int32_t> Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return {longest_, longest_partition_};
+  }
+
+ private:
+  struct Seen {
+    int64_t next_offset = -1;
+    int64_t fence = -1;
+    Clock::time_point since;
+    bool moved = false;
+  };
+
+  void Run() {
+    auto db = pg::Connection::Open(pg_);
+    if (!db.ok()) return ADD_FAILURE() << db.status().message();
+    while (!stop_) {
+      const auto now = Clock::now();
+      auto res = db->Query("SELECT kafka_partition, next_offset, fence FROM partition_progress");
+      for (int r = 0; res.ok() && r < res->rows(); ++r) {
+        const int32_t p = std::stoi(std::string(res->text(r, 0)));
+        const int64_t next = std::stoll(std::string(res->text(r, 1)));
+        const int64_t fence = std::stoll(std::string(res->text(r, 2)));
+        Seen& seen = seen_[p];
+        if (seen.fence >= 0 && fence != seen.fence) seen.moved = true;
+        if (next != seen.next_offset) seen = {next, fence, now, seen.moved};
+        if (!seen.moved && now - seen.since > longest_) {
+          longest_ = std::chrono::duration_cast<std::chrono::milliseconds>(now - seen.since);
+          longest_partition_ = p;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  pg::ConnectionOptions pg_;
+  std::atomic<bool> stop_{false};
+  std::map<int32_t, Seen> seen_;
+  std::chrono::milliseconds longest_{0};
+  int32_t longest_partition_ = -1;
+  std::thread thread_;
+};
+
+// Incremental rebalancing (cooperative-sticky): when a member joins, and when it leaves again, only the
+// partitions that move are revoked and claimed; the first member's others are never revoked and keep
+// committing meanwhile.
+TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves) {
+  const auto stream = KnownStream(50000, 25);
   std::vector<Member> members;
   const std::vector<KeyedRecord> then = StartOnBacklog(stream, "first", 1, &members);
   ASSERT_EQ(Claims(), 12);
-  std::thread producer([&] { ProduceSlowly(input_, then, 1000, 100); });
+  // 30000 records over about 15 s: input keeps arriving through the join and the leave.
+  std::thread producer([&] { ProduceSlowly(input_, then, 200, 100); });
+  StallMeter meter(pg_);
+  const auto wait_claims = [&](int64_t claims) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (Claims() < claims && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return Claims();
+  };
   members.push_back(StartMember("second", 1));
+  ASSERT_EQ(wait_claims(12 + 6), 12 + 6) << "the second member did not get its share; see " << members[1].log;
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  members[1].process->Signal(SIGTERM);
+  EXPECT_EQ(members[1].process->Wait(60), 0) << "see " << members[1].log;
+  // Its six partitions come back to the first member, which claims them again.
+  ASSERT_EQ(wait_claims(12 + 6 + 6), 12 + 6 + 6) << "see " << members[0].log;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto [longest, partition] = meter.Stop();
   producer.join();
-  // Settled alone could be the first member draining everything before the newcomer joined the group.
-  const auto joined = Clock::now() + std::chrono::seconds(60);
-  while (Claims() < 12 + 6 && Clock::now() < joined)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_EQ(Claims(), 12 + 6) << "the second member did not get its share; see " << members[1].log;
+  members.pop_back();
   WaitSettled(members, stream.size(), 180);
-  for (Member& m : members) m.process->Signal(SIGTERM);
-  for (Member& m : members) EXPECT_EQ(m.process->Wait(60), 0) << "see " << m.log;
+  members[0].process->Signal(SIGTERM);
+  EXPECT_EQ(members[0].process->Wait(60), 0) << "see " << members[0].log;
   Verify(stream.size());
-  // The range assignor gives the newcomer half: it claims those 6 once; the first member goes on with
-  // the other 6 where it was (no claim, no re-read from the last lake seal).
-  const std::string first_log = Read(members[0].log), second_log = Read(members[1].log);
-  EXPECT_EQ(Count(first_log, "claimed (fence"), 12u) << members[0].log;
-  EXPECT_GE(Count(first_log, "kept (fence 1)"), 6u) << members[0].log;
-  EXPECT_EQ(Count(second_log, "claimed (fence 2)"), 6u) << members[1].log;
-  EXPECT_EQ(Claims(), 12 + 6);
+  const std::string first_log = Read(members[0].log);
+  // Eager rebalancing would revoke all twelve at each rebalance and log the six that stay as kept.
+  EXPECT_EQ(Count(first_log, "kept (fence 1)"), 0u) << members[0].log;
+  EXPECT_EQ(Count(first_log, "claimed (fence 1)"), 12u) << members[0].log;
+  EXPECT_EQ(Count(first_log, "claimed (fence 3)"), 6u) << members[0].log;
+  EXPECT_EQ(Count(Read(lake_.string() + ".second.log"), "claimed (fence 2)"), 6u);
+  // The figure docs/scaling.md quotes; bounded loosely, as the machine is shared with the services.
+  std::printf("longest commit pause of a partition that stayed, through a join and a leave: %lld ms "
+              "(partition %d)\n",
+              static_cast<long long>(longest.count()), partition);
+  EXPECT_LT(longest, std::chrono::seconds(5)) << "partition " << partition;
 }
 
 TEST_F(ScaleOutTest, AThreadsFatalErrorStopsTheProcessWithItsExitCode) {

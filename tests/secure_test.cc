@@ -1,9 +1,10 @@
 // `clickstream` against a broker that takes SASL_SSL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) only and a
 // PostgreSQL that takes TLS only, checked by the client with verify-full (ctest fixture "secure_services":
-// scripts/services.sh with CLICKSTREAM_SECURE=1, a Kafka 3.9 broker). A run goes end to end through both
+// scripts/services.sh with CLICKSTREAM_SECURE=1). A run goes end to end through both
 // with SCRAM-SHA-512, each mechanism produces and reads back; a wrong password, a wrong CA and a plaintext
 // client each end with exit code 3 and one line naming the cause; no password is ever printed.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 
@@ -22,6 +23,10 @@
 
 namespace clickstream::testing {
 namespace {
+
+// A refused login or TLS handshake ends the process within this long (librdkafka knows the cause within
+// milliseconds; the reachability deadline it must not wait for is 10 s).
+constexpr double kPromptRefusalSeconds = 2.0;
 
 using Env = std::map<std::string, std::string>;
 
@@ -91,6 +96,49 @@ pg::ConnectionOptions Database(const Env& s) {
   return o;
 }
 
+// An ACL of the services' restricted user (KAFKA_ACL_USERNAME), as kafka-acls would add it.
+struct Acl {
+  rd_kafka_ResourceType_t type;
+  std::string name;
+  rd_kafka_ResourcePatternType_t pattern;
+  rd_kafka_AclOperation_t operation;
+  rd_kafka_AclPermissionType_t permission;
+};
+
+// Adds `acls` through the admin API, as the super user.
+void AddAcls(const Env& s, const std::vector<Acl>& acls) {
+  auto conf = kafka::MakeConf(KafkaClient(s), {});
+  ASSERT_TRUE(conf.ok()) << conf.status().message();
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> admin(RdKafka::Producer::create(conf->get(), err));
+  ASSERT_TRUE(admin) << err;
+  rd_kafka_t* rk = admin->c_ptr();
+  const std::string principal = "User:" + s.at("KAFKA_ACL_USERNAME");
+  std::vector<rd_kafka_AclBinding_t*> bindings;
+  char errstr[512] = "";
+  for (const Acl& a : acls) {
+    bindings.push_back(rd_kafka_AclBinding_new(a.type, a.name.c_str(), a.pattern, principal.c_str(), "*",
+                                               a.operation, a.permission, errstr, sizeof errstr));
+    EXPECT_NE(bindings.back(), nullptr) << errstr;
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_CreateAcls(rk, bindings.data(), bindings.size(), nullptr, queue);
+  rd_kafka_AclBinding_destroy_array(bindings.data(), bindings.size());
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  rd_kafka_queue_destroy(queue);
+  ASSERT_NE(event, nullptr) << "no answer to CreateAcls";
+  EXPECT_EQ(rd_kafka_event_error(event), RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_event_error_string(event);
+  size_t n = 0;
+  const rd_kafka_acl_result_t** results =
+      rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(event), &n);
+  EXPECT_EQ(n, acls.size());
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[i]);
+    EXPECT_EQ(e, nullptr) << rd_kafka_error_string(e);
+  }
+  rd_kafka_event_destroy(event);
+}
+
 class SecureTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -108,21 +156,36 @@ class SecureTest : public ::testing::Test {
     }
   }
 
-  // `clickstream run` with the secured settings changed by `overrides`; returns exit code and stderr lines.
-  std::pair<int, std::vector<std::string>> FailingRun(const Env& overrides) {
+  struct Failed {
+    int code = -1;
+    std::vector<std::string> lines;  // of stderr
+    double seconds = 0;              // from start to exit
+  };
+
+  // `clickstream run` with the secured settings changed by `overrides`.
+  Failed FailingRun(const Env& overrides) {
     Env env = ClientEnv(settings_);
     for (const auto& [k, v] : overrides) env[k] = v;
     env["HTTP_PORT"] = "0";
     env["LAKE_DIR"] = (dir_ / "lake").string();
     const std::string err = (dir_ / "stderr").string();
+    const auto start = std::chrono::steady_clock::now();
     const int code = RunCommand("{ " + EnvPrefix(env) + " timeout --preserve-status 60 " +
                                 ClickstreamBinary() + " run --status-interval 0 >/dev/null 2>" + err + "; }")
                          .exit_code;
-    return {code, Lines(err)};
+    return {code, Lines(err), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  }
+
+  // A refused connection is reported as soon as librdkafka knows (milliseconds), not at the 10 s
+  // reachability deadline.
+  static void ExpectPrompt(const Failed& failed) {
+    EXPECT_LT(failed.seconds, kPromptRefusalSeconds) << ::testing::PrintToString(failed.lines);
   }
 
   void ExpectRefused(const Env& overrides, const std::vector<std::string>& words) {
-    const auto [code, lines] = FailingRun(overrides);
+    const Failed failed = FailingRun(overrides);
+    const auto& [code, lines, seconds] = failed;
+    ExpectPrompt(failed);
     EXPECT_EQ(code, 3);
     ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
     for (const auto& w : words)
@@ -248,15 +311,12 @@ TEST_F(SecureTest, EveryMechanismAuthenticatesWithItsOwnCredential) {
 }
 
 TEST_F(SecureTest, KafkaWrongPassword) {
-  const auto [code, lines] = FailingRun({{"KAFKA_SASL_PASSWORD", "not-the-password"}});
-  EXPECT_EQ(code, 3);
-  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  const Failed failed = FailingRun({{"KAFKA_SASL_PASSWORD", "not-the-password"}});
+  EXPECT_EQ(failed.code, 3);
+  ExpectPrompt(failed);
+  ASSERT_EQ(failed.lines.size(), 1u) << ::testing::PrintToString(failed.lines);
   for (const char* w : {"Kafka", "Authentication", "KAFKA_SASL_PASSWORD", "SCRAM-SHA-512"})
-    EXPECT_NE(lines[0].find(w), std::string::npos) << w << " not in: " << lines[0];
-  // This librdkafka's SCRAM fails against Kafka 4.x brokers as if the password were wrong: the line says so.
-  EXPECT_EQ(lines[0].find("fails SCRAM against Kafka 4.x brokers") != std::string::npos,
-            RdKafka::version() < 0x020601ff)
-      << lines[0];
+    EXPECT_NE(failed.lines[0].find(w), std::string::npos) << w << " not in: " << failed.lines[0];
 }
 
 // `topics` reaches Kafka through admin requests only; a refused login still ends in one line naming it.
@@ -332,7 +392,7 @@ TEST_F(SecureTest, PasswordsFromFiles) {
 
 TEST_F(SecureTest, PasswordInTheConnectionStringIsNeverPrinted) {
   // A password inside the URL, against a server that is not there.
-  const auto [code, lines] =
+  const auto [code, lines, seconds] =
       FailingRun({{"DATABASE_URL", "postgresql://u:url-pass-Zq9@127.0.0.1:1/db?connect_timeout=2"}});
   EXPECT_EQ(code, 3);
   ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
@@ -341,14 +401,80 @@ TEST_F(SecureTest, PasswordInTheConnectionStringIsNeverPrinted) {
 }
 
 TEST_F(SecureTest, BadKafkaPropertyNamesTheKey) {
-  const auto [code, lines] = FailingRun({{"KAFKA_CONFIG_FILE", (dir_ / "kafka.properties").string()}});
-  (void)lines;
-  EXPECT_EQ(code, 2);  // the file does not exist
+  EXPECT_EQ(FailingRun({{"KAFKA_CONFIG_FILE", (dir_ / "kafka.properties").string()}}).code,
+            2);  // the file does not exist
   std::ofstream(dir_ / "kafka.properties") << "# extra\nno.such.property=1\n";
-  const auto [bad, bad_lines] = FailingRun({{"KAFKA_CONFIG_FILE", (dir_ / "kafka.properties").string()}});
-  EXPECT_EQ(bad, 2);
-  ASSERT_EQ(bad_lines.size(), 1u) << ::testing::PrintToString(bad_lines);
-  EXPECT_NE(bad_lines[0].find("no.such.property"), std::string::npos) << bad_lines[0];
+  const Failed bad = FailingRun({{"KAFKA_CONFIG_FILE", (dir_ / "kafka.properties").string()}});
+  EXPECT_EQ(bad.code, 2);
+  ASSERT_EQ(bad.lines.size(), 1u) << ::testing::PrintToString(bad.lines);
+  EXPECT_NE(bad.lines[0].find("no.such.property"), std::string::npos) << bad.lines[0];
+}
+
+// The broker authorizes by ACL. The restricted user may do all that clickstream needs but one thing at a
+// time: each refusal ends the run with one line naming the ACL to grant, and nothing is written.
+TEST_F(SecureTest, EachAuthorizationRefusalEndsTheRunWithTheAclToGrant) {
+  struct Case {
+    std::string name;
+    // Denied on the case's resources (named after its input topic).
+    rd_kafka_ResourceType_t type;
+    rd_kafka_AclOperation_t operation;
+    const char* grant;  // in the error line
+  };
+  const std::string base = UniqueTopic("acl");
+  // Everything on this test's topics, groups and transactional ids, which all start with `base`.
+  AddAcls(settings_, {{RD_KAFKA_RESOURCE_TOPIC, base, RD_KAFKA_RESOURCE_PATTERN_PREFIXED, RD_KAFKA_ACL_OPERATION_ALL,
+                       RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW},
+                      {RD_KAFKA_RESOURCE_GROUP, "g-" + base, RD_KAFKA_RESOURCE_PATTERN_PREFIXED,
+                       RD_KAFKA_ACL_OPERATION_ALL, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW},
+                      {RD_KAFKA_RESOURCE_TRANSACTIONAL_ID, "g-" + base, RD_KAFKA_RESOURCE_PATTERN_PREFIXED,
+                       RD_KAFKA_ACL_OPERATION_ALL, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW}});
+  auto db = pg::Connection::Open(Database(settings_));
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  const auto results = [&] {
+    auto rows = db->Query("SELECT (SELECT count(*) FROM page_view_counts) + (SELECT count(*) FROM active_users) + "
+                          "(SELECT count(*) FROM session_history) + (SELECT count(*) FROM late_events)");
+    return rows.ok() ? std::stoll(std::string(rows->text(0, 0))) : -1;
+  };
+  for (const Case& c : {Case{"topic", RD_KAFKA_RESOURCE_TOPIC, RD_KAFKA_ACL_OPERATION_WRITE, "--operation Write --topic"},
+                        Case{"group", RD_KAFKA_RESOURCE_GROUP, RD_KAFKA_ACL_OPERATION_READ, "--group"},
+                        Case{"txn", RD_KAFKA_RESOURCE_TRANSACTIONAL_ID, RD_KAFKA_ACL_OPERATION_WRITE,
+                             "--transactional-id"}}) {
+    SCOPED_TRACE(c.name);
+    const std::string topic = base + "-" + c.name;
+    ASSERT_TRUE(kafka::EnsureTopics(KafkaClient(settings_),
+                                    {{topic, 2}, {topic + "_out", 2}, {topic + "_dlq", 1}}, 30000)
+                    .ok());
+    const CommandResult produced = RunCommand(EnvPrefix(ClientEnv(settings_)) + " " + ClickstreamBinary() +
+                                              " produce --topic " + topic + " --num-events 200 --rate 2000 2>&1");
+    ASSERT_EQ(produced.exit_code, 0) << produced.output;
+    // The enriched topic, the group, or the transactional ids of the group.
+    const std::string denied = c.type == RD_KAFKA_RESOURCE_TOPIC ? topic + "_out" : "g-" + topic;
+    AddAcls(settings_, {{c.type, denied,
+                         c.type == RD_KAFKA_RESOURCE_TRANSACTIONAL_ID ? RD_KAFKA_RESOURCE_PATTERN_PREFIXED
+                                                                      : RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+                         c.operation, RD_KAFKA_ACL_PERMISSION_TYPE_DENY}});
+    const int64_t before = results();
+    Env env = ClientEnv(settings_);
+    env["KAFKA_SASL_USERNAME"] = settings_.at("KAFKA_ACL_USERNAME");
+    env["KAFKA_SASL_PASSWORD"] = settings_.at("KAFKA_ACL_PASSWORD");
+    env["HTTP_PORT"] = "0";
+    env["LAKE_DIR"] = (dir_ / ("lake-" + c.name)).string();
+    const std::string err = (dir_ / ("acl-" + c.name + ".err")).string();
+    const int code = RunCommand("{ " + EnvPrefix(env) + " timeout --preserve-status 90 " + ClickstreamBinary() +
+                                " run --status-interval 0 --topic " + topic + " --enriched-topic " + topic +
+                                "_out --dlq-topic " + topic + "_dlq --group-id g-" + topic + " >/dev/null 2>" +
+                                err + "; }")
+                         .exit_code;
+    const std::vector<std::string> lines = Lines(err);
+    EXPECT_EQ(code, 5) << ::testing::PrintToString(lines);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find("authorization failed"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find(c.grant), std::string::npos) << lines[0];
+    EXPECT_EQ(results(), before);
+    const CommandResult enriched = RunCommand(EnvPrefix(ClientEnv(settings_)) + " timeout 8 " + ClickstreamBinary() +
+                                              " tail --from-beginning --topic " + topic + "_out 2>/dev/null");
+    EXPECT_EQ(enriched.output, "") << "records reached " << topic << "_out";
+  }
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;        // bad flag, env var or configuration value
 inline constexpr int kExitUnavailable = 3;  // a server (Kafka, PostgreSQL) cannot be reached or refused us
 inline constexpr int kExitData = 4;         // input or output files cannot be read or written
-inline constexpr int kExitRefused = 5;      // PostgreSQL refused the results while running (not retryable)
+inline constexpr int kExitRefused = 5;      // a server refused the results while running (not retryable)
+inline constexpr int kExitFenced = 6;  // Kafka fenced this process (its --instance-id taken) or its consumer failed
 inline constexpr int kExitInternal = 70;    // a bug: please report it
 
 // Flag validators whose messages a user can read ("must be greater than 0, got -1"); CLI11's own

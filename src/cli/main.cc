@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signal.h"
+#include "kafka/library_version.h"
 
 int main(int argc, char** argv) {
   // Before anything else, so that a stop request during start-up is never a hard kill.
@@ -15,7 +16,11 @@ int main(int argc, char** argv) {
   mallopt(M_ARENA_MAX, 2);
   CLI::App app{"clickstream: event-time analytics of website activity from Kafka", "clickstream"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "clickstream 0.1.0");
+  app.set_version_flag("--version", [] {
+    return "clickstream 0.1.0\nlibrdkafka " + clickstream::kafka::LoadedLibrdkafkaVersion() +
+           " (code written against the librdkafka " + clickstream::kafka::HeaderLibrdkafkaVersion() + " API; needs " +
+           clickstream::kafka::MinimumLibrdkafkaVersion() + " or newer at run time)";
+  });
   clickstream::cli::RegisterProduceCommand(app);
   clickstream::cli::RegisterTopicsCommand(app);
   clickstream::cli::RegisterTailCommand(app);

@@ -73,7 +73,7 @@ void Produce(const ProduceFlags& flags) {
                                                {"compression.type", "lz4"},
                                                {"queue.buffering.max.messages", "500000"},
                                                {"message.timeout.ms", "30000"},
-                                               {"log_level", "0"},  // failures are reported once, by us
+                                               {"log_level", kafka::kReportedLogLevel},  // failures are reported once, by us
                                            });
   if (!conf.ok()) Fail(conf.status(), kExitUsage);
   std::string err;

@@ -51,6 +51,8 @@ int ExitCodeFor(const Status& status, bool running) {
     case StatusCode::kIoError:
     case StatusCode::kInvalidData:
       return kExitData;
+    case StatusCode::kFenced:
+      return kExitFenced;
     default:
       return kExitInternal;
   }

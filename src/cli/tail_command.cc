@@ -30,7 +30,7 @@ void Tail(const TailFlags& f) {
                                         {"enable.auto.commit", "false"},
                                         {"auto.offset.reset", f.from_beginning ? "earliest" : "latest"},
                                         {"isolation.level", "read_committed"},
-                                        {"log_level", "0"}});
+                                        {"log_level", kafka::kReportedLogLevel}});
   if (!conf.ok()) Fail(conf.status(), kExitUsage);
   std::string err;
   kafka::ErrorReporter errors("tail", /*print=*/false);

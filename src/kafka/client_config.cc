@@ -1,6 +1,5 @@
 #include "kafka/client_config.h"
 
-#include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +7,7 @@
 
 #include "kafka/connect_fix.h"
 #include "kafka/kafka_status.h"
+#include "kafka/library_version.h"
 
 namespace clickstream::kafka {
 namespace {
@@ -27,17 +27,6 @@ Status AppendProperty(const std::string& line, const std::string& where, ConfigP
   }
   out->emplace_back(Trim(line.substr(0, eq)), Trim(line.substr(eq + 1)));
   return Status::OK();
-}
-
-// The handle's sasl.mechanisms, whichever source set it (flag, environment, -F, -X).
-std::string SaslMechanism(RdKafka::Handle* handle) {
-  char value[64] = "";
-  size_t size = sizeof value;
-  if (rd_kafka_conf_get(rd_kafka_conf(handle->c_ptr()), "sasl.mechanisms", value, &size) !=
-      RD_KAFKA_CONF_OK) {
-    return "";
-  }
-  return value;
 }
 
 Status AppendFile(const std::string& path, ConfigPairs* out) {
@@ -95,6 +84,7 @@ std::string Printable(const std::string& key, const std::string& value) {
 }
 
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ConfigPairs& pairs) {
+  CS_RETURN_NOT_OK(CheckLibrdkafkaVersion());
   CS_RETURN_NOT_OK(CheckFeatures(pairs));
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
@@ -149,6 +139,9 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
   RdKafka::ErrorCode code = RdKafka::ERR__TIMED_OUT;
   auto* consumer = dynamic_cast<RdKafka::KafkaConsumer*>(handle);
   for (;;) {
+    // A refused login or TLS handshake is final: librdkafka knows within milliseconds and would only
+    // retry it until the deadline.
+    if (errors != nullptr && errors->refused()) break;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
@@ -164,7 +157,11 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
     }
   }
   const std::string cause = errors != nullptr ? errors->last_error() : "";
-  const std::string fix = ConnectFix(cause, SaslMechanism(handle), RdKafka::version());
+  if (errors != nullptr && errors->refused()) {
+    return Status::Unavailable("Kafka at " + bootstrap_servers + " refused the connection (" + cause +
+                               "): " + ConnectFix(cause));
+  }
+  const std::string fix = ConnectFix(cause);
   return Status::Unavailable("cannot reach Kafka at " + bootstrap_servers + " within " +
                              std::to_string(timeout_ms / 1000) + " s (" +
                              (cause.empty() ? RdKafka::err2str(code) : cause) + "): " + fix);
@@ -172,7 +169,7 @@ Status CheckReachable(RdKafka::Handle* handle, const std::string& bootstrap_serv
 
 Status WaitReachable(const ClientOptions& client, int timeout_ms) {
   CS_ASSIGN_OR_RETURN(auto conf,
-                      MakeConf(client, {{"log_level", "0"}}));  // failures are reported once, by us
+                      MakeConf(client, {{"log_level", kReportedLogLevel}}));  // failures are reported once, by us
   ErrorReporter errors("", /*print=*/false);
   std::string err;
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), err);

@@ -58,7 +58,8 @@ bool IsSecretKey(const std::string& key);
 std::string Printable(const std::string& key, const std::string& value);
 
 // A global configuration with every pair set; an unknown key or bad value names the key (not a
-// secret's value).
+// secret's value). Fails too when the librdkafka loaded is older than the pinned one
+// (CheckLibrdkafkaVersion), so that no client runs on it.
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ConfigPairs& pairs);
 
 // A global configuration of `client`'s settings on top of a client's own `pairs` (the client's

@@ -7,9 +7,6 @@
 namespace clickstream::kafka {
 
 // The fix for a connection that failed with `cause` (the last client error, "" if none).
-// `sasl_mechanism` is the client's sasl.mechanisms and `librdkafka_version` is rd_kafka_version()
-// (0xMMmmrrpp): a failed SCRAM login with librdkafka before 2.6.1 adds that such builds fail SCRAM
-// against Kafka 4.x brokers (librdkafka#4895), which reject them as invalid credentials.
-std::string ConnectFix(const std::string& cause, const std::string& sasl_mechanism, int librdkafka_version);
+std::string ConnectFix(const std::string& cause);
 
 }  // namespace clickstream::kafka

@@ -15,6 +15,11 @@
 
 namespace clickstream::kafka {
 
+// The log_level of a client whose events a reporter serves: librdkafka logs some connection failures
+// only at level 6 (a broker closing a plaintext connection to its TLS listener), and the reporter reads
+// them for the cause without printing any log line.
+inline constexpr const char* kReportedLogLevel = "6";
+
 class ErrorReporter : public RdKafka::EventCb {
  public:
   // `component`: of the log lines. `print` false: errors are only recorded (a command that reports the
@@ -26,10 +31,18 @@ class ErrorReporter : public RdKafka::EventCb {
   void event_cb(RdKafka::Event& event) override;
   // The latest error ("<error name> (<detail>)"), empty if none: the cause of a failed connection.
   std::string last_error() const;
+  // Whether a broker refused the client (authentication, TLS, a listener of another protocol) since the
+  // reporter was made: retrying the connection cannot help.
+  bool refused() const { return refused_.load(); }
+  // Whether a client of this reporter reported a fatal error: the client is unusable. Which client it was
+  // is for the caller to ask (RdKafka::Handle::fatal_error).
+  bool fatal_seen() const { return fatal_seen_.load(); }
 
  private:
   std::string component_;
   std::atomic<bool> print_;
+  std::atomic<bool> refused_{false};
+  std::atomic<bool> fatal_seen_{false};
   mutable std::mutex mu_;
   std::string last_error_;
   std::map<int, std::chrono::steady_clock::time_point> last_report_;  // by error code

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <thread>
 
+#include "kafka/kafka_status.h"
+
 namespace clickstream::kafka {
 namespace {
 
@@ -50,15 +52,16 @@ Status TopicResults(rd_kafka_queue_t* queue, int timeout_ms, const std::string& 
   if (event == nullptr) return Status::Unavailable("kafka: no answer to " + verb + " topics");
   Status status;
   if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    status = Status::Unavailable("kafka: " + verb + " topics: " + rd_kafka_event_error_string(event));
+    status = Status(ClassOf(static_cast<RdKafka::ErrorCode>(rd_kafka_event_error(event))),
+                    "kafka: " + verb + " topics: " + rd_kafka_event_error_string(event));
   } else {
     size_t n = 0;
     const rd_kafka_topic_result_t** results = results_of(event, &n);
     for (size_t i = 0; i < n && status.ok(); ++i) {
       const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
       if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != ignored) {
-        status = Status::Unavailable("kafka: " + verb + " topic " + rd_kafka_topic_result_name(results[i]) +
-                                     ": " + rd_kafka_err2str(e));
+        status = FromRdKafka(static_cast<RdKafka::ErrorCode>(e),
+                             verb + " topic " + rd_kafka_topic_result_name(results[i]));
       }
     }
   }
@@ -133,9 +136,9 @@ Result<EventPtr> ConfigRequest(rd_kafka_t* rk, rd_kafka_admin_op_t op, rd_kafka_
   }
   EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms + 1000));
   if (!event) return Status::Unavailable("kafka: no answer to a topic configuration request");
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status::Unavailable(std::string("kafka: topic configuration: ") +
-                               rd_kafka_event_error_string(event.get()));
+  if (const rd_kafka_resp_err_t e = rd_kafka_event_error(event.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status(ClassOf(static_cast<RdKafka::ErrorCode>(e)),
+                  std::string("kafka: topic configuration: ") + rd_kafka_event_error_string(event.get()));
   }
   return event;
 }
@@ -144,9 +147,9 @@ Result<EventPtr> ConfigRequest(rd_kafka_t* rk, rd_kafka_admin_op_t op, rd_kafka_
 Result<const rd_kafka_ConfigResource_t*> OnlyResource(const rd_kafka_ConfigResource_t** resources, size_t n,
                                                       const std::string& topic) {
   if (n != 1) return Status::Unavailable("kafka: topic configuration of " + topic + ": no answer");
-  if (rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status::Unavailable("kafka: topic configuration of " + topic + ": " +
-                               rd_kafka_ConfigResource_error_string(resources[0]));
+  if (const rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(resources[0]); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Status st = FromRdKafka(static_cast<RdKafka::ErrorCode>(e), "topic configuration of " + topic);
+    return Status(st.code(), st.message() + " (" + rd_kafka_ConfigResource_error_string(resources[0]) + ")");
   }
   return resources[0];
 }
@@ -182,7 +185,8 @@ Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& t
   Status status;
   do {
     status = CreateOnce(rk.get(), topics, 5000);
-    if (status.ok()) return status;
+    // A refusal (an ACL, a create-topic policy) or a bad request is final: retrying cannot change it.
+    if (status.ok() || !status.retryable()) return status;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   } while (std::chrono::steady_clock::now() < deadline);
   return Status::Unavailable("cannot create topics on Kafka at " + client.bootstrap_servers + ": " +

@@ -18,13 +18,16 @@ struct TopicSpec {
 
 // Creates each topic that does not exist yet; existing topics are left as they are (their partition
 // count is not changed). Waits up to `timeout_ms` for the cluster to answer, retrying while it starts.
+// A refusal (kRefused: an ACL, a create-topic policy, naming what to grant) or a bad request is returned
+// at once.
 Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics, int timeout_ms);
 
 // Deletes the topics and their records; a topic that does not exist is not an error. One request, waited
 // for up to `timeout_ms`.
 Status DeleteTopics(const ClientOptions& client, const std::vector<std::string>& names, int timeout_ms);
 
-// The largest record batch `topic` accepts (its `max.message.bytes`, or the broker's default).
+// The largest record batch `topic` accepts (its `max.message.bytes`, or the broker's default). Errors:
+// kInvalidArgument when the topic does not exist; the class of the Kafka error otherwise.
 Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms);
 
 // What a dead-letter topic must accept so that any record of an input topic accepting `input_bytes`

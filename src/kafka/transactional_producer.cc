@@ -8,13 +8,6 @@
 namespace clickstream::kafka {
 namespace {
 
-// Converts a transactional API error; the error object is owned (and freed) here.
-Status FromTxnError(RdKafka::Error* error, std::string_view what) {
-  if (error == nullptr) return Status::OK();
-  std::unique_ptr<RdKafka::Error> owned(error);
-  return Status::Unavailable("kafka: " + std::string(what) + ": " + owned->str());
-}
-
 // Does nothing with a report; being set is its purpose. librdkafka's flush (which commit_transaction
 // calls) polls for delivery reports in waits of up to 10 ms and checks for undelivered records between
 // them: without a report callback nothing ends a wait early, so every commit waited ~10 ms after its
@@ -47,8 +40,8 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
   if (!producer) return Status::InvalidArgument("kafka: create producer " + transactional_id + ": " + err);
   CS_RETURN_NOT_OK(
-      FromTxnError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));
-  CS_RETURN_NOT_OK(FromTxnError(producer->begin_transaction(), "begin transaction"));
+      FromError(producer->init_transactions(timeout_ms), "init transactions for " + transactional_id));
+  CS_RETURN_NOT_OK(FromError(producer->begin_transaction(), "begin transaction"));
   return std::unique_ptr<TransactionalProducer>(new TransactionalProducer(std::move(producer)));
 }
 
@@ -122,9 +115,10 @@ Status TransactionalProducer::CommitWithOffsets(const std::string& input_topic,
       std::unique_ptr<RdKafka::Error> error(step());
       if (!error) return Status::OK();
       if (!error->is_retriable() || std::chrono::steady_clock::now() >= deadline) {
-        Status status = Status::Unavailable("kafka: " + what + ": " + error->str());
+        // Abortable: the transaction is aborted here, and the caller re-reads the partition from its last
+        // commit with a new producer. Fenced or fatal: the producer is dead, nothing to abort.
         if (error->txn_requires_abort()) delete producer_->abort_transaction(timeout_ms);
-        return status;
+        return FromError(error.release(), what);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
@@ -139,7 +133,7 @@ Status TransactionalProducer::CommitWithOffsets(const std::string& input_topic,
   CS_RETURN_NOT_OK(status);
   CS_RETURN_NOT_OK(with_retries([&] { return producer_->commit_transaction(timeout_ms); }));
   pending_ = 0;
-  return FromTxnError(producer_->begin_transaction(), "begin transaction");
+  return FromError(producer_->begin_transaction(), "begin transaction");
 }
 
 }  // namespace clickstream::kafka

@@ -36,7 +36,9 @@ Status KafkaRecordSource::Seek(Partition partition, Offset next) {
 Status KafkaRecordSource::SetPaused(Partition partition, bool paused) {
   std::vector<RdKafka::TopicPartition*> tp = {RdKafka::TopicPartition::create(topic_, partition.id())};
   // Pausing drops the records already fetched; resuming fetches again after the last one consumed.
-  const RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
+  RdKafka::ErrorCode code = paused ? consumer_->pause(tp) : consumer_->resume(tp);
+  // The call's own code covers the request; the partition's says whether it applied to that partition.
+  if (code == RdKafka::ERR_NO_ERROR) code = tp[0]->err();
   RdKafka::TopicPartition::destroy(tp);
   return kafka::FromRdKafka(
       code, std::string(paused ? "pause" : "resume") + " partition " + std::to_string(partition.id()));

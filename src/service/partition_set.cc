@@ -207,12 +207,13 @@ Status PartitionSet::StartCommit(bool final_seal) {
     commit.kafka = kafka_done.get_future().share();
     committer_.Start(std::move(commit));
   }
-  kafka_done.set_value(CommitKafka(kafka_commits));
+  Status refused;
+  kafka_done.set_value(CommitKafka(kafka_commits, &refused));
   reading_since_ = SteadyClock::now();
-  return Status::OK();
+  return refused;
 }
 
-KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due) {
+KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due, Status* refused) {
   const auto started = SteadyClock::now();
   // The partitions' Kafka transactions are independent (one producer each): commit them concurrently,
   // so a commit costs one broker round trip rather than one per partition.
@@ -225,7 +226,13 @@ KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due) {
     if (!results[i].ok()) {
       log::Error(kLog, "{}", results[i].message());
       probe_->CountError(probe_->kafka_errors, results[i].message());
-      Break(owned);
+      // Fenced: another process started the partition's transaction, so this one may be a zombie that
+      // lost the group without knowing yet: it claims the partition again only if still assigned one
+      // session timeout later. Refused (an ACL): retrying cannot help, the process stops. Otherwise
+      // (abortable, or retriable past its deadline) the partition re-reads from its last commit.
+      if (results[i].code() == StatusCode::kRefused && refused->ok()) *refused = results[i];
+      Break(owned, results[i].code() == StatusCode::kFenced ? SteadyClock::duration(options_.fenced_wait)
+                                                            : SteadyClock::duration{});
       outcome.failed.push_back(owned.task.partition());
       continue;
     }
@@ -280,7 +287,13 @@ Status PartitionSet::CollectSeal(Owned& owned, bool wait, std::vector<Batch>* wr
 void PartitionSet::SetPaused(Owned& owned, bool paused) {
   const Partition p = owned.task.partition();
   if (const Status st = source_->SetPaused(p, paused); !st.ok()) {
-    log::Error(kLog, "partition {}: pause or resume failed: {}", p.id(), st.message());
+    log::Error(kLog, "partition {}: {} failed: {}", p.id(), paused ? "pause" : "resume", st.message());
+    // Reading on without the pause would buffer without bound: the partition recovers from durable
+    // state instead, once its lake write is done.
+    if (paused) {
+      probe_->CountError(probe_->kafka_errors, st.message());
+      Break(owned);
+    }
     return;
   }
   owned.paused = paused;

@@ -109,8 +109,8 @@ class PartitionSet {
 
   // Hands every partition's results to the coordinator, then commits the partitions' Kafka transactions,
   // which the results transaction waits for before its COMMIT; with
-  // `final_seal`, every lake buffer is sealed and waited for too (graceful stop). REQUIRES: no commit
-  // pending.
+  // `final_seal`, every lake buffer is sealed and waited for too (graceful stop). Errors: a lake write's
+  // at a graceful stop, or a Kafka refusal (the process stops). REQUIRES: no commit pending.
   Status StartCommit(bool final_seal);
   // Takes in the pending commit's outcome: waits for it, or with `wait` false only if it is done. True
   // when a commit finished. Errors: the coordinator's (the process stops).
@@ -142,8 +142,9 @@ class PartitionSet {
   // The partition whose lake buffer should be sealed now, the first due after the last one sealed.
   std::optional<int32_t> NextToSeal(EventTime now) const;
   // Commits the Kafka transactions of `due` (their records and input offsets, up to next()); a partition
-  // whose transaction failed breaks.
-  KafkaOutcome CommitKafka(const std::vector<Owned*>& due);
+  // whose transaction failed breaks. A refusal (authorization) is also set in *refused, for the process
+  // to stop.
+  KafkaOutcome CommitKafka(const std::vector<Owned*>& due, Status* refused);
   // Starts writing the partition's lake buffer, if it holds rows.
   void StartSeal(Owned& owned);
   // Moves the partition's written lake batch and its snapshot into the commit being built, if the write

@@ -126,6 +126,10 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
   void PublishGauges();
   void PrintStatus();
+  // kFenced when the consumer has a fatal error (another process took its static membership): the process
+  // must end, and a restart must not reuse the same --instance-id. OK otherwise (a producer's fatal error
+  // concerns its partition only).
+  Status ConsumerFatal();
 
   // This thread's client.id or group.instance.id: unique per thread of the process.
   std::string ThreadId(const std::string& base) const {
@@ -187,28 +191,35 @@ Status Pipeline::Impl::Connect() {
   CS_ASSIGN_OR_RETURN(lake_, LakeWriter::Open(lake_options));
   lake_store_ = std::make_unique<LakeWriterStore>(lake_.get());
 
-  CS_ASSIGN_OR_RETURN(
-      auto conf, kafka::MakeConf(options_.kafka,
-                                 {
-                                     {"group.id", options_.group_id},
-                                     {"enable.auto.commit", "false"},
-                                     {"enable.auto.offset.store", "false"},
-                                     {"auto.offset.reset", "earliest"},
-                                     // Eager rebalancing: librdkafka 2.0.2's cooperative mode has known bugs.
-                                     {"partition.assignment.strategy", "range"},
-                                     {"isolation.level", "read_committed"},
-                                     {"fetch.wait.max.ms", "10"},
-                                     // Prefetch at most 16 MB per partition rather than 64 MB. Not less: when
-                                     // a partition's queue is full, librdkafka 2.0.2 waits 1 s before
-                                     // fetching it again, so the queue must hold more than a second of input
-                                     // (4 MB starved the engine: 97k instead of 109k events/s).
-                                     {"queued.max.messages.kbytes", "16384"},
-                                     // A crashed member's partitions move on after this long.
-                                     {"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
-                                     {"log_level", "0"},
-                                 }));
-  // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
   CS_ASSIGN_OR_RETURN(const kafka::ConfigPairs common, options_.kafka.Pairs());
+  kafka::ConfigPairs consumer_config = {
+      {"group.id", options_.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"isolation.level", "read_committed"},
+      {"fetch.wait.max.ms", "10"},
+      // Prefetch at most 16 MB per partition rather than 64 MB, and fetch again as soon as the queue has
+      // room: librdkafka's default waits fetch.queue.backoff.ms (1 s) after finding a queue full, and the
+      // queue would then have to hold more than a second of input not to starve the engine.
+      {"queued.max.messages.kbytes", "16384"},
+      {"fetch.queue.backoff.ms", "10"},
+      {"log_level", kafka::kReportedLogLevel},
+  };
+  // The KIP-848 group protocol (a user's -X group.protocol=consumer) takes the session timeout and the
+  // assignor from the broker's group settings, and the client refuses both properties.
+  const bool kip848 = std::any_of(common.begin(), common.end(), [](const auto& kv) {
+    return kv.first == "group.protocol" && kv.second == "consumer";
+  });
+  if (!kip848) {
+    // Incremental rebalancing: a partition that stays with its member is neither revoked nor paused while
+    // others move.
+    consumer_config.emplace_back("partition.assignment.strategy", "cooperative-sticky");
+    // A crashed member's partitions move on after this long.
+    consumer_config.emplace_back("session.timeout.ms", std::to_string(options_.session_timeout_ms));
+  }
+  CS_ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(options_.kafka, consumer_config));
+  // The user's client.id (a -X property wins over ours), told apart per thread, for every client.
   std::string client_id = "clickstream";
   for (const auto& [key, value] : common) {
     if (key == "client.id") client_id = value;
@@ -259,7 +270,13 @@ Status Pipeline::Impl::Connect() {
 Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
   const kafka::ClientOptions& servers = options_.kafka;
   Result<int64_t> described = kafka::MaxMessageBytes(servers, options_.input_topic, options_.timeout_ms);
-  // A missing input topic is created on first use with the broker's default, Kafka's unless changed.
+  // A missing input topic is created on first use with the broker's default, Kafka's unless changed; any
+  // other failure (a refused DescribeConfigs, a broker away) is the start's.
+  if (!described.ok() && described.status().code() != StatusCode::kInvalidArgument) return described.status();
+  if (!described.ok()) {
+    log::Info(kLog, "input topic {} does not exist yet: the dead-letter topic takes records up to Kafka's "
+              "default max.message.bytes ({})", options_.input_topic, kKafkaMaxMessageBytes);
+  }
   const int64_t input = described.ok() ? *described : kKafkaMaxMessageBytes;
   const int64_t needed = kafka::DeadLetterMaxMessageBytes(input);
   if (const Status st = kafka::EnsureTopics(servers, {{options_.dlq_topic, 1}}, options_.timeout_ms);
@@ -283,6 +300,10 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
   probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
   member_id_stale_ = true;
+  // Cooperative (cooperative-sticky, or the KIP-848 protocol): `partitions` are the ones added or taken
+  // away, the others stay assigned and keep being read. Eager: every partition is revoked, then the new
+  // assignment comes whole.
+  const bool incremental = consumer->rebalance_protocol() == "COOPERATIVE";
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
       const Partition p(tp->partition());
@@ -303,14 +324,19 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
       tp->set_offset(next.value() > 0 ? next.value() : RdKafka::Topic::OFFSET_BEGINNING);
     }
     partitions_->ReleaseKept();
-    consumer->assign(partitions);
+    const Status st = incremental ? kafka::FromError(consumer->incremental_assign(partitions), "assign")
+                                  : kafka::FromRdKafka(consumer->assign(partitions), "assign");
+    if (!st.ok()) rebalance_error_ = st;
   } else {
     std::vector<Partition> revoked;
     for (const auto* tp : partitions) revoked.emplace_back(tp->partition());
     cadence_.Started();
-    const Status st = partitions_->Revoke(revoked);
-    if (!st.ok()) log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
-    consumer->unassign();
+    if (const Status st = partitions_->Revoke(revoked); !st.ok()) {
+      log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
+    }
+    const Status st = incremental ? kafka::FromError(consumer->incremental_unassign(partitions), "unassign")
+                                  : kafka::FromRdKafka(consumer->unassign(), "unassign");
+    if (!st.ok()) rebalance_error_ = st;
   }
   PublishGauges();
 }
@@ -422,6 +448,19 @@ void Pipeline::Impl::PrintStatus() {
   last_status_ = now;
 }
 
+Status Pipeline::Impl::ConsumerFatal() {
+  std::string reason;
+  const RdKafka::ErrorCode code = consumer_->fatal_error(reason);
+  if (code == RdKafka::ERR_NO_ERROR) return Status::OK();
+  if (code == RdKafka::ERR_FENCED_INSTANCE_ID) {
+    return Status::Fenced("kafka: another process joined group " + options_.group_id + " with this one's --instance-id " +
+                          ThreadId(options_.instance_id) + " (KAFKA_GROUP_INSTANCE_ID) and took over its partitions (" +
+                          reason + "): give each process its own --instance-id; this one stops without committing");
+  }
+  return Status::Fenced("kafka: the consumer failed fatally (" + RdKafka::err2str(code) + ": " + reason +
+                        "): restart the process; it re-reads from the last commit");
+}
+
 bool Pipeline::Impl::GivingUp() {
   if (!stop_ || !stop_()) return false;
   const SteadyClock::rep now = SteadyClock::now().time_since_epoch().count();
@@ -457,6 +496,7 @@ Status Pipeline::Impl::Consume() {
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(partitions_->commit_pending() ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
+    if (kafka_errors_.fatal_seen()) CS_RETURN_NOT_OK(ConsumerFatal());
     if (member_id_stale_) {
       member_id_ = consumer_->memberid();
       member_id_stale_ = false;
@@ -468,6 +508,10 @@ Status Pipeline::Impl::Consume() {
       cadence_.Read(RecordAge(*msg, now));
       Handle(*msg, now);
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
+      // A refusal (group or topic authorization) stays until an operator grants it: stop and say what.
+      if (kafka::ClassOf(msg->err()) == StatusCode::kRefused) {
+        return kafka::FromRdKafka(msg->err(), "consume " + options_.input_topic + " in group " + options_.group_id);
+      }
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
     CS_RETURN_NOT_OK(FinishCommit(
