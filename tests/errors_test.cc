@@ -1,5 +1,5 @@
 // The mistakes a new user makes with `clickstream run`, each tried for real: the process must stop
-// with the exit code of README "Exit codes" and one line on stderr naming the cause and the fix.
+// with the exit code of docs/operations.md "Exit codes" and one line on stderr naming the cause and the fix.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/mount.h>

@@ -249,7 +249,8 @@ TEST_F(OperabilityTest, DashboardShowsLiveDataInChromium) {
               std::chrono::duration<double>(Clock::now() - started).count(), shot.c_str());
   EXPECT_EQ(r.exit_code, 0) << r.output << "\nsee " << log_path();
   EXPECT_GT(std::filesystem::exists(shot) ? std::filesystem::file_size(shot) : 0, 20000u);
-  // The README's picture is refreshed on request only, so that a test run leaves the checkout as it was.
+  // The docs' picture (docs/dashboard.png) is refreshed on request only, so that a test run leaves the
+  // checkout as it was.
   if (std::getenv("CLICKSTREAM_UPDATE_DOCS") != nullptr && r.exit_code == 0) {
     std::filesystem::copy_file(shot, SourceDir() + "/docs/dashboard.png",
                                std::filesystem::copy_options::overwrite_existing);

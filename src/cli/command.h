@@ -1,6 +1,6 @@
 // Each subcommand of the `clickstream` binary registers itself on the CLI11 app through one function
 // declared here. A subcommand's callback ends the process with its exit code by throwing
-// CLI::RuntimeError(code) after printing a one-line error; see README "Exit codes".
+// CLI::RuntimeError(code) after printing a one-line error; see docs/operations.md "Exit codes".
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -287,8 +287,8 @@ Status ResultsSink::LeaveOut(const std::vector<PartitionCommit>& commits,
 
 Status ResultsSink::BeginAndWrite(const std::vector<PartitionCommit>& commits,
                                   std::vector<Partition>* fenced) {
-  // Two round trips (pipelines) whatever the number of statements: at 10k events/s a commit's dozen
-  // statements one by one took 14-16 ms on the shared 2-core machine, longer than its Kafka transactions.
+  // Two round trips (pipelines) whatever the number of statements: a round trip per statement would make
+  // this transaction take longer than the Kafka transactions it runs beside (docs/benchmarks.md).
   // Progress rows first, in partition order: they lock the partitions (a concurrent Claim waits for this
   // commit) and two processes lock them in the same order, so they cannot deadlock.
   std::vector<const PartitionCommit*> ordered;

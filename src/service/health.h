@@ -1,5 +1,5 @@
 // What GET /healthz answers: ready (200) only while the pipeline is connected to Kafka and PostgreSQL
-// and committing; otherwise 503 with the reason. See README "HTTP endpoints".
+// and committing; otherwise 503 with the reason. See docs/operations.md "/healthz".
 #pragma once
 
 #include <string>

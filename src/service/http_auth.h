@@ -1,6 +1,6 @@
-// Who may use the HTTP endpoints of `clickstream run` (README "Watching it"): a bearer token, users of a
-// basic-auth file, or anyone. Listening beyond loopback requires one of the first two, or an explicit
-// statement that the endpoints are meant to be open.
+// Who may use the HTTP endpoints of `clickstream run` (docs/security.md "HTTP endpoints"): a bearer
+// token, users of a basic-auth file, or anyone. Listening beyond loopback requires one of the first two,
+// or an explicit statement that the endpoints are meant to be open.
 #pragma once
 
 #include <string>

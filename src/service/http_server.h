@@ -1,4 +1,4 @@
-// The HTTP endpoints of `clickstream run`, on one loopback port (README "HTTP endpoints"):
+// The HTTP endpoints of `clickstream run`, on one loopback port (docs/operations.md "HTTP endpoints"):
 //   GET /metrics       Prometheus text format (service/metrics_text.h)
 //   GET /healthz       200 "ok" when connected and committing, else 503 with the reason (service/health.h)
 //   GET /              the live dashboard page, embedded in the binary

@@ -1,6 +1,6 @@
 // The pipeline's counters in the Prometheus text exposition format (version 0.0.4), for GET /metrics.
 // Names follow Prometheus conventions: prefix clickstream_, counters end in _total, units in the name
-// (_seconds, _bytes), one HELP and TYPE line per family. See README "Metrics" for the list.
+// (_seconds, _bytes), one HELP and TYPE line per family. See docs/operations.md "Metrics" for the list.
 #pragma once
 
 #include <string>

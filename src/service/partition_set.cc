@@ -165,8 +165,8 @@ Status PartitionSet::StartCommit(bool final_seal) {
     if (!owned->broken && owned->task.KafkaDue()) kafka_commits.push_back(owned.get());
   }
   // Buffers that reached the roll size are all sealed now: under a backlog commits are seconds apart, and a
-  // buffer waiting for its turn would keep growing (four partitions held ~160 MB of Arrow memory instead
-  // of ~4 x 8 MB). Buffers due only by age are sealed one per commit, spreading the cost of Parquet
+  // buffer waiting for its turn would keep growing far past the roll size. Buffers due only by age are
+  // sealed one per commit, spreading the cost of Parquet
   // encoding and engine snapshots; partitions take turns, so one cannot keep the others waiting.
   const std::optional<int32_t> to_seal = final_seal ? std::nullopt : NextToSeal(now);
   for (auto& [id, owned] : partitions_) {
