@@ -296,10 +296,12 @@ class TransactionalCopy {
         bootstrap_servers_(f.bootstrap_servers),
         one_producer_(one_producer),
         consumer_(Subscribe(f, topic, "bench-copy-" + topic,
-                            {{"partition.assignment.strategy", "range"},
+                            // The pipeline's consumer settings (src/service/pipeline.cc).
+                            {{"partition.assignment.strategy", "cooperative-sticky"},
                              {"isolation.level", "read_committed"},
                              {"fetch.wait.max.ms", "10"},
-                             {"queued.max.messages.kbytes", "16384"}})) {}
+                             {"queued.max.messages.kbytes", "16384"},
+                             {"fetch.queue.backoff.ms", "10"}})) {}
   ~TransactionalCopy() { consumer_->close(); }
 
   // Creates the topics the copy of `topic` writes to. REQUIRES: called before a TransactionalCopy of it.

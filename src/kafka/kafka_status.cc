@@ -97,8 +97,9 @@ Status FromError(RdKafka::Error* error, std::string_view what) {
   std::string msg = "kafka: " + std::string(what) + ": " + owned->str();
   const StatusCode code = ClassOf(owned->code());
   if (const std::string grant = GrantFor(owned->code()); !grant.empty()) msg += ": " + grant;
-  if (code == StatusCode::kFenced || owned->is_fatal()) return Status::Fenced(std::move(msg));
+  // A refusal first: librdkafka makes some of them fatal too (a transactional id not authorized).
   if (code == StatusCode::kRefused) return Status::Refused(std::move(msg));
+  if (code == StatusCode::kFenced || owned->is_fatal()) return Status::Fenced(std::move(msg));
   // Retriable past its deadline, abortable, or a request the broker failed: the partition re-reads from
   // its last commit with a new transaction.
   return Status::Unavailable(std::move(msg));

@@ -31,7 +31,7 @@ Status FromRdKafka(RdKafka::ErrorCode code, std::string_view what);
 // The StatusCode of `code` alone (the table above).
 StatusCode ClassOf(RdKafka::ErrorCode code);
 
-// An RdKafka::Error (owned and freed here; null is OK): fenced or fatal -> kFenced; a refusal -> kRefused;
+// An RdKafka::Error (owned and freed here; null is OK): a refusal -> kRefused; fenced or fatal -> kFenced;
 // otherwise (retriable past its deadline, or abortable: the transaction must be aborted and the
 // partition re-read from its last commit) kUnavailable.
 Status FromError(RdKafka::Error* error, std::string_view what);

@@ -21,7 +21,7 @@ TEST(KafkaStatus, EachClassOfErrorMapsToWhatItMeans) {
     EXPECT_EQ(ClassOf(code), StatusCode::kRefused) << RdKafka::err2str(code);
   }
   EXPECT_EQ(ClassOf(RdKafka::ERR_INVALID_CONFIG), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ClassOf(RdKafka::ERR_CORRUPT_MESSAGE), StatusCode::kInternal);
+  EXPECT_EQ(ClassOf(RdKafka::ERR_INVALID_MSG), StatusCode::kInternal);
 }
 
 TEST(KafkaStatus, AnAuthorizationRefusalNamesWhatToGrant) {

@@ -496,7 +496,8 @@ Status Pipeline::Impl::Consume() {
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(partitions_->commit_pending() ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
-    if (kafka_errors_.fatal_seen()) CS_RETURN_NOT_OK(ConsumerFatal());
+    // librdkafka reports the consumer's fatal error as a message, its clients' through the event callback.
+    if (msg->err() == RdKafka::ERR__FATAL || kafka_errors_.fatal_seen()) CS_RETURN_NOT_OK(ConsumerFatal());
     if (member_id_stale_) {
       member_id_ = consumer_->memberid();
       member_id_stale_ = false;
