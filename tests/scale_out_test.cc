@@ -154,11 +154,17 @@ class StallMeter {
   explicit StallMeter(const pg::ConnectionOptions& pg) : pg_(pg), thread_([this] { Run(); }) {}
   ~StallMeter() { Stop(); }
 
-  // Stops sampling; the longest stall of a partition that never moved, and which partition it was.
+  // Stops sampling; the longest stall of a partition that never moved, and which partition it was. A
+  // partition that moved is left out whole: it stalls from its revocation to its claim, before its fence
+  // says it moved.
   std::pair<std::chrono::milliseconds, int32_t> Stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
-    return {longest_, longest_partition_};
+    std::pair<std::chrono::milliseconds, int32_t> longest{0, -1};
+    for (const auto& [p, seen] : seen_) {
+      if (!seen.moved && seen.longest > longest.first) longest = {seen.longest, p};
+    }
+    return longest;
   }
 
  private:
@@ -167,6 +173,7 @@ class StallMeter {
     int64_t fence = -1;
     Clock::time_point since;
     bool moved = false;
+    std::chrono::milliseconds longest{0};
   };
 
   void Run() {
@@ -181,11 +188,13 @@ class StallMeter {
         const int64_t fence = std::stoll(std::string(res->text(r, 2)));
         Seen& seen = seen_[p];
         if (seen.fence >= 0 && fence != seen.fence) seen.moved = true;
-        if (next != seen.next_offset) seen = {next, fence, now, seen.moved};
-        if (!seen.moved && now - seen.since > longest_) {
-          longest_ = std::chrono::duration_cast<std::chrono::milliseconds>(now - seen.since);
-          longest_partition_ = p;
+        seen.fence = fence;
+        if (next != seen.next_offset) {
+          seen.next_offset = next;
+          seen.since = now;
         }
+        seen.longest =
+            std::max(seen.longest, std::chrono::duration_cast<std::chrono::milliseconds>(now - seen.since));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -194,8 +203,6 @@ class StallMeter {
   pg::ConnectionOptions pg_;
   std::atomic<bool> stop_{false};
   std::map<int32_t, Seen> seen_;
-  std::chrono::milliseconds longest_{0};
-  int32_t longest_partition_ = -1;
   std::thread thread_;
 };
 
