@@ -297,7 +297,7 @@ class TransactionalCopy {
         one_producer_(one_producer),
         consumer_(Subscribe(f, topic, "bench-copy-" + topic,
                             // The pipeline's consumer settings (src/service/pipeline.cc).
-                            {{"partition.assignment.strategy", "cooperative-sticky"},
+                            {{"partition.assignment.strategy", "range"},
                              {"isolation.level", "read_committed"},
                              {"fetch.wait.max.ms", "10"},
                              {"queued.max.messages.kbytes", "16384"},

@@ -206,13 +206,14 @@ class StallMeter {
   std::thread thread_;
 };
 
-// Incremental rebalancing (cooperative-sticky): when a member joins, and when it leaves again, only the
-// partitions that move are revoked and claimed; the first member's others are never revoked and keep
-// committing meanwhile.
+// Incremental rebalancing (cooperative-sticky, a user's choice through -X): when a member joins, and when
+// it leaves again, only the partitions that move are revoked and claimed; the first member's others are
+// never revoked and keep committing meanwhile.
 TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves) {
   const auto stream = KnownStream(50000, 25);
   std::vector<Member> members;
-  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "first", 1, &members);
+  const std::vector<std::string> cooperative = {"-X", "partition.assignment.strategy=cooperative-sticky"};
+  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "first", 1, &members, cooperative);
   ASSERT_EQ(Claims(), 12);
   // 30000 records over about 15 s: input keeps arriving through the join and the leave.
   std::thread producer([&] { ProduceSlowly(input_, then, 200, 100); });
@@ -223,7 +224,7 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     return Claims();
   };
-  members.push_back(StartMember("second", 1));
+  members.push_back(StartMember("second", 1, cooperative));
   ASSERT_EQ(wait_claims(12 + 6), 12 + 6) << "the second member did not get its share; see " << members[1].log;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   members[1].process->Signal(SIGTERM);
@@ -239,7 +240,8 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
   EXPECT_EQ(members[0].process->Wait(60), 0) << "see " << members[0].log;
   Verify(stream.size());
   const std::string first_log = Read(members[0].log);
-  // Eager rebalancing would revoke all twelve at each rebalance and log the six that stay as kept.
+  // Eager rebalancing (the default) would revoke all twelve at each rebalance and log the six that stay as
+  // kept.
   EXPECT_EQ(Count(first_log, "kept (fence 1)"), 0u) << members[0].log;
   EXPECT_EQ(Count(first_log, "claimed (fence 1)"), 12u) << members[0].log;
   EXPECT_EQ(Count(first_log, "claimed (fence 3)"), 6u) << members[0].log;

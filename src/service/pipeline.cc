@@ -212,9 +212,11 @@ Status Pipeline::Impl::Connect() {
     return kv.first == "group.protocol" && kv.second == "consumer";
   });
   if (!kip848) {
-    // Incremental rebalancing: a partition that stays with its member is neither revoked nor paused while
-    // others move.
-    consumer_config.emplace_back("partition.assignment.strategy", "cooperative-sticky");
+    // Eager rebalancing by default. cooperative-sticky (-X partition.assignment.strategy=cooperative-sticky)
+    // keeps the partitions that stay being read during a rebalance, but a thread of a process with several
+    // that ends in error does not leave the group, and the others' close then waits for a rebalance that
+    // cannot finish: not the default until the failure path leaves the group.
+    consumer_config.emplace_back("partition.assignment.strategy", "range");
     // A crashed member's partitions move on after this long.
     consumer_config.emplace_back("session.timeout.ms", std::to_string(options_.session_timeout_ms));
   }
