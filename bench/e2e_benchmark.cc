@@ -43,6 +43,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -486,6 +487,20 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
+// utime + stime, in clock ticks, of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line.
+double StatTicks(const std::string& stat) {
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 > stat.size()) return 0;
+  std::istringstream fields(stat.substr(close + 2));  // after the command name
+  std::string field;
+  double utime = 0;
+  for (int i = 3; fields >> field; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) return utime + std::stod(field);
+  }
+  return 0;
+}
+
 // Jiffies the whole machine spent busy and in all, since boot (/proc/stat).
 std::pair<double, double> MachineJiffies() {
   std::ifstream in("/proc/stat");
@@ -563,18 +578,24 @@ class Pipeline {
   // CPU time the process used so far (user + system), in seconds.
   double CpuSeconds() const {
     std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after the command name
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; fields >> field; ++i) {  // field 3 is the state
-      if (i == 14) utime = std::stod(field);
-      if (i == 15) {
-        stime = std::stod(field);
-        break;
-      }
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return StatTicks(stat) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  // CPU time librdkafka's own threads (named "rdk:...") used so far, in seconds: the client's share of
+  // CpuSeconds().
+  double KafkaClientCpuSeconds() const {
+    double ticks = 0;
+    std::error_code ec;
+    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t open = stat.find('('), close = stat.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;  // the thread just ended
+      if (stat.compare(open + 1, 4, "rdk:") != 0) continue;
+      ticks += StatTicks(stat);
     }
-    return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }
   // A counter or gauge from the pipeline's /metrics (0 if absent).
   double Metric(const std::string& name) const {
@@ -848,7 +869,38 @@ struct ThroughputRun {
   double cpu_cores = 0;     // the pipeline's CPU time over the run's wall time
   double machine_busy = 0;  // share of the machine's CPU busy (broker, server and pipeline), 0-1
   double db_seconds = 0, kafka_seconds = 0, db_rows = 0;  // the pipeline's own counters
+  double kafka_client_cores = 0;  // librdkafka's threads' CPU time over the run's wall time
+  // The slowest partition's time from its claim (the pipeline's log line) to its first commit visible in
+  // PostgreSQL: group join excluded, producer set-up and the first transaction included.
+  double claim_to_commit_ms = 0;
   std::string log;
+};
+
+// The lines a growing log file gains, each once and whole.
+class LogFollower {
+ public:
+  explicit LogFollower(const std::string& path) : path_(path) {}
+  // Calls on_line for each complete line written since the last call.
+  template <typename F>
+  void Poll(F&& on_line) {
+    if (!in_.is_open()) in_.open(path_);
+    if (!in_.is_open()) return;
+    in_.clear();
+    std::string chunk;
+    while (std::getline(in_, chunk)) {
+      if (in_.eof()) {  // no newline yet: the rest of the line comes later
+        pending_ += chunk;
+        break;
+      }
+      on_line(pending_ + chunk);
+      pending_.clear();
+    }
+  }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  std::string pending_;
 };
 
 ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::string& topic, int threads) {
@@ -861,14 +913,32 @@ ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::s
   const auto machine_before = MachineJiffies();
   const auto start = Clock::now();
   Pipeline pipeline(f, topic, f.work_dir + "/lake-" + name, r.log, threads);
-  while (Total(Progress(db)) < f.events) {
+  LogFollower log(r.log);
+  std::map<int32_t, Clock::time_point> claimed;
+  std::set<int32_t> committed;
+  for (auto progress = Progress(db); Total(progress) < f.events; progress = Progress(db)) {
     pipeline.DieIfExited();
+    const auto now = Clock::now();
+    log.Poll([&](const std::string& line) {
+      const size_t at = line.find("partition ");
+      int32_t id = 0;
+      if (at != std::string::npos && line.find(" claimed (fence ", at) != std::string::npos &&
+          std::sscanf(line.c_str() + at, "partition %d claimed", &id) == 1) {
+        claimed.try_emplace(id, now);
+      }
+    });
+    for (const auto& [id, offset] : progress) {
+      const auto claim = claimed.find(id);
+      if (offset == 0 || claim == claimed.end() || !committed.insert(id).second) continue;
+      r.claim_to_commit_ms = std::max(r.claim_to_commit_ms, Seconds(now - claim->second) * 1000);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   r.seconds = Seconds(Clock::now() - start);
   const auto machine_after = MachineJiffies();
   r.eps = static_cast<double>(f.events) / r.seconds;
   r.cpu_cores = pipeline.CpuSeconds() / r.seconds;
+  r.kafka_client_cores = pipeline.KafkaClientCpuSeconds() / r.seconds;
   r.machine_busy =
       (machine_after.first - machine_before.first) / (machine_after.second - machine_before.second);
   r.peak_rss = pipeline.PeakRssMb();
@@ -1075,19 +1145,22 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.1f\n", "send -> visible in PostgreSQL max, ms", max);
   std::printf("%-44s %14.1f\n", "pipeline peak RSS, MiB", peak_rss);
   // Scaling: the same input with 1 .. --max-threads consumer threads in one process.
-  std::printf("\n%-8s %12s %14s %14s %14s %14s %14s\n", "threads", "events/s", "pipeline CPU", "machine busy",
-              "PostgreSQL", "PG rows", "Kafka commits");
-  std::printf("%-8s %12s %14s %14s %14s %14s %14s\n", "", "", "(cores)", "(% of CPU)", "(% of run)",
-              "per event", "(% of run)");
+  std::printf("\n%-8s %12s %14s %14s %14s %14s %14s %14s %14s\n", "threads", "events/s", "pipeline CPU",
+              "librdkafka CPU", "machine busy", "PostgreSQL", "PG rows", "Kafka commits", "claim->commit");
+  std::printf("%-8s %12s %14s %14s %14s %14s %14s %14s %14s\n", "", "", "(cores)", "(cores)", "(% of CPU)",
+              "(% of run)", "per event", "(% of run)", "(ms, slowest)");
   std::string scaling;
   for (const ThroughputRun& r : runs) {
     // PostgreSQL and Kafka shares are summed over the threads' commits, which overlap.
-    std::printf("%-8d %12.0f %14.2f %14.0f %14.0f %14.2f %14.0f\n", r.threads, r.eps, r.cpu_cores,
-                100 * r.machine_busy, 100 * r.db_seconds / r.seconds, r.db_rows / events,
-                100 * r.kafka_seconds / r.seconds);
-    char row[200];
-    std::snprintf(row, sizeof row, "%s{\"threads\":%d,\"eps\":%.0f,\"cpu_cores\":%.2f,\"machine_busy\":%.2f}",
-                  scaling.empty() ? "" : ",", r.threads, r.eps, r.cpu_cores, r.machine_busy);
+    std::printf("%-8d %12.0f %14.2f %14.2f %14.0f %14.0f %14.2f %14.0f %14.0f\n", r.threads, r.eps,
+                r.cpu_cores, r.kafka_client_cores, 100 * r.machine_busy, 100 * r.db_seconds / r.seconds,
+                r.db_rows / events, 100 * r.kafka_seconds / r.seconds, r.claim_to_commit_ms);
+    char row[300];
+    std::snprintf(row, sizeof row,
+                  "%s{\"threads\":%d,\"eps\":%.0f,\"cpu_cores\":%.2f,\"kafka_client_cores\":%.2f,"
+                  "\"machine_busy\":%.2f,\"claim_to_commit_ms\":%.0f}",
+                  scaling.empty() ? "" : ",", r.threads, r.eps, r.cpu_cores, r.kafka_client_cores,
+                  r.machine_busy, r.claim_to_commit_ms);
     scaling += row;
   }
   std::printf(
