@@ -27,7 +27,7 @@ class OwnershipTest : public PipelineTest {
     return res.ok() && res->rows() == 1 ? std::stoll(std::string(res->text(0, 0))) : -1;
   }
 
-  std::string Log() { return RunCommand("cat " + log_path()).output; }
+  std::string Log() { return ReadFile(log_path()); }
 
   // Waits up to `timeout_s` for `done()`.
   template <typename Done>
@@ -85,15 +85,8 @@ TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
   ASSERT_TRUE(WaitUntil(60, [&] { return Claims() >= 4; })) << "see " << log_path();
   const std::string other_log = lake_.string() + ".other.log";
   auto other = StartPipeline(flags, other_log);
-  const auto claims_of_other = [&] {
-    const std::string log = RunCommand("cat " + other_log).output;
-    size_t n = 0;
-    for (size_t at = log.find("claimed (fence"); at != std::string::npos;
-         at = log.find("claimed (fence", at + 1))
-      ++n;
-    return n;
-  };
-  ASSERT_TRUE(WaitUntil(60, [&] { return claims_of_other() >= 2; })) << "see " << other_log;
+  ASSERT_TRUE(WaitUntil(60, [&] { return Occurrences(ReadFile(other_log), "claimed (fence") >= 2; }))
+      << "see " << other_log;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   zombie->Signal(SIGSTOP);
   // Long enough for the group to give the other process every partition (it may have to wait for a
@@ -111,7 +104,7 @@ TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
   EXPECT_EQ(zombie->Wait(60), 0) << "see " << log_path();
   Verify(stream.size());
   // The process that took over was never refused a commit nor lost a producer to the zombie.
-  const std::string log = RunCommand("cat " + other_log).output;
+  const std::string log = ReadFile(other_log);
   EXPECT_EQ(log.find("not the current fence"), std::string::npos) << other_log;
   EXPECT_EQ(log.find("recovering partition"), std::string::npos) << other_log;
   EXPECT_EQ(log.find("kafka: commit"), std::string::npos) << other_log;

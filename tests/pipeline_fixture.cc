@@ -172,11 +172,12 @@ Rows QueryRows(pg::Connection& db, const std::string& sql) {
 }
 
 void ProduceSlowly(const std::string& topic, const std::vector<KeyedRecord>& records, size_t chunk,
-                   int pause_ms) {
-  for (size_t i = 0; i < records.size(); i += chunk) {
-    ProduceAll(topic, std::vector<KeyedRecord>(records.begin() + static_cast<std::ptrdiff_t>(i),
-                                               records.begin() + static_cast<std::ptrdiff_t>(
-                                                                     std::min(records.size(), i + chunk))));
+                   int pause_ms, const std::atomic<bool>* abandon) {
+  TestProducer producer;
+  for (size_t i = 0; i < records.size() && !(abandon != nullptr && abandon->load()); i += chunk) {
+    const auto begin = records.begin() + static_cast<std::ptrdiff_t>(i);
+    producer.Produce(topic, std::vector<KeyedRecord>(begin, begin + static_cast<std::ptrdiff_t>(
+                                                                       std::min(chunk, records.size() - i))));
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
   }
 }
@@ -227,7 +228,7 @@ std::map<int32_t, int64_t> PipelineTest::ProgressByPartition() {
 
 bool PipelineTest::WaitForLog(const std::string& text, int timeout_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (RunCommand("cat " + log_path()).output.find(text) == std::string::npos) {
+  while (ReadFile(log_path()).find(text) == std::string::npos) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

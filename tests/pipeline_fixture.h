@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -36,9 +37,10 @@ std::vector<KeyedRecord> KnownStream(size_t n, uint64_t seed);
 // The first column of every row of `sql`.
 Rows QueryRows(pg::Connection& db, const std::string& sql);
 
-// Produces `records` to `topic` in chunks of `chunk`, `pause_ms` apart: input that keeps arriving.
+// Produces `records` to `topic` in chunks of `chunk`, `pause_ms` apart: input that keeps arriving. Gives
+// up, before the next chunk, once `*abandon` is true (a test that failed and returns).
 void ProduceSlowly(const std::string& topic, const std::vector<KeyedRecord>& records, size_t chunk,
-                   int pause_ms);
+                   int pause_ms, const std::atomic<bool>* abandon = nullptr);
 
 class PipelineTest : public ::testing::Test {
  protected:
@@ -103,7 +105,7 @@ class PipelineTest : public ::testing::Test {
   void WaitForCaughtUp(int64_t claims, const std::string& path = {}) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (;;) {
-      const std::string log = RunCommand("cat " + (path.empty() ? log_path() : path)).output;
+      const std::string log = ReadFile(path.empty() ? log_path() : path);
       const size_t last_claim = log.rfind("claimed (fence");
       if (Claims() >= claims && last_claim != std::string::npos &&
           log.find("| lag 0 |", last_claim) != std::string::npos) {

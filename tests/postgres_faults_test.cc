@@ -189,12 +189,7 @@ class PostgresFaultsTest : public PipelineTest {
   // the test.
   void ProduceInBackground(std::vector<KeyedRecord> stream, size_t per_second) {
     producer_ = std::thread([this, stream = std::move(stream), per_second] {
-      const size_t chunk = per_second / 10;
-      for (size_t i = 0; i < stream.size() && !abandon_producer_; i += chunk) {
-        ProduceAll(input_, std::vector<KeyedRecord>(stream.begin() + i,
-                                               stream.begin() + std::min(stream.size(), i + chunk)));
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      ProduceSlowly(input_, stream, per_second / 10, 100, &abandon_producer_);
     });
   }
   // Starts the pipeline on `stream`, produced meanwhile at `per_second`, and returns once it commits.
@@ -223,10 +218,7 @@ class PostgresFaultsTest : public PipelineTest {
 
   // Occurrences of `text` in the pipeline's log.
   size_t LogCount(const std::string& text) {
-    const std::string log = RunCommand("cat " + log_path()).output;
-    size_t n = 0;
-    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
-    return n;
+    return Occurrences(ReadFile(log_path()), text);
   }
   // Waits up to `timeout_s` until `text` occurs `count` times in the log.
   bool WaitForLogCount(const std::string& text, size_t count, int timeout_s) {
@@ -239,7 +231,7 @@ class PostgresFaultsTest : public PipelineTest {
   }
 
   std::string LastLogLine() {
-    std::string log = RunCommand("cat " + log_path()).output;
+    std::string log = ReadFile(log_path());
     while (!log.empty() && log.back() == '\n') log.pop_back();
     return log.substr(log.rfind('\n') + 1);
   }

@@ -63,6 +63,17 @@ std::string ClickstreamBinary() { return CLICKSTREAM_BINARY; }
 
 std::string SourceDir() { return CLICKSTREAM_SOURCE_DIR; }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+size_t Occurrences(std::string_view text, std::string_view needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 CommandResult RunCommand(const std::string& command_line) {
   CommandResult result;
   FILE* pipe = popen((command_line + " 2>&1").c_str(), "r");
@@ -145,10 +156,11 @@ std::vector<ConsumedRecord> ConsumeAll(const std::string& topic, size_t expected
 }
 
 void ProduceAll(const std::string& topic, const std::vector<KeyedRecord>& records) {
-  std::vector<RawRecord> raw;
-  raw.reserve(records.size());
-  for (const auto& r : records) raw.push_back({r.key, r.value, {}, 0});
-  ProduceRaw(topic, raw);
+  TestProducer().Produce(topic, records);
+}
+
+void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records) {
+  TestProducer().Produce(topic, records);
 }
 
 // Remembers the first failed delivery: flush() succeeds even when the broker refused records.
@@ -159,17 +171,34 @@ struct DeliveryErrors : RdKafka::DeliveryReportCb {
   std::string first;
 };
 
-void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records) {
-  auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers},
-                               {"linger.ms", "5"},
-                               {"message.max.bytes", "2100000"},
-                               {"enable.idempotence", "true"}});
-  ASSERT_TRUE(conf.ok());
-  std::string err;
+struct TestProducer::Impl {
   DeliveryErrors errors;
-  (*conf)->set("dr_cb", &errors, err);
-  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
-  ASSERT_TRUE(producer) << err;
+  std::unique_ptr<RdKafka::Producer> producer;
+};
+
+TestProducer::TestProducer() : impl_(std::make_unique<Impl>()) {}
+TestProducer::~TestProducer() = default;
+
+void TestProducer::Produce(const std::string& topic, const std::vector<KeyedRecord>& records) {
+  std::vector<RawRecord> raw;
+  raw.reserve(records.size());
+  for (const auto& r : records) raw.push_back({r.key, r.value, {}, 0});
+  Produce(topic, raw);
+}
+
+void TestProducer::Produce(const std::string& topic, const std::vector<RawRecord>& records) {
+  if (!impl_->producer) {
+    auto conf = kafka::MakeConf({{"bootstrap.servers", Services().bootstrap_servers},
+                                 {"linger.ms", "5"},
+                                 {"message.max.bytes", "2100000"},
+                                 {"enable.idempotence", "true"}});
+    ASSERT_TRUE(conf.ok()) << conf.status().message();
+    std::string err;
+    (*conf)->set("dr_cb", &impl_->errors, err);
+    impl_->producer.reset(RdKafka::Producer::create(conf->get(), err));
+    ASSERT_TRUE(impl_->producer) << err;
+  }
+  RdKafka::Producer* producer = impl_->producer.get();
   for (const auto& r : records) {
     for (;;) {
       RdKafka::Headers* headers = nullptr;
@@ -191,7 +220,7 @@ void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records)
     producer->poll(0);
   }
   ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
-  ASSERT_EQ(errors.first, "") << "the broker refused records of " << topic;
+  ASSERT_EQ(impl_->errors.first, "") << "the broker refused records of " << topic;
 }
 
 void ResetTables(pg::Connection& db) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "postgres/connection.h"
@@ -35,6 +36,11 @@ struct CommandResult {
 };
 // Runs a shell command line and captures its output.
 CommandResult RunCommand(const std::string& command_line);
+
+// The whole content of the file at `path`, empty if it cannot be read (e.g. a log not written yet).
+std::string ReadFile(const std::string& path);
+// How many times `needle` occurs in `text` (e.g. a log line's words in a log).
+size_t Occurrences(std::string_view text, std::string_view needle);
 
 // The samples of a /metrics page: "name{labels}" -> value.
 std::map<std::string, double> ParseMetrics(const std::string& text);
@@ -79,6 +85,22 @@ struct RawRecord {
 };
 // Like ProduceAll, for records up to 2 MB.
 void ProduceRaw(const std::string& topic, const std::vector<RawRecord>& records);
+
+// One idempotent producer for a stream sent in chunks: a producer made per chunk would pay its set-up
+// (metadata, producer id) every time, seconds over a stream of a thousand chunks.
+// Thread safety: one thread at a time.
+class TestProducer {
+ public:
+  TestProducer();
+  ~TestProducer();
+  // Produces `records` to `topic` (partitioned by key) and waits until all are acknowledged.
+  void Produce(const std::string& topic, const std::vector<RawRecord>& records);
+  void Produce(const std::string& topic, const std::vector<KeyedRecord>& records);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // A child process (the pipeline under test) with its output in a log file.
 class ChildProcess {

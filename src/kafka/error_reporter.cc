@@ -42,8 +42,6 @@ void ErrorReporter::event_cb(RdKafka::Event& event) {
   if (event.type() != RdKafka::Event::EVENT_ERROR) return;
   const bool refusal = IsRefusal(event.err(), event.str());
   if (refusal) refused_.store(true);
-  // The C++ wrapper does not always flag the event itself: the code says it too.
-  if (event.fatal() || event.err() == RdKafka::ERR__FATAL) fatal_seen_.store(true);
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);

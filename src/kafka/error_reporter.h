@@ -34,15 +34,11 @@ class ErrorReporter : public RdKafka::EventCb {
   // Whether a broker refused the client (authentication, TLS, a listener of another protocol) since the
   // reporter was made: retrying the connection cannot help.
   bool refused() const { return refused_.load(); }
-  // Whether a client of this reporter reported a fatal error: the client is unusable. Which client it was
-  // is for the caller to ask (RdKafka::Handle::fatal_error).
-  bool fatal_seen() const { return fatal_seen_.load(); }
 
  private:
   std::string component_;
   std::atomic<bool> print_;
   std::atomic<bool> refused_{false};
-  std::atomic<bool> fatal_seen_{false};
   mutable std::mutex mu_;
   std::string last_error_;
   std::map<int, std::chrono::steady_clock::time_point> last_report_;  // by error code

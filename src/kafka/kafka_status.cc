@@ -99,6 +99,8 @@ Status FromError(RdKafka::Error* error, std::string_view what) {
   if (const std::string grant = GrantFor(owned->code()); !grant.empty()) msg += ": " + grant;
   // A refusal first: librdkafka makes some of them fatal too (a transactional id not authorized).
   if (code == StatusCode::kRefused) return Status::Refused(std::move(msg));
+  // A fatal error leaves the producer unusable, whatever its code: like a fenced one, its partition is
+  // dropped and claimed again, with a new producer, only if still assigned.
   if (code == StatusCode::kFenced || owned->is_fatal()) return Status::Fenced(std::move(msg));
   // Retriable past its deadline, abortable, or a request the broker failed: the partition re-reads from
   // its last commit with a new transaction.

@@ -80,6 +80,13 @@ std::string LakeWriterId(int thread) {
   return (id.empty() ? "w" : id) + "-" + std::to_string(::getpid()) + "-" + std::to_string(thread);
 }
 
+// Gives up `partitions`: those revoked with cooperative rebalancing, all with eager rebalancing.
+Status Unassign(RdKafka::KafkaConsumer* consumer, std::vector<RdKafka::TopicPartition*>& partitions,
+                bool incremental) {
+  return incremental ? kafka::FromError(consumer->incremental_unassign(partitions), "unassign")
+                     : kafka::FromRdKafka(consumer->unassign(), "unassign");
+}
+
 }  // namespace
 
 class Pipeline::Impl : public RdKafka::RebalanceCb {
@@ -117,6 +124,10 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   Status CommitNow(bool final_seal);
   // The consuming loop and the final commit.
   Status Consume();
+  // After an error: leaves the group without committing, so that the group's next rebalance need not
+  // wait for this member (max.poll.interval.ms). With cooperative rebalancing the other threads' close()
+  // waits for that rebalance. The partitions go on from their last commit wherever they are assigned.
+  void LeaveGroupAfterError();
   // True once a stop was requested kStopGrace ago: waits for PostgreSQL end then. Thread-safe.
   bool GivingUp();
   // Where each partition's results stop in PostgreSQL, for the message of a stop that gave up.
@@ -163,6 +174,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<AvroInput> avro_;  // Avro input only
   int registry_failures_ = 0;        // since the registry last answered
   Status rebalance_error_;
+  bool leaving_after_error_ = false;  // the rebalance callback gives partitions up without committing
   CommitCadence cadence_{std::chrono::milliseconds(options_.commit_interval_ms),
                          std::chrono::milliseconds(options_.max_result_delay_ms)};
   SteadyClock::time_point last_status_ = SteadyClock::now();
@@ -212,11 +224,9 @@ Status Pipeline::Impl::Connect() {
     return kv.first == "group.protocol" && kv.second == "consumer";
   });
   if (!kip848) {
-    // Eager rebalancing by default. cooperative-sticky (-X partition.assignment.strategy=cooperative-sticky)
-    // keeps the partitions that stay being read during a rebalance, but a thread of a process with several
-    // that ends in error does not leave the group, and the others' close then waits for a rebalance that
-    // cannot finish: not the default until the failure path leaves the group.
-    consumer_config.emplace_back("partition.assignment.strategy", "range");
+    // Incremental rebalancing: when a member joins or leaves, only the partitions that move are revoked,
+    // and the others keep being read and committed. Every member of a group must use the same strategy.
+    consumer_config.emplace_back("partition.assignment.strategy", "cooperative-sticky");
     // A crashed member's partitions move on after this long.
     consumer_config.emplace_back("session.timeout.ms", std::to_string(options_.session_timeout_ms));
   }
@@ -298,14 +308,20 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
 
 void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                                   std::vector<RdKafka::TopicPartition*>& partitions) {
-  // Claims and commits below use the PostgreSQL connection the background commit holds.
-  if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
-  probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
-  member_id_stale_ = true;
   // Cooperative (cooperative-sticky, or the KIP-848 protocol): `partitions` are the ones added or taken
   // away, the others stay assigned and keep being read. Eager: every partition is revoked, then the new
   // assignment comes whole.
   const bool incremental = consumer->rebalance_protocol() == "COOPERATIVE";
+  if (leaving_after_error_) {  // close() after an error: nothing is committed, nothing claimed
+    if (const Status st = Unassign(consumer, partitions, incremental); !st.ok()) {
+      log::Warn(kLog, "{}", st.message());
+    }
+    return;
+  }
+  // Claims and commits below use the PostgreSQL connection the background commit holds.
+  if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
+  probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
+  member_id_stale_ = true;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) {
       const Partition p(tp->partition());
@@ -336,9 +352,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     if (const Status st = partitions_->Revoke(revoked); !st.ok()) {
       log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
     }
-    const Status st = incremental ? kafka::FromError(consumer->incremental_unassign(partitions), "unassign")
-                                  : kafka::FromRdKafka(consumer->unassign(), "unassign");
-    if (!st.ok()) rebalance_error_ = st;
+    if (const Status st = Unassign(consumer, partitions, incremental); !st.ok()) rebalance_error_ = st;
   }
   PublishGauges();
 }
@@ -484,10 +498,18 @@ std::string Pipeline::Impl::Uncommitted() const {
 Status Pipeline::Impl::Run(const std::function<bool()>& stop) {
   stop_ = stop;
   const Status st = Consume();
+  if (!st.ok()) LeaveGroupAfterError();
   if (st.ok() || !st.retryable() || !stop()) return st;
   return Status::Unavailable("stopped before the last results were committed (" + st.message() +
                              "); results not in PostgreSQL: " + Uncommitted() +
                              "; a restart re-reads them, nothing committed is lost");
+}
+
+void Pipeline::Impl::LeaveGroupAfterError() {
+  leaving_after_error_ = true;
+  if (const Status st = kafka::FromRdKafka(consumer_->close(), "leave group " + options_.group_id); !st.ok()) {
+    log::Warn(kLog, "{}", st.message());
+  }
 }
 
 Status Pipeline::Impl::Consume() {
@@ -498,8 +520,9 @@ Status Pipeline::Impl::Consume() {
     std::unique_ptr<RdKafka::Message> msg(
         consumer_->consume(partitions_->commit_pending() ? 1 : std::min(options_.commit_interval_ms, 100)));
     if (!rebalance_error_.ok()) return rebalance_error_;
-    // librdkafka reports the consumer's fatal error as a message, its clients' through the event callback.
-    if (msg->err() == RdKafka::ERR__FATAL || kafka_errors_.fatal_seen()) CS_RETURN_NOT_OK(ConsumerFatal());
+    // librdkafka reports a consumer's fatal error (e.g. its static membership fenced) as this message; a
+    // producer's reaches its transaction calls.
+    if (msg->err() == RdKafka::ERR__FATAL) CS_RETURN_NOT_OK(ConsumerFatal());
     if (member_id_stale_) {
       member_id_ = consumer_->memberid();
       member_id_stale_ = false;
@@ -514,6 +537,14 @@ Status Pipeline::Impl::Consume() {
       // A refusal (group or topic authorization) stays until an operator grants it: stop and say what.
       if (kafka::ClassOf(msg->err()) == StatusCode::kRefused) {
         return kafka::FromRdKafka(msg->err(), "consume " + options_.input_topic + " in group " + options_.group_id);
+      }
+      // The group's members rebalance eagerly (an older clickstream, or -X partition.assignment.strategy=
+      // range): the broker refuses a cooperative member until they are all gone, and retrying cannot help.
+      if (msg->err() == RdKafka::ERR_INCONSISTENT_GROUP_PROTOCOL) {
+        return Status::InvalidArgument(
+            "kafka: group " + options_.group_id + " refused this member (" + msg->errstr() +
+            "): its members use another partition.assignment.strategy; stop them all before starting this "
+            "version, or give this one the same -X partition.assignment.strategy (docs/scaling.md)");
       }
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
