@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-replay fuzz services services-stop clean
+.PHONY: all deps build docs run test test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-replay fuzz services services-stop clean
 
 all: build
 
@@ -11,9 +11,21 @@ deps:
 	@bash scripts/install-deps.sh
 
 # Configures once, then rebuilds incrementally.
+CONFIGURE := [ -f $(BUILD_DIR)/build.ninja ] || cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 build: deps
-	@[ -f $(BUILD_DIR)/build.ninja ] || cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CONFIGURE)
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The generated parts of docs/, from the binary: configuration.md (`clickstream help-config`) and the
+# metrics table of operations.md (`clickstream help-metrics`, between its GENERATED markers). cli_test
+# fails while the committed pages differ.
+docs: deps
+	@$(CONFIGURE)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target clickstream
+	@$(BUILD_DIR)/clickstream help-config > docs/configuration.md
+	@TABLE="$$($(BUILD_DIR)/clickstream help-metrics)" awk '/^<!-- END GENERATED/ { skip = 0 } !skip { print } \
+	  /^<!-- BEGIN GENERATED: clickstream help-metrics/ { print ENVIRON["TABLE"]; skip = 1 }' docs/operations.md \
+	  > docs/operations.md.new && mv docs/operations.md.new docs/operations.md
 
 # Local Kafka + PostgreSQL (or the ones configured in .env), the producer and the pipeline, until Ctrl-C.
 run: build

@@ -22,6 +22,24 @@ inline constexpr int kExitRefused = 5;      // a server refused the results whil
 inline constexpr int kExitFenced = 6;  // Kafka fenced this process (its --instance-id taken) or its consumer failed
 inline constexpr int kExitInternal = 70;    // a bug: please report it
 
+// The groups of flags in `--help` and in docs/configuration.md, in the order they are shown. Every flag
+// belongs to one of them (cli_test checks it).
+inline constexpr const char* kGroupKafka = "Kafka";
+inline constexpr const char* kGroupKafkaSecurity = "Kafka security";
+inline constexpr const char* kGroupAvro = "Avro and schema registry";
+inline constexpr const char* kGroupAnalytics = "Analytics";
+inline constexpr const char* kGroupPipeline = "Pipeline";
+inline constexpr const char* kGroupPostgres = "PostgreSQL";
+inline constexpr const char* kGroupLake = "Lake";
+inline constexpr const char* kGroupHttp = "HTTP";
+inline constexpr const char* kGroupTraffic = "Traffic";
+inline constexpr const char* kGroupFiles = "Files";
+inline constexpr const char* kGroupLogging = "Logging";
+inline constexpr const char* kGroupHelp = "Help";
+inline constexpr const char* kGroups[] = {kGroupKafka,    kGroupKafkaSecurity, kGroupAvro,    kGroupAnalytics,
+                                          kGroupPipeline, kGroupPostgres,      kGroupLake,    kGroupHttp,
+                                          kGroupTraffic,  kGroupFiles,         kGroupLogging, kGroupHelp};
+
 // Flag validators whose messages a user can read ("must be greater than 0, got -1"); CLI11's own
 // PositiveNumber prints the whole range of double.
 inline CLI::Validator Positive() {
@@ -54,7 +72,8 @@ inline void AddLogLevelFlag(CLI::App* cmd) {
          "Least severe diagnostics on stderr: debug, info, warn, error or off")
       ->envname("LOG_LEVEL")
       ->default_str("info")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
+      ->group(kGroupLogging);
 }
 
 // The Kafka client flags every Kafka subcommand shares (brokers, security, extra librdkafka properties),
@@ -64,32 +83,41 @@ inline void AddKafkaClientFlags(CLI::App* cmd, kafka::ClientOptions* o) {
   if (const char* password = std::getenv("KAFKA_SASL_PASSWORD")) o->sasl_password = password;
   cmd->add_option("--bootstrap-servers", o->bootstrap_servers, "Kafka brokers, host:port[,...]")
       ->envname("KAFKA_BOOTSTRAP_SERVERS")
-      ->capture_default_str();
-  cmd->add_option("--security-protocol", o->security_protocol,
-                  "Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
-      ->envname("KAFKA_SECURITY_PROTOCOL")
-      ->check(CLI::IsMember({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}, CLI::ignore_case));
-  cmd->add_option("--sasl-mechanism", o->sasl_mechanism,
-                  "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
-      ->envname("KAFKA_SASL_MECHANISM")
-      ->check(CLI::IsMember({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, CLI::ignore_case));
-  cmd->add_option("--sasl-username", o->sasl_username, "SASL user name")->envname("KAFKA_SASL_USERNAME");
-  cmd->add_option("--sasl-password-file", o->sasl_password_file,
-                  "File whose first line is the SASL password (or set KAFKA_SASL_PASSWORD)")
-      ->envname("KAFKA_SASL_PASSWORD_FILE");
-  cmd->add_option("--ssl-ca-location", o->ssl_ca_location, "PEM file of the CA certificates of the brokers")
-      ->envname("KAFKA_SSL_CA_LOCATION");
-  cmd->add_option("--ssl-certificate-location", o->ssl_certificate_location,
-                  "PEM client certificate, for mutual TLS")
-      ->envname("KAFKA_SSL_CERTIFICATE_LOCATION");
-  cmd->add_option("--ssl-key-location", o->ssl_key_location, "PEM private key of the client certificate")
-      ->envname("KAFKA_SSL_KEY_LOCATION");
+      ->capture_default_str()
+      ->group(kGroupKafka);
   cmd->add_option("-F,--kafka-config-file", o->config_files,
                   "File of librdkafka properties, key=value a line (repeatable)")
       ->envname("KAFKA_CONFIG_FILE")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->group(kGroupKafka);
   cmd->add_option("-X,--kafka-property", o->properties,
-                  "Any librdkafka property, key=value (repeatable; wins over the other settings)");
+                  "Any librdkafka property, key=value (repeatable; applied last)")
+      ->group(kGroupKafka);
+  cmd->add_option("--security-protocol", o->security_protocol, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+      ->envname("KAFKA_SECURITY_PROTOCOL")
+      ->check(CLI::IsMember({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}, CLI::ignore_case))
+      ->group(kGroupKafkaSecurity);
+  cmd->add_option("--sasl-mechanism", o->sasl_mechanism, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+      ->envname("KAFKA_SASL_MECHANISM")
+      ->check(CLI::IsMember({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, CLI::ignore_case))
+      ->group(kGroupKafkaSecurity);
+  cmd->add_option("--sasl-username", o->sasl_username, "SASL user name")
+      ->envname("KAFKA_SASL_USERNAME")
+      ->group(kGroupKafkaSecurity);
+  cmd->add_option("--sasl-password-file", o->sasl_password_file,
+                  "File of the SASL password (or set KAFKA_SASL_PASSWORD)")
+      ->envname("KAFKA_SASL_PASSWORD_FILE")
+      ->group(kGroupKafkaSecurity);
+  cmd->add_option("--ssl-ca-location", o->ssl_ca_location, "PEM file of the brokers' CA certificates")
+      ->envname("KAFKA_SSL_CA_LOCATION")
+      ->group(kGroupKafkaSecurity);
+  cmd->add_option("--ssl-certificate-location", o->ssl_certificate_location,
+                  "PEM client certificate, for mutual TLS")
+      ->envname("KAFKA_SSL_CERTIFICATE_LOCATION")
+      ->group(kGroupKafkaSecurity);
+  cmd->add_option("--ssl-key-location", o->ssl_key_location, "PEM private key of the client certificate")
+      ->envname("KAFKA_SSL_KEY_LOCATION")
+      ->group(kGroupKafkaSecurity);
 }
 
 // The schema registry flags of Avro input and output. The password has no flag: it comes from
@@ -97,30 +125,47 @@ inline void AddKafkaClientFlags(CLI::App* cmd, kafka::ClientOptions* o) {
 inline void AddSchemaRegistryFlags(CLI::App* cmd, SchemaRegistryOptions* o) {
   if (const char* password = std::getenv("SCHEMA_REGISTRY_PASSWORD")) o->password = password;
   cmd->add_option("--schema-registry-url,--schema-registry", o->url,
-                  "Confluent-compatible schema registry, http(s)://host:port[/path] (Apicurio: "
-                  ".../apis/ccompat/v7)")
-      ->envname("SCHEMA_REGISTRY_URL");
-  cmd->add_option("--schema-registry-user", o->username, "Schema registry user (HTTP basic authentication)")
-      ->envname("SCHEMA_REGISTRY_USER");
+                  "Confluent-compatible schema registry, http(s)://host:port[/path]")
+      ->envname("SCHEMA_REGISTRY_URL")
+      ->group(kGroupAvro);
+  cmd->add_option("--schema-registry-user", o->username, "Registry user (HTTP basic authentication)")
+      ->envname("SCHEMA_REGISTRY_USER")
+      ->group(kGroupAvro);
   cmd->add_option("--schema-registry-password-file", o->password_file,
-                  "File whose first line is the schema registry password (or set SCHEMA_REGISTRY_PASSWORD)")
-      ->envname("SCHEMA_REGISTRY_PASSWORD_FILE");
-  cmd->add_option("--schema-registry-ca-location", o->ca_location,
-                  "PEM file of CA certificates for an https schema registry")
-      ->envname("SCHEMA_REGISTRY_CA_LOCATION");
+                  "File of the registry password (or set SCHEMA_REGISTRY_PASSWORD)")
+      ->envname("SCHEMA_REGISTRY_PASSWORD_FILE")
+      ->group(kGroupAvro);
+  cmd->add_option("--schema-registry-ca-location", o->ca_location, "PEM file of an https registry's CA")
+      ->envname("SCHEMA_REGISTRY_CA_LOCATION")
+      ->group(kGroupAvro);
 }
 
 // --topic, --enriched-topic and --dlq-topic (KAFKA_TOPIC, KAFKA_ENRICHED_TOPIC, KAFKA_DLQ_TOPIC): the
 // pipeline's topics, named the same way for `run`, which uses them, and `topics`, which creates them.
 inline void AddPipelineTopicFlags(CLI::App* cmd, std::string* input, std::string* enriched,
                                   std::string* dlq) {
-  cmd->add_option("--topic", *input, "Input topic")->envname("KAFKA_TOPIC")->capture_default_str();
+  cmd->add_option("--topic", *input, "Input topic")
+      ->envname("KAFKA_TOPIC")
+      ->capture_default_str()
+      ->group(kGroupKafka);
   cmd->add_option("--enriched-topic", *enriched, "Output topic of enriched events")
       ->envname("KAFKA_ENRICHED_TOPIC")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupKafka);
   cmd->add_option("--dlq-topic", *dlq, "Dead-letter topic for rejected records")
       ->envname("KAFKA_DLQ_TOPIC")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupKafka);
+}
+
+// A subcommand of `clickstream`, its help flag in the Help group and its help ending with `footer`, the
+// docs page to read for more.
+inline CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description,
+                            const std::string& footer) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->get_help_ptr()->group(kGroupHelp);
+  cmd->footer(footer);
+  return cmd;
 }
 
 void RegisterProduceCommand(CLI::App& app);

@@ -3,39 +3,28 @@
 
 #include <cstdio>
 
+#include "cli/app.h"
 #include "cli/command.h"
 #include "cli/stop_signal.h"
-#include "kafka/library_version.h"
 
 int main(int argc, char** argv) {
   // Before anything else, so that a stop request during start-up is never a hard kill.
   clickstream::cli::InstallStopHandlers();
   // glibc gives each thread that allocates its own heap (up to 8 per core), and librdkafka runs a dozen
-  // threads: memory freed in one heap is not reused by the others. Two heaps cut the pipeline's peak
-  // RSS by about 10% at no measurable cost in throughput.
+  // threads: memory freed in one heap is not reused by the others. Two heaps bound that waste at no
+  // cost in throughput; what it does to peak RSS is in docs/benchmarks.md.
   mallopt(M_ARENA_MAX, 2);
-  CLI::App app{"clickstream: event-time analytics of website activity from Kafka", "clickstream"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", [] {
-    return "clickstream 0.1.0\nlibrdkafka " + clickstream::kafka::LoadedLibrdkafkaVersion() +
-           " (code written against the librdkafka " + clickstream::kafka::HeaderLibrdkafkaVersion() + " API; needs " +
-           clickstream::kafka::MinimumLibrdkafkaVersion() + " or newer at run time)";
-  });
-  clickstream::cli::RegisterProduceCommand(app);
-  clickstream::cli::RegisterTopicsCommand(app);
-  clickstream::cli::RegisterTailCommand(app);
-  clickstream::cli::RegisterReplayCommand(app);
-  clickstream::cli::RegisterRunCommand(app);
+  const auto app = clickstream::cli::MakeApp();
   try {
-    app.parse(argc, argv);
+    app->parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);
+    return app->exit(e);
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     // One line naming the problem and the way to the fix, instead of the whole help text.
     std::fprintf(stderr, "clickstream: %s (see `clickstream %s--help`)\n", e.what(),
-                 app.get_subcommands().empty() ? "" : (app.get_subcommands()[0]->get_name() + " ").c_str());
+                 app->get_subcommands().empty() ? "" : (app->get_subcommands()[0]->get_name() + " ").c_str());
     return clickstream::cli::kExitUsage;
   }
   return 0;

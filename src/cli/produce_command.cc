@@ -163,37 +163,49 @@ void Produce(const ProduceFlags& flags) {
 
 void RegisterProduceCommand(CLI::App& app) {
   auto flags = std::make_shared<ProduceFlags>();
-  CLI::App* cmd = app.add_subcommand("produce", "Generate website activity events into Kafka");
+  CLI::App* cmd = AddCommand(app, "produce", "Generate website activity events into Kafka",
+                             "Every flag: docs/configuration.md; Avro records: docs/avro.md");
   AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &flags->kafka);
   cmd->add_option("--topic", flags->topic, "Topic to write to")
       ->envname("KAFKA_TOPIC")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupKafka);
   cmd->add_option("--format", flags->format, "Record encoding: json, or avro (needs --schema-registry)")
       ->check(CLI::IsMember({"json", "avro"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupAvro);
   AddSchemaRegistryFlags(cmd, &flags->registry);
   cmd->add_option("--num-events", flags->num_events, "Events to produce; 0 = until Ctrl-C")
       ->check(NonNegative())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupTraffic);
   cmd->add_option("--interval", flags->interval_s, "Seconds between events (ignored with --rate)")
       ->check(NonNegative())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupTraffic);
   cmd->add_option("--rate", flags->rate, "Events per second for load tests; overrides --interval")
-      ->check(NonNegative());
+      ->check(NonNegative())
+      ->group(kGroupTraffic);
   cmd->add_option("--users", flags->traffic.users, "Distinct users user_1..user_N")
       ->check(Positive())
-      ->capture_default_str();
-  cmd->add_flag("--no-late-data", flags->no_late_data, "Do not stamp every 50th event 5 minutes in the past");
-  cmd->add_flag("--sessions", flags->traffic.sessions,
-                "Each user's events form sessions: session_start, views and clicks, session_end");
-  cmd->add_option("--seed", flags->traffic.seed, "Seed of the random traffic")->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupTraffic);
+  cmd->add_flag("--no-late-data", flags->no_late_data, "Do not stamp every 50th event 5 minutes in the past")
+      ->group(kGroupTraffic);
+  cmd->add_flag("--sessions", flags->traffic.sessions, "Users walk sessions: start, views and clicks, end")
+      ->group(kGroupTraffic);
+  cmd->add_option("--seed", flags->traffic.seed, "Seed of the random traffic")
+      ->capture_default_str()
+      ->group(kGroupTraffic);
   cmd->add_option("--connect-timeout", flags->connect_timeout_s, "Seconds to wait for Kafka at start")
       ->check(Positive())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupKafka);
   cmd->add_option("--status-interval", flags->status_interval_s, "Seconds between progress lines; 0 = none")
       ->check(NonNegative())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupLogging);
   cmd->callback([flags] { Produce(*flags); });
 }
 

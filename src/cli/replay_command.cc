@@ -14,14 +14,15 @@ void RegisterReplayCommand(CLI::App& app) {
     std::string output;
   };
   auto flags = std::make_shared<Flags>();
-  CLI::App* cmd = app.add_subcommand(
-      "replay",
-      "Run the engine over a JSON Lines file as one partition, in file order, and write the result "
-      "tables as JSON Lines files");
+  CLI::App* cmd = AddCommand(app, "replay", "The engine over a JSON Lines file; results as JSON Lines files",
+                             "Every flag: docs/configuration.md; what it computes: docs/semantics.md");
   AddLogLevelFlag(cmd);
-  cmd->add_option("--input", flags->input, "JSON Lines file of events, or - for standard input")->required();
+  cmd->add_option("--input", flags->input, "JSON Lines file of events, or - for standard input")
+      ->required()
+      ->group(kGroupFiles);
   cmd->add_option("--output", flags->output, "Directory for the result files (created if missing)")
-      ->required();
+      ->required()
+      ->group(kGroupFiles);
   cmd->callback([flags] {
     const Result<ReplaySummary> summary = ReplayFile(flags->input, flags->output);
     if (!summary.ok()) {

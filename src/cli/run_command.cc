@@ -32,8 +32,10 @@ void AddModeOption(CLI::App* cmd, const std::string& name, const std::string& en
            }
            *mode = static_cast<unsigned>(value);
          },
-         what + " (octal; default " + fallback + ")")
-      ->envname(env);
+         what + ", octal")
+      ->envname(env)
+      ->default_str(fallback)
+      ->group(kGroupLake);
 }
 
 // `running`: the failure came after the start, while the pipeline ran.
@@ -102,121 +104,131 @@ void RegisterRunCommand(CLI::App& app) {
   auto o = std::make_shared<PipelineOptions>();
   auto http = std::make_shared<HttpFlags>();
   CLI::App* cmd =
-      app.add_subcommand("run", "Run the streaming pipeline: Kafka in; PostgreSQL, lake, enriched topic out");
+      AddCommand(app, "run", "The streaming pipeline: Kafka in; PostgreSQL, lake, topics out",
+                 "Every flag: docs/configuration.md; health, metrics, exit codes: docs/operations.md");
   AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &o->kafka);
-  cmd->add_option("--group-id", o->group_id,
-                  "Consumer group; processes with one group id split the partitions")
+  cmd->add_option("--group-id", o->group_id, "Consumer group; processes of one group split the partitions")
       ->envname("KAFKA_GROUP_ID")
-      ->capture_default_str();
-  cmd->add_option("--instance-id", o->instance_id,
-                  "Static group membership id: a restarted process gets its partitions back at once")
-      ->envname("KAFKA_GROUP_INSTANCE_ID");
-  cmd->add_option("--threads", o->threads,
-                  "Consumers of the group in this process, each on its own thread with its own partitions; "
-                  "more than the input partitions leaves some idle")
+      ->capture_default_str()
+      ->group(kGroupKafka);
+  cmd->add_option("--instance-id", o->instance_id, "Static membership id: a restart keeps the partitions")
+      ->envname("KAFKA_GROUP_INSTANCE_ID")
+      ->group(kGroupKafka);
+  cmd->add_option("--threads", o->threads, "Consumers of the group in this process, one thread each")
       ->envname("CLICKSTREAM_THREADS")
       ->check(CLI::Range(1, 256))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupPipeline);
   cmd->add_option("--session-timeout-ms", o->session_timeout_ms,
-                  "Milliseconds after which a crashed member's partitions move to others")
+                  "Milliseconds before a silent member's partitions move")
       ->envname("KAFKA_SESSION_TIMEOUT_MS")
       ->check(CLI::Range(6000, 300000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupKafka);
   AddPipelineTopicFlags(cmd, &o->input_topic, &o->enriched_topic, &o->dlq_topic);
   cmd->add_option_function<std::string>(
          "--input-format",
          [o](const std::string& format) {
            o->input_format = format == "avro" ? InputFormat::kAvro : InputFormat::kJson;
          },
-         "Encoding of input records: json, or avro (Confluent wire format; needs --schema-registry-url)")
+         "Input records: json, or avro (needs --schema-registry-url)")
       ->envname("INPUT_FORMAT")
       ->check(CLI::IsMember({"json", "avro"}))
-      ->default_str("json");
+      ->default_str("json")
+      ->group(kGroupAvro);
   AddSchemaRegistryFlags(cmd, &o->schema_registry);
-  cmd->add_option("--commit-interval-ms", o->commit_interval_ms,
-                  "Milliseconds of reading between commits (each commit's Kafka transactions pause reading)")
+  cmd->add_option("--commit-interval-ms", o->commit_interval_ms, "Milliseconds of reading between commits")
       ->envname("COMMIT_INTERVAL_MS")
       ->check(Positive())
-      ->capture_default_str();
-  cmd->add_option(
-         "--max-result-delay", o->max_result_delay_ms,
-         "While records read are this many milliseconds old or older, commits are spaced as far; 0 = never")
+      ->capture_default_str()
+      ->group(kGroupPipeline);
+  cmd->add_option("--max-result-delay", o->max_result_delay_ms,
+                  "Milliseconds of input age above which commits space out; 0 = never")
       ->envname("MAX_RESULT_DELAY")
       ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupPipeline);
   cmd->add_option("--status-interval", o->status_interval_s, "Seconds between status lines; 0 = none")
       ->envname("STATUS_INTERVAL")
       ->check(NonNegative())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupLogging);
   cmd->add_option("--lake-dir", o->lake_dir, "Root directory of the Parquet lake")
       ->envname("LAKE_DIR")
-      ->capture_default_str();
-  cmd->add_option("--lake-roll-bytes", o->lake_roll_bytes,
-                  "Buffered bytes per partition before a lake file is written")
+      ->capture_default_str()
+      ->group(kGroupLake);
+  cmd->add_option("--lake-roll-bytes", o->lake_roll_bytes, "Buffered bytes per partition before a lake file")
       ->envname("LAKE_ROLL_BYTES")
       ->check(Positive())
-      ->capture_default_str();
-  cmd->add_option("--lake-roll-age", o->lake_roll_age_s,
-                  "Seconds before a partition's buffered rows are written")
+      ->capture_default_str()
+      ->group(kGroupLake);
+  cmd->add_option("--lake-roll-age", o->lake_roll_age_s, "Seconds rows are buffered before a lake file")
       ->envname("LAKE_ROLL_AGE")
       ->check(Positive())
-      ->capture_default_str();
-  cmd->add_option("--max-future", o->max_future_s,
-                  "Seconds an event_time may be ahead of its Kafka record's timestamp; events further ahead "
-                  "are rejected as future_event_time")
+      ->capture_default_str()
+      ->group(kGroupLake);
+  cmd->add_option("--max-future", o->max_future_s, "Seconds an event_time may lead its record's timestamp")
       ->envname("MAX_FUTURE")
       ->check(Positive())
-      ->capture_default_str();
-  cmd->add_option("--db-host", o->db.host, "PostgreSQL host")->envname("DB_HOST")->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupAnalytics);
+  cmd->add_option("--db-host", o->db.host, "PostgreSQL host")
+      ->envname("DB_HOST")
+      ->capture_default_str()
+      ->group(kGroupPostgres);
   cmd->add_option("--db-port", o->db.port, "PostgreSQL port")
       ->envname("DB_PORT")
       ->check(CLI::Range(1, 65535))
-      ->capture_default_str();
-  cmd->add_option("--db-user", o->db.user, "PostgreSQL role")->envname("DB_USER")->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupPostgres);
+  cmd->add_option("--db-user", o->db.user, "PostgreSQL role")
+      ->envname("DB_USER")
+      ->capture_default_str()
+      ->group(kGroupPostgres);
   // No password flag: argv is visible in `ps`. DB_PASSWORD, else libpq's PGPASSWORD or PGPASSFILE.
   if (const char* password = std::getenv("DB_PASSWORD")) o->db.password = password;
-  cmd->add_option(
-         "--db-password-file", o->db.password_file,
-         "File whose first line is the PostgreSQL password (or set DB_PASSWORD, PGPASSWORD, PGPASSFILE)")
-      ->envname("DB_PASSWORD_FILE");
-  cmd->add_option(
-         "--db-url", o->db.url,
-         "libpq connection string or postgresql:// URI (sslmode, sslrootcert, sslcert, sslkey, ...); "
-         "replaces --db-host, --db-port, --db-user and --db-name")
-      ->envname("DATABASE_URL");
+  cmd->add_option("--db-password-file", o->db.password_file,
+                  "File of the password (or DB_PASSWORD, PGPASSWORD, PGPASSFILE)")
+      ->envname("DB_PASSWORD_FILE")
+      ->group(kGroupPostgres);
+  cmd->add_option("--db-url", o->db.url, "libpq connection string or URI; replaces --db-host etc.")
+      ->envname("DATABASE_URL")
+      ->group(kGroupPostgres);
   cmd->add_option("--db-name", o->db.dbname, "PostgreSQL database")
       ->envname("DB_NAME")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupPostgres);
   cmd->add_option("--db-timeout-ms", o->db.timeout_ms,
-                  "Milliseconds PostgreSQL may take to connect or to run a statement, and to notice a dead "
-                  "connection, before the attempt fails and is retried")
+                  "Milliseconds to connect, run a statement or notice a dead peer")
       ->envname("DB_TIMEOUT_MS")
       ->check(CLI::Range(1000, 3600000))
-      ->capture_default_str();
-  cmd->add_option("--http-port", http->port,
-                  "Port of /metrics, /healthz and the dashboard page (/); 0 = no HTTP server")
+      ->capture_default_str()
+      ->group(kGroupPostgres);
+  cmd->add_option("--http-port", http->port, "Port of the dashboard, /metrics and /healthz; 0 = none")
       ->envname("HTTP_PORT")
       ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupHttp);
   cmd->add_option("--http-address", http->address,
-                  "Address the HTTP server listens on; beyond loopback it needs --http-token-file, "
-                  "--http-basic-auth-file or --http-allow-unauthenticated")
+                  "Address to listen on; beyond loopback it needs credentials")
       ->envname("HTTP_ADDRESS")
-      ->capture_default_str();
-  cmd->add_option("--http-token-file", http->token_file,
-                  "File whose first line is a bearer token every HTTP request must carry "
-                  "(Authorization: Bearer <token>)")
-      ->envname("HTTP_TOKEN_FILE");
+      ->capture_default_str()
+      ->group(kGroupHttp);
+  cmd->add_option("--http-token-file", http->token_file, "File of the bearer token every request must carry")
+      ->envname("HTTP_TOKEN_FILE")
+      ->group(kGroupHttp);
   cmd->add_option("--http-basic-auth-file", http->basic_auth_file,
-                  "File of user:password lines, accepted as HTTP basic authentication")
-      ->envname("HTTP_BASIC_AUTH_FILE");
+                  "File of user:password lines (HTTP basic authentication)")
+      ->envname("HTTP_BASIC_AUTH_FILE")
+      ->group(kGroupHttp);
   cmd->add_flag("--http-allow-unauthenticated", http->allow_unauthenticated,
-                "Serve HTTP beyond loopback without credentials (it is meant to be open)")
-      ->envname("HTTP_ALLOW_UNAUTHENTICATED");
+                "Serve beyond loopback without credentials")
+      ->envname("HTTP_ALLOW_UNAUTHENTICATED")
+      ->group(kGroupHttp);
   AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
   AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,
-                "Permissions of the lake directories the pipeline creates");
+                "Permissions of new lake directories");
   cmd->callback([o, http] { RunPipeline(*o, *http); });
 }
 

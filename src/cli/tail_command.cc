@@ -64,13 +64,16 @@ void Tail(const TailFlags& f) {
 
 void RegisterTailCommand(CLI::App& app) {
   auto f = std::make_shared<TailFlags>();
-  CLI::App* cmd = app.add_subcommand("tail", "Print a topic's committed records as they arrive");
+  CLI::App* cmd = AddCommand(app, "tail", "Print a topic's committed records as they arrive",
+                             "Every flag: docs/configuration.md; the dead-letter topic: docs/semantics.md");
   AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &f->kafka);
-  cmd->add_option("--topic", f->topic, "Topic to read")->capture_default_str();
-  cmd->add_flag("--from-beginning", f->from_beginning, "Start at the oldest record instead of new ones");
+  cmd->add_option("--topic", f->topic, "Topic to read")->capture_default_str()->group(kGroupKafka);
+  cmd->add_flag("--from-beginning", f->from_beginning, "Start at the oldest record instead of new ones")
+      ->group(kGroupKafka);
   cmd->add_option("--max", f->max_records, "Stop after this many records; 0 = until Ctrl-C")
-      ->check(NonNegative());
+      ->check(NonNegative())
+      ->group(kGroupKafka);
   cmd->callback([f] { Tail(*f); });
 }
 

@@ -45,15 +45,18 @@ void CreateTopics(const TopicsFlags& f) {
 
 void RegisterTopicsCommand(CLI::App& app) {
   auto flags = std::make_shared<TopicsFlags>();
-  CLI::App* cmd =
-      app.add_subcommand("topics", "Create the input, enriched and dead-letter topics if missing");
+  CLI::App* cmd = AddCommand(app, "topics", "Create the input, enriched and dead-letter topics if missing",
+                             "Every flag: docs/configuration.md; partitions and scaling: docs/scaling.md");
   AddLogLevelFlag(cmd);
   AddKafkaClientFlags(cmd, &flags->kafka);
   AddPipelineTopicFlags(cmd, &flags->input_topic, &flags->enriched_topic, &flags->dlq_topic);
   cmd->add_option("--partitions", flags->partitions, "Partitions of the input and enriched topics")
       ->check(Positive())
-      ->capture_default_str();
-  cmd->add_option("--timeout", flags->timeout_s, "Seconds to wait for the broker")->capture_default_str();
+      ->capture_default_str()
+      ->group(kGroupKafka);
+  cmd->add_option("--timeout", flags->timeout_s, "Seconds to wait for the broker")
+      ->capture_default_str()
+      ->group(kGroupKafka);
   cmd->callback([flags] { CreateTopics(*flags); });
 }
 

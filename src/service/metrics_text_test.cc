@@ -51,6 +51,10 @@ TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
     }
   }
   EXPECT_EQ(helped, typed);
+  // Every family rendered is declared in kMetricFamilies, which docs/operations.md lists, and vice versa.
+  std::set<std::string> declared;
+  for (const MetricFamily* f : kMetricFamilies) declared.insert(f->name);
+  EXPECT_EQ(typed, declared);
   for (const char* expected : {"clickstream_events_consumed_total 10\n",
                                "clickstream_events_accepted_total 6\n",
                                "clickstream_events_late_total 1\n",
