@@ -50,7 +50,7 @@ class OwnershipTest : public PipelineTest {
 
 TEST_F(OwnershipTest, AFencedPartitionIsDroppedAloneWhileTheOthersKeepCommitting) {
   const auto stream = KnownStream(40000, 4);
-  std::thread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
+  std::jthread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
   auto pipeline = StartPipeline({"--lake-roll-age", "1", "--session-timeout-ms", "6000"});
   ASSERT_TRUE(WaitUntil(
       60, [&] { return Count("SELECT count(*) FROM partition_progress WHERE next_offset > 0") == 4; }))
@@ -79,7 +79,7 @@ TEST_F(OwnershipTest, AFencedPartitionIsDroppedAloneWhileTheOthersKeepCommitting
 // over its partitions, then continues as a zombie that has not yet noticed. It must not take them back.
 TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
   const auto stream = KnownStream(40000, 8);
-  std::thread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
+  std::jthread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
   const std::vector<std::string> flags = {"--lake-roll-age", "1", "--session-timeout-ms", "6000"};
   auto zombie = StartPipeline(flags);
   ASSERT_TRUE(WaitUntil(60, [&] { return Claims() >= 4; })) << "see " << log_path();
@@ -115,7 +115,7 @@ TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
 // naming the setting to fix, instead of running on without partitions; the second drains exactly.
 TEST_F(OwnershipTest, ASecondProcessWithTheSameInstanceIdEndsTheFirst) {
   const auto stream = KnownStream(20000, 9);
-  std::thread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
+  std::jthread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
   const std::vector<std::string> flags = {"--instance-id", "twin", "--session-timeout-ms", "6000"};
   auto first = StartPipeline(flags);
   ASSERT_TRUE(WaitUntil(60, [&] { return Claims() >= 4; })) << "see " << log_path();
@@ -216,7 +216,7 @@ TEST_F(OwnershipTest, AFullLakeDiskIsReportedAndWaitedOut) {
   };
 
   const auto stream = KnownStream(40000, 6);
-  std::thread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
+  std::jthread producer([&] { ProduceSlowly(input_, stream, 400, 100); });
   auto pipeline = StartPipeline(
       {"--lake-roll-bytes", "262144", "--lake-roll-age", "1", "--http-port", std::to_string(port)});
   // Reported: log, /metrics, /healthz.

@@ -18,6 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Members with incremental rebalancing rather than the default eager one.
+const std::vector<std::string> kCooperative = {"-X", "partition.assignment.strategy=cooperative-sticky"};
+
 class ScaleOutTest : public PipelineTest {
  protected:
   ScaleOutTest() { input_partitions_ = 12; }
@@ -94,7 +97,7 @@ class ScaleOutTest : public PipelineTest {
 
 TEST_F(ScaleOutTest, ThreadsOfOneProcessSplitThePartitionsAndStopTogether) {
   const auto stream = KnownStream(60000, 21);
-  std::thread producer([&] { ProduceSlowly(input_, stream, 1000, 100); });
+  std::jthread producer([&] { ProduceSlowly(input_, stream, 1000, 100); });
   std::vector<Member> members;
   members.push_back(StartMember("threads", 3));
   // Each thread is a member of the group of its own, with a share of the partitions.
@@ -197,15 +200,16 @@ class StallMeter {
   std::thread thread_;
 };
 
-// Incremental rebalancing (cooperative-sticky, the default): when a member joins, and when it leaves again, only the partitions that move are revoked and claimed; the first member's others are
+// Incremental rebalancing (cooperative-sticky, a user's choice through -X): when a member joins, and when
+// it leaves again, only the partitions that move are revoked and claimed; the first member's others are
 // never revoked and keep committing meanwhile.
 TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves) {
   const auto stream = KnownStream(50000, 25);
   std::vector<Member> members;
-  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "first", 1, &members);
+  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "first", 1, &members, kCooperative);
   ASSERT_EQ(Claims(), 12);
   // 30000 records over about 15 s: input keeps arriving through the join and the leave.
-  std::thread producer([&] { ProduceSlowly(input_, then, 200, 100); });
+  std::jthread producer([&] { ProduceSlowly(input_, then, 200, 100); });
   StallMeter meter(pg_);
   const auto wait_claims = [&](int64_t claims) {
     const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -213,7 +217,7 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     return Claims();
   };
-  members.push_back(StartMember("second", 1));
+  members.push_back(StartMember("second", 1, kCooperative));
   ASSERT_EQ(wait_claims(12 + 6), 12 + 6) << "the second member did not get its share; see " << members[1].log;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   members[1].process->Signal(SIGTERM);
@@ -229,8 +233,8 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
   EXPECT_EQ(members[0].process->Wait(60), 0) << "see " << members[0].log;
   Verify(stream.size());
   const std::string first_log = ReadFile(members[0].log);
-  // Eager rebalancing (-X partition.assignment.strategy=range) would revoke all twelve at each rebalance
-  // and log the six that stay as kept.
+  // Eager rebalancing (the default) would revoke all twelve at each rebalance and log the six that stay
+  // as kept.
   EXPECT_EQ(Occurrences(first_log, "kept (fence 1)"), 0u) << members[0].log;
   EXPECT_EQ(Occurrences(first_log, "claimed (fence 1)"), 12u) << members[0].log;
   EXPECT_EQ(Occurrences(first_log, "claimed (fence 3)"), 6u) << members[0].log;
@@ -242,18 +246,18 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
   EXPECT_LT(longest, std::chrono::seconds(5)) << "partition " << partition;
 }
 
-// A group of eager members (an older clickstream, or -X partition.assignment.strategy=range) refuses a
-// cooperative one: the newcomer stops at once with the fix, and the group goes on without it.
+// A group of cooperative members (-X partition.assignment.strategy=cooperative-sticky) refuses an eager
+// one, and an eager group a cooperative one: the newcomer stops at once with the fix, and the group goes
+// on without it.
 TEST_F(ScaleOutTest, AMemberWithAnotherAssignorStopsWithTheFix) {
   const auto stream = KnownStream(30000, 26);
   std::vector<Member> members;
-  const std::vector<KeyedRecord> then =
-      StartOnBacklog(stream, "eager", 1, &members, {"-X", "partition.assignment.strategy=range"});
-  Member cooperative = StartMember("cooperative", 1);
-  EXPECT_EQ(cooperative.process->Wait(60), 2) << "see " << cooperative.log;
-  EXPECT_NE(ReadFile(cooperative.log).find("its members use another partition.assignment.strategy"),
+  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "cooperative", 1, &members, kCooperative);
+  Member eager = StartMember("eager", 1);
+  EXPECT_EQ(eager.process->Wait(60), 2) << "see " << eager.log;
+  EXPECT_NE(ReadFile(eager.log).find("its members use another partition.assignment.strategy"),
             std::string::npos)
-      << cooperative.log;
+      << eager.log;
   ProduceAll(input_, then);
   WaitSettled(members, stream.size(), 120);
   members[0].process->Signal(SIGTERM);
@@ -261,11 +265,13 @@ TEST_F(ScaleOutTest, AMemberWithAnotherAssignorStopsWithTheFix) {
   Verify(stream.size());
 }
 
+// With cooperative rebalancing too: the failed thread leaves the group at once, or the other thread's
+// graceful close would wait for a rebalance the failed one never joins (max.poll.interval.ms, 5 minutes).
 TEST_F(ScaleOutTest, AThreadsFatalErrorStopsTheProcessWithItsExitCode) {
   // The later records' windows are still open once the first are committed.
   const auto stream = KnownStream(22000, 22);
   std::vector<Member> members;
-  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "fatal", 2, &members);
+  const std::vector<KeyedRecord> then = StartOnBacklog(stream, "fatal", 2, &members, kCooperative);
   // A constraint every new count violates: the thread that commits next is refused for good.
   ASSERT_TRUE(
       db_->Exec("ALTER TABLE page_view_counts ADD CONSTRAINT no_more_views CHECK (view_count < 0) NOT VALID")
@@ -325,7 +331,7 @@ TEST_F(ScaleOutTest, MembersCrashFreezeJoinAndLeaveUnderLoadAndTheOutputsStayExa
   const auto stream = KnownStream(300000, 24);
   std::vector<Member> members;
   for (int i = 0; i < 3; ++i) members.push_back(StartMember("m" + std::to_string(i), 2));
-  std::thread producer([&] { ProduceSlowly(input_, stream, 3000, 400); });
+  std::jthread producer([&] { ProduceSlowly(input_, stream, 3000, 400); });
 
   enum Action { kKill, kFreeze, kJoin, kLeave };
   std::vector<Action> actions = {kKill, kFreeze, kJoin, kLeave};

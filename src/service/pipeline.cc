@@ -224,9 +224,13 @@ Status Pipeline::Impl::Connect() {
     return kv.first == "group.protocol" && kv.second == "consumer";
   });
   if (!kip848) {
-    // Incremental rebalancing: when a member joins or leaves, only the partitions that move are revoked,
-    // and the others keep being read and committed. Every member of a group must use the same strategy.
-    consumer_config.emplace_back("partition.assignment.strategy", "cooperative-sticky");
+    // Eager rebalancing by default: every member commits and gives up all its partitions, and those that
+    // come back go on where they were. cooperative-sticky (-X partition.assignment.strategy=
+    // cooperative-sticky) keeps the partitions that stay being read, but librdkafka rejoins the group in
+    // its own thread meanwhile: a Kafka commit in flight when the generation changes is refused
+    // (ILLEGAL_GENERATION, abortable), and its partition re-reads from its last lake seal
+    // (docs/scaling.md#rebalances).
+    consumer_config.emplace_back("partition.assignment.strategy", "range");
     // A crashed member's partitions move on after this long.
     consumer_config.emplace_back("session.timeout.ms", std::to_string(options_.session_timeout_ms));
   }
@@ -538,13 +542,13 @@ Status Pipeline::Impl::Consume() {
       if (kafka::ClassOf(msg->err()) == StatusCode::kRefused) {
         return kafka::FromRdKafka(msg->err(), "consume " + options_.input_topic + " in group " + options_.group_id);
       }
-      // The group's members rebalance eagerly (an older clickstream, or -X partition.assignment.strategy=
-      // range): the broker refuses a cooperative member until they are all gone, and retrying cannot help.
+      // The group's members use assignors of the other kind (eager or cooperative): the broker refuses
+      // this member until they are all gone, and retrying cannot help.
       if (msg->err() == RdKafka::ERR_INCONSISTENT_GROUP_PROTOCOL) {
         return Status::InvalidArgument(
             "kafka: group " + options_.group_id + " refused this member (" + msg->errstr() +
-            "): its members use another partition.assignment.strategy; stop them all before starting this "
-            "version, or give this one the same -X partition.assignment.strategy (docs/scaling.md)");
+            "): its members use another partition.assignment.strategy; give this one the same -X "
+            "partition.assignment.strategy, or stop them all before changing it (docs/scaling.md)");
       }
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
