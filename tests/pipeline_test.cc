@@ -45,9 +45,9 @@ TEST_F(PipelineTest, EveryFieldSentReachesTheLakeAndTheEnrichedTopic) {
   std::ofstream(script) << "import duckdb\n"
                            "lake = duckdb.read_parquet('" + lake_.string() + "/*/*.parquet', union_by_name=True)\n"
                            "print(duckdb.sql(\"SELECT count(*) FROM lake WHERE attributes->>'$.props.device.os' = 'iOS' "
-                           "AND attributes->>'$.u' = 'caf\u00e9 \U0001F600 \u00e7a'\").fetchone()[0])\n"
+                           "AND attributes->>'$.u' = 'caf\u00e9 \U0001F600 \u00e7a'\").fetchall()[0][0])\n"
                            "print(duckdb.sql(\"SELECT string_agg(DISTINCT attributes) FROM lake "
-                           "WHERE attributes->>'$.exact' IS NOT NULL\").fetchone()[0])\n";
+                           "WHERE attributes->>'$.exact' IS NOT NULL\").fetchall()[0][0])\n";
   const CommandResult duckdb = RunCommand(SourceDir() + "/.deps/venv/bin/python " + script);
   ASSERT_EQ(duckdb.exit_code, 0) << duckdb.output;
   EXPECT_EQ(duckdb.output, std::to_string(with_props) + "\n{" + extras[1] + "}\n");

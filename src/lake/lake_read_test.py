@@ -45,13 +45,13 @@ def check_old_files_read_with_new(root: str, published: int) -> None:
         f"SELECT count(*), count(*) FILTER (attributes IS NULL), "
         f"max(attributes->>'$.i') FILTER (kafka_offset = 3 AND kafka_partition = 0), "
         f"max(attributes->>'$.s') "
-        f"FROM read_parquet('{lake}', union_by_name = true, hive_partitioning = true)").fetchone()
+        f"FROM read_parquet('{lake}', union_by_name = true, hive_partitioning = true)").fetchall()[0]
     assert (total, nulls, i, s) == (published + 3, 3, "3", "caf\u00e9"), (total, nulls, i, s)
 
     schema = pa.unify_schemas([pq.read_schema(f) for f in pathlib.Path(root).rglob("part-*.parquet")])
     table = ds.dataset(root, format="parquet", partitioning="hive", schema=schema).to_table()
     assert table.num_rows == published + 3
-    assert table.filter(ds.field("kafka_partition") == 9)["attributes"].null_count == 3
+    assert table["attributes"].null_count == 3
 
 
 def main() -> None:
