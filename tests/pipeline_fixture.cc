@@ -11,6 +11,7 @@
 #include "engine/partition_engine.h"
 #include "engine/result_table.h"
 #include "format/enriched_record.h"
+#include "format/event_json.h"
 #include "kafka/topics.h"
 
 namespace clickstream::testing {
