@@ -120,16 +120,16 @@ Walk ConsumeValue(ondemand::value value, int depth) {
   return Walk::kInvalid;
 }
 
-// Walks a member's value like ConsumeValue and sets *raw to its text as sent. `doc` is the record's
-// document: once a container has been walked, its position is the token after the container's end.
-Walk ConsumeRawValue(ondemand::document& doc, ondemand::value value, std::string_view* raw) {
+// Walks a member's value like ConsumeValue and sets *raw to its text as sent. Once a container has been
+// walked, the document's position (shared by its values) is the token after the container's end.
+Walk ConsumeRawValue(ondemand::value value, std::string_view* raw) {
   // A scalar's text up to the next token; a container's first character.
   std::string_view token = value.raw_json_token();
   if (token.empty()) return Walk::kInvalid;
   if (const Walk walk = ConsumeValue(value, 2); walk != Walk::kOk) return walk;
   if (token.front() == '{' || token.front() == '[') {
     const char* end;
-    if (doc.current_location().get(end)) return Walk::kInvalid;
+    if (value.current_location().get(end)) return Walk::kInvalid;
     token = std::string_view(token.data(), static_cast<size_t>(end - token.data()));
   }
   *raw = TrimRight(token);
@@ -300,7 +300,7 @@ std::optional<Rejection> EventParser::Impl::ReadFields(std::string_view record, 
     const Field which = FieldOf(key);
     if (which == kUnknown) {
       std::string_view raw;
-      if (const Walk walk = ConsumeRawValue(doc, value, &raw); walk != Walk::kOk) {
+      if (const Walk walk = ConsumeRawValue(value, &raw); walk != Walk::kOk) {
         return RejectWalk(walk, record);
       }
       attributes.push_back(attributes.empty() ? '{' : ',');
