@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t members = object.size();  // read before the reference parser is reused below
   simdjson::dom::object others;
   if (e.attributes.empty() ? members != 4
-                           : Reference().parse(e.attributes).get_object().get(others) || others.size() + 4 != members) {
+                           : Reference().parse(e.attributes).get_object().get(others) ||
+                                 others.size() + 4 != members) {
     std::abort();
   }
   return 0;

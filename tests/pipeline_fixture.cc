@@ -309,8 +309,9 @@ void PipelineTest::Verify(size_t produced, const RecordParse& parse) {
                  "if r['attributes'] != '{}']\"");
   EXPECT_EQ(lake.exit_code, 0) << lake.output;
   const size_t counts_end = lake.output.find('\n');
-  EXPECT_EQ(lake.output.substr(0, counts_end), std::to_string(x.lake_rows) + " " + std::to_string(x.lake_rows) +
-                                                   " " + std::to_string(x.late_events.size()));
+  EXPECT_EQ(lake.output.substr(0, counts_end),
+            std::to_string(x.lake_rows) + " " + std::to_string(x.lake_rows) + " " +
+                std::to_string(x.late_events.size()));
   // Every other member as sent, read back by pyarrow.
   Rows lake_attributes;
   for (size_t start = counts_end + 1, end; (end = lake.output.find('\n', start)) != std::string::npos;

@@ -26,7 +26,8 @@ TEST_F(PipelineTest, EveryFieldSentReachesTheLakeAndTheEnrichedTopic) {
   const std::vector<std::string> extras = {
       R"("referrer":"https://search.example/?q=a%20b","max":1.7976931348623157e308)",
       R"("exact":0.1000000000000000055511151231257827,"tiny":5e-324,"big":123456789012345678901234567890)",
-      R"("props":{"device":{"os":"iOS","v":[17,4]},"tags":[]},"u":"caf\u00e9 \ud83d\ude00 ça","esc":"\"\\\/\t")",
+      R"("props":{"device":{"os":"iOS","v":[17,4]},"tags":[]},)"
+      R"("u":"caf\u00e9 \ud83d\ude00 ça","esc":"\"\\\/\t")",
       R"("dup":1,"dup":[2],"is_late":"sent","processing_time":0)",
       R"("campaign": null , "flag" : true)"};
   auto stream = KnownStream(3000, 3);
@@ -42,12 +43,15 @@ TEST_F(PipelineTest, EveryFieldSentReachesTheLakeAndTheEnrichedTopic) {
 
   // DuckDB, as an analyst would query the lake.
   const std::string script = lake_.string() + ".duckdb.py";
-  std::ofstream(script) << "import duckdb\n"
-                           "lake = duckdb.read_parquet('" + lake_.string() + "/*/*.parquet', union_by_name=True)\n"
-                           "print(duckdb.sql(\"SELECT count(*) FROM lake WHERE attributes->>'$.props.device.os' = 'iOS' "
-                           "AND attributes->>'$.u' = 'caf\u00e9 \U0001F600 \u00e7a'\").fetchall()[0][0])\n"
-                           "print(duckdb.sql(\"SELECT string_agg(DISTINCT attributes) FROM lake "
-                           "WHERE attributes->>'$.exact' IS NOT NULL\").fetchall()[0][0])\n";
+  std::ofstream(script)
+      << "import duckdb\n"
+         "lake = duckdb.read_parquet('" +
+             lake_.string() +
+             "/*/*.parquet', union_by_name=True)\n"
+             "print(duckdb.sql(\"SELECT count(*) FROM lake WHERE attributes->>'$.props.device.os' = 'iOS' "
+             "AND attributes->>'$.u' = 'caf\u00e9 \U0001F600 \u00e7a'\").fetchall()[0][0])\n"
+             "print(duckdb.sql(\"SELECT string_agg(DISTINCT attributes) FROM lake "
+             "WHERE attributes->>'$.exact' IS NOT NULL\").fetchall()[0][0])\n";
   const CommandResult duckdb = RunCommand(SourceDir() + "/.deps/venv/bin/python " + script);
   ASSERT_EQ(duckdb.exit_code, 0) << duckdb.output;
   EXPECT_EQ(duckdb.output, std::to_string(with_props) + "\n{" + extras[1] + "}\n");

@@ -1,6 +1,7 @@
 // A minimal streaming JSON object writer for the rows the pipeline emits (producer records, replay
 // files, enriched events). Written by hand because output needs only flat objects of strings, numbers,
-// booleans and timestamps (and members already in JSON), and this appends straight into a reused buffer on the hot path.
+// booleans and timestamps (and members already in JSON), and this appends straight into a reused buffer
+// on the hot path.
 //
 // Usage: JsonWriter w(&buf); w.Begin(); w.Field("a", "x"); w.Field("n", int64_t{1}); w.End();
 // Not thread-safe; the writer does not own the buffer.

@@ -144,8 +144,8 @@ const char* EnumSymbol(avro_value_t* v) {
   int symbol = 0;
   avro_value_get_enum(v, &symbol);
   avro_schema_t schema = avro_value_get_schema(v);
-  return symbol >= 0 && symbol < avro_schema_enum_number_of_symbols(schema) ? avro_schema_enum_get(schema, symbol)
-                                                                             : nullptr;
+  if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) return nullptr;
+  return avro_schema_enum_get(schema, symbol);
 }
 
 // The name of a union branch in the JSON encoding: a named type's full name, else the type's name.
@@ -295,7 +295,8 @@ class AvroJsonWriter {
     return std::nullopt;
   }
 
-  static std::optional<Rejection> AppendText(std::string_view text, std::string_view field, std::string* out) {
+  static std::optional<Rejection> AppendText(std::string_view text, std::string_view field,
+                                             std::string* out) {
     if (!simdjson::validate_utf8(text.data(), text.size())) {
       return RejectField(RejectReason::kInvalidUtf8, field, "not valid UTF-8");
     }
@@ -370,7 +371,8 @@ struct AvroRecordDecoder::Impl {
       case AVRO_ENUM: {
         const char* symbol = EnumSymbol(v);
         if (symbol == nullptr) {
-          return RejectField(RejectReason::kInvalidAvro, kFields[field], "an enum index that names no symbol");
+          return RejectField(RejectReason::kInvalidAvro, kFields[field],
+                             "an enum index that names no symbol");
         }
         return std::string_view(symbol);
       }

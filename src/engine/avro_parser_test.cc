@@ -144,7 +144,8 @@ TEST(AvroRecordDecoder, OtherFieldsInTheJsonEncoding) {
       {"name":"inf","type":["null","float"]},{"name":"bytes","type":"bytes"},
       {"name":"fixed","type":{"type":"fixed","name":"F","size":3}},
       {"name":"e","type":{"type":"enum","name":"Color","namespace":"other","symbols":["RED","GREEN"]}},
-      {"name":"u","type":["null","string","other.Color",{"type":"array","items":"long"},{"type":"map","values":"string"}]},
+      {"name":"u","type":["null","string","other.Color",{"type":"array","items":"long"},
+                          {"type":"map","values":"string"}]},
       {"name":"u2","type":["null","string"]},{"name":"s","type":"string"}]})");
   std::string body;
   for (std::string_view s : {"2024-01-28T10:30:00Z", "user_5", "https://example.com/products", "page_view"})
@@ -210,7 +211,8 @@ TEST(AvroRecordDecoder, OtherFieldsInTheJsonEncoding) {
   const std::string map_branch = with_map("k\"");
   outcome = decoder->Decode(map_branch);
   ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
-  EXPECT_NE(outcome.event().attributes.find(R"("u":{"map":{"k\"":"v"}},"u2":null,"s":""})"), std::string::npos)
+  EXPECT_NE(outcome.event().attributes.find(R"("u":{"map":{"k\"":"v"}},"u2":null,"s":""})"),
+            std::string::npos)
       << outcome.event().attributes;
   // A string or map key that is not UTF-8 is refused as in the four fields.
   std::string bad = map_branch.substr(0, map_branch.size() - 1);

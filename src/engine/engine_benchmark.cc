@@ -80,7 +80,8 @@ void BM_ParseWithAttributes(benchmark::State& state) {
     std::vector<std::string> out;
     out.reserve(kRecords);
     for (const std::string& record : Records()) {
-      out.push_back(R"({"referrer":"https://search.example/?q=shoes","user_agent":"Mozilla/5.0 X11 Linux x86_64",)"
+      out.push_back(R"({"referrer":"https://search.example/?q=shoes",)"
+                    R"("user_agent":"Mozilla/5.0 X11 Linux x86_64",)"
                     R"("props":{"device":"mobile","ab":[1,2]},"price":19.99,"campaign":null,)" +
                     record.substr(1));
     }

@@ -173,7 +173,8 @@ TEST_F(HostileInput, ManyOtherMembersAreKeptWithoutBlowingUp) {
   const ParseOutcome many = parser_.Parse(Record(R"("m": 0)" + Repeat(R"(, "m": 0)", 200'000)));
   ASSERT_TRUE(many.ok());
   EXPECT_EQ(many.event().attributes, R"({"m":0)" + Repeat(R"(,"m":0)", 200'000) + "}");
-  const ParseOutcome wide = parser_.Parse(Record(R"("o": {)" + Repeat(R"("k": 1, )", 100'000) + R"("k": 1})"));
+  const ParseOutcome wide =
+      parser_.Parse(Record(R"("o": {)" + Repeat(R"("k": 1, )", 100'000) + R"("k": 1})"));
   ASSERT_TRUE(wide.ok());
   EXPECT_EQ(wide.event().attributes.size(), 7 + 8 * 100'000 + 6 + 1);
   // The depth limit counts from the record, wherever the member sits.

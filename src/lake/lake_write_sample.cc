@@ -23,8 +23,8 @@ Status AppendRows(LakeWriter& writer, Partition p, int64_t first_offset, int64_t
         i % 3 == 0 ? R"({"i":)" + std::to_string(i) + R"(,"exact":0.1000000000000000055511151231257827,)"
                          R"("s":"caf\u00e9","o":{"a":[1,{"b":null}]}})"
                    : "";
-    const LakeRow row{t,           user, url, static_cast<EventType>(i % 4), i % 10 == 0, t + Duration::Seconds(1),
-                      attributes};
+    const LakeRow row{
+        t, user, url, static_cast<EventType>(i % 4), i % 10 == 0, t + Duration::Seconds(1), attributes};
     CS_RETURN_NOT_OK(writer.Append(p, Offset(first_offset + i), row));
   }
   return Status::OK();
