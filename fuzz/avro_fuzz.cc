@@ -1,7 +1,7 @@
 // libFuzzer target for Avro input: the first byte picks one of a few writer schemas (the producer's, an
 // evolved one with an enum, unions, a map, an array and a nested record, one with event_time as text),
 // the rest is the Avro datum. Any bytes must give an Event or a named rejection, never a crash or a
-// sanitizer report, and an accepted Event must satisfy SPEC.md section 1.
+// sanitizer report, and an accepted Event must satisfy SPEC.md section 1, its other fields one JSON object.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <memory>
 #include <string_view>
+
+#include <simdjson.h>
 
 #include "common/rfc3339.h"
 #include "engine/avro_parser.h"
@@ -62,5 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (e.user_id.empty() || e.user_id.size() > kMaxUserIdBytes || HasControlCharacter(e.user_id)) std::abort();
   if (e.page_url.empty() || e.page_url.size() > kMaxPageUrlBytes || HasControlCharacter(e.page_url)) std::abort();
   if (e.event_time < kEarliestTime || e.event_time > kLatestTime) std::abort();
+  // The other fields in the JSON encoding: one JSON object (valid UTF-8, every number within double range).
+  static simdjson::dom::parser json;
+  simdjson::dom::object others;
+  if (!e.attributes.empty() && json.parse(e.attributes).get_object().get(others)) std::abort();
   return 0;
 }

@@ -1,6 +1,7 @@
 // libFuzzer target for EventParser: any byte string must give an Event or a named rejection, never a
 // crash, a sanitizer report or an accepted record that is not a valid JSON object of at most kMaxDepth
-// levels. simdjson's fully validating DOM parser, limited to kMaxDepth, is the reference.
+// levels, or whose other members (Event::attributes) are not those of the record as a JSON object.
+// simdjson's fully validating DOM parser, limited to kMaxDepth, is the reference.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -61,5 +62,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   if (e.event_time < clickstream::kEarliestTime || e.event_time > clickstream::kLatestTime) std::abort();
+  // The other members: a JSON object of all the record's members but the four fields, or nothing.
+  const size_t members = object.size();  // read before the reference parser is reused below
+  simdjson::dom::object others;
+  if (e.attributes.empty() ? members != 4
+                           : Reference().parse(e.attributes).get_object().get(others) ||
+                                 others.size() + 4 != members) {
+    std::abort();
+  }
   return 0;
 }

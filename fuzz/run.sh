@@ -19,10 +19,11 @@ mkdir -p "$out/corpus" "$out/corpus_rfc3339" "$out/corpus_avro"
 cp -n "$root"/fuzz/corpus/* "$out/corpus/" 2>/dev/null || true
 cp -n "$root"/fuzz/corpus_rfc3339/* "$out/corpus_rfc3339/" 2>/dev/null || true
 clang++-14 "${flags[@]}" "$root/fuzz/parser_fuzz.cc" "$root/src/engine/parser.cc" "$root/src/engine/event.cc" \
-  "$root/src/common/rfc3339.cc" "$root/src/common/check.cc" -lsimdjson -o "$out/parser_fuzz"
+  "$root/src/common/rfc3339.cc" "$root/src/common/json_writer.cc" "$root/src/common/check.cc" -lsimdjson -o "$out/parser_fuzz"
 clang++-14 "${flags[@]}" "$root/fuzz/rfc3339_fuzz.cc" "$root/src/common/rfc3339.cc" "$root/src/common/check.cc" -o "$out/rfc3339_fuzz"
 clang++-14 "${flags[@]}" "$root/fuzz/avro_fuzz.cc" "$root/src/engine/avro_parser.cc" "$root/src/engine/parser.cc" \
-  "$root/src/engine/event.cc" "$root/src/common/rfc3339.cc" "$root/src/common/check.cc" -lsimdjson -lavro -o "$out/avro_fuzz"
+  "$root/src/engine/event.cc" "$root/src/common/rfc3339.cc" "$root/src/common/json_writer.cc" "$root/src/common/check.cc" \
+  -lsimdjson -lavro -o "$out/avro_fuzz"
 cd "$out"
 # Crashers are written to build/fuzz/crash-*; copy them into fuzz/corpus*/ once fixed.
 ./parser_fuzz -max_total_time="$seconds" -max_len=2097152 -dict="$root/fuzz/clickstream.dict" \

@@ -2,7 +2,8 @@
 # Installs everything clickstream needs to build, test and run, idempotently:
 #   - Debian packages (compiler, librdkafka, Avro C, simdjson, libpq, GoogleTest, Google Benchmark, CLI11, spdlog,
 #     PostgreSQL)
-#   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv)
+#   - Apache Arrow/Parquet C++ from the pinned pyarrow wheel, in a project-local venv (.deps/venv), and
+#     DuckDB's Python package there for the tests that read the lake with it
 #   - librdkafka 2.16 from the pinned confluent-kafka wheel: its shared library alone, in
 #     .deps/librdkafka-<version>/lib (Debian's librdkafka-dev gives the headers and librdkafka++)
 #   - the Apache Kafka broker jars from Maven Central, in a project-local folder (.deps/kafka-<version>)
@@ -113,6 +114,10 @@ if ! "$venv/bin/python" -c "import pyarrow, sys; sys.exit(pyarrow.__version__ !=
   log "pip: pyarrow==$PYARROW_VERSION into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --only-binary=:all: "pyarrow==$PYARROW_VERSION"
+fi
+if ! "$venv/bin/python" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$DUCKDB_VERSION')" 2>/dev/null; then
+  log "pip: duckdb==$DUCKDB_VERSION into $venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: "duckdb==$DUCKDB_VERSION"
 fi
 
 # librdkafka: the wheel is a zip; only its shared library is kept. Its SONAME carries a hash

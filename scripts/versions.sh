@@ -1,5 +1,7 @@
 # Pinned versions of what scripts/install-deps.sh fetches outside Debian's packages.
 PYARROW_VERSION=21.0.0
+# DuckDB's Python package, for the tests that read the lake as analysts do (DuckDB's JSON functions).
+DUCKDB_VERSION=2.0.0
 KAFKA_VERSION=4.1.2
 LOG4J_VERSION=2.24.3
 # librdkafka, the C library of every Kafka client: the one the confluent-kafka wheel of this version ships

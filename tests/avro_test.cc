@@ -100,6 +100,8 @@ class AvroTest : public PipelineTest {
         Event e = json.event();
         e.event_time = EventTime::FromMicros(e.event_time.micros() / 1000 * 1000);
         value = AvroRecord(v2_id, EncodeV2(e));
+        // The field the schema adds, in Avro's JSON encoding, in the enriched topic and the lake.
+        e.attributes = R"({"referrer":{"string":"https://referrer.example"}})";
         expected_.emplace(value, e);
       } else {
         (*writer)->Append(json.event(), &value);

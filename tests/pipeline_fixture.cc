@@ -10,6 +10,7 @@
 #include "engine/parser.h"
 #include "engine/partition_engine.h"
 #include "engine/result_table.h"
+#include "format/enriched_record.h"
 #include "format/event_json.h"
 #include "kafka/topics.h"
 
@@ -28,6 +29,13 @@ std::string AsSent(const ConsumedRecord& r, size_t headers) {
   return out;
 }
 
+// An enriched record without its processing_time, which only the pipeline knows.
+std::string WithoutProcessingTime(std::string value) {
+  const size_t from = value.rfind(",\"processing_time\":"), to = value.rfind(",\"is_late\":");
+  if (from != std::string::npos && to != std::string::npos && from < to) value.erase(from, to - from);
+  return value;
+}
+
 // Headers the pipeline adds to a dead letter after the record's own.
 constexpr size_t kDeadLetterHeaders = 5;
 
@@ -36,6 +44,7 @@ constexpr size_t kDeadLetterHeaders = 5;
 struct Expected {
   Rows page_view_counts, active_users, sessions, user_sessions, late_events, enriched, dlq;
   size_t lake_rows = 0;
+  Rows lake_attributes;  // "partition|offset|attributes" of each event sent with other members
 };
 
 Expected Compute(const std::string& input_topic, size_t produced, const RecordParse& parse) {
@@ -70,9 +79,13 @@ Expected Compute(const std::string& input_topic, size_t produced, const RecordPa
     }
     const Admission a = engine->Add(o.event());
     std::string enriched;
-    AppendEventJson(o.event(), &enriched);
-    x.enriched.insert(enriched + (a.late ? "|late" : "|on-time"));
+    EnrichedRecordJson(o.event(), EventTime(), a.late, &enriched);
+    x.enriched.insert(r.key + "|" + WithoutProcessingTime(enriched));
     ++x.lake_rows;
+    if (!o.event().attributes.empty()) {
+      x.lake_attributes.insert(std::to_string(r.partition) + "|" + std::to_string(r.offset) + "|" +
+                               o.event().attributes);
+    }
     if (a.late) {
       x.late_events.insert(std::to_string(r.partition) + "|" + std::to_string(r.offset) + "|" +
                            std::to_string(a.lateness.micros()));
@@ -262,16 +275,11 @@ void PipelineTest::Verify(size_t produced, const RecordParse& parse) {
   EXPECT_GT(x.late_events.size(), 0u);
 
   // Enriched: each valid event once, read_committed.
+  // Each event's four fields, its other members as sent, then processing_time and is_late.
   Rows enriched;
-  EventParser parser;
   for (const auto& r : ConsumeAll(enriched_, x.enriched.size() + 1, 20, /*read_committed=*/true)) {
-    ParseOutcome o = parser.Parse(r.value);
-    ASSERT_TRUE(o.ok()) << r.value;
-    EXPECT_EQ(r.key, o.event().user_id);
     EXPECT_NE(r.value.find("\"processing_time\":"), std::string::npos);
-    std::string base;
-    AppendEventJson(o.event(), &base);
-    enriched.insert(base + (r.value.find("\"is_late\":true") != std::string::npos ? "|late" : "|on-time"));
+    enriched.insert(r.key + "|" + WithoutProcessingTime(r.value));
   }
   EXPECT_EQ(enriched.size(), x.enriched.size());
   EXPECT_TRUE(enriched == x.enriched) << "enriched topic differs from the valid input events";
@@ -296,10 +304,22 @@ void PipelineTest::Verify(size_t produced, const RecordParse& parse) {
                  lake_.string() +
                  "', format='parquet', partitioning='hive').to_table(); "
                  "keys = set(zip(t['kafka_partition'].to_pylist(), t['kafka_offset'].to_pylist())); "
-                 "print(t.num_rows, len(keys), sum(t['is_late'].to_pylist()))\"");
+                 "print(t.num_rows, len(keys), sum(t['is_late'].to_pylist())); "
+                 "[print('%s|%s|%s' % (r['kafka_partition'], r['kafka_offset'], r['attributes'])) "
+                 "for r in t.select(['kafka_partition', 'kafka_offset', 'attributes']).to_pylist() "
+                 "if r['attributes'] != '{}']\"");
   EXPECT_EQ(lake.exit_code, 0) << lake.output;
-  EXPECT_EQ(lake.output, std::to_string(x.lake_rows) + " " + std::to_string(x.lake_rows) + " " +
-                             std::to_string(x.late_events.size()) + "\n");
+  const size_t counts_end = lake.output.find('\n');
+  EXPECT_EQ(lake.output.substr(0, counts_end),
+            std::to_string(x.lake_rows) + " " + std::to_string(x.lake_rows) + " " +
+                std::to_string(x.late_events.size()));
+  // Every other member as sent, read back by pyarrow.
+  Rows lake_attributes;
+  for (size_t start = counts_end + 1, end; (end = lake.output.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    lake_attributes.insert(lake.output.substr(start, end - start));
+  }
+  EXPECT_TRUE(lake_attributes == x.lake_attributes) << "the lake's attributes differ from what was sent";
 }
 
 void PipelineTest::KillThenDrain(size_t produced, int kills, uint64_t seed) {

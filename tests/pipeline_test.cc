@@ -2,6 +2,8 @@
 // checked), then the same under kill -9 and under server faults.
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <random>
@@ -15,6 +17,45 @@ TEST_F(PipelineTest, EndToEndEqualsReplayOfEachPartition) {
   const auto stream = KnownStream(20000, 1);
   ProduceAll(input_, stream);
   RunAndVerify(stream.size());
+}
+
+// SPEC.md sections 1 and 5: every member a record carries besides the four fields reaches the enriched
+// topic and the lake as sent (Verify compares both with the records produced, the lake read by pyarrow),
+// and DuckDB's JSON functions read them from the lake.
+TEST_F(PipelineTest, EveryFieldSentReachesTheLakeAndTheEnrichedTopic) {
+  const std::vector<std::string> extras = {
+      R"("referrer":"https://search.example/?q=a%20b","max":1.7976931348623157e308)",
+      R"("exact":0.1000000000000000055511151231257827,"tiny":5e-324,"big":123456789012345678901234567890)",
+      R"("props":{"device":{"os":"iOS","v":[17,4]},"tags":[]},)"
+      R"("u":"caf\u00e9 \ud83d\ude00 ça","esc":"\"\\\/\t")",
+      R"("dup":1,"dup":[2],"is_late":"sent","processing_time":0)",
+      R"("campaign": null , "flag" : true)"};
+  auto stream = KnownStream(3000, 3);
+  for (size_t i = 0; i < stream.size(); i += 3) {
+    if (stream[i].value.starts_with(R"({"event_time")")) {
+      stream[i].value.insert(1, extras[i / 3 % extras.size()] + ",");
+    }
+  }
+  size_t with_props = 0;
+  for (size_t i = 6; i < stream.size(); i += 15) with_props += ParseJson(stream[i].value).ok();  // extras[2]
+  ProduceAll(input_, stream);
+  RunAndVerify(stream.size());
+
+  // DuckDB, as an analyst would query the lake.
+  const std::string script = lake_.string() + ".duckdb.py";
+  std::ofstream(script)
+      << "import duckdb\n"
+         "lake = duckdb.read_parquet('" +
+             lake_.string() +
+             "/*/*.parquet', union_by_name=True)\n"
+             "print(duckdb.sql(\"SELECT count(*) FROM lake WHERE attributes->>'$.props.device.os' = 'iOS' "
+             "AND attributes->>'$.u' = 'caf\u00e9 \U0001F600 \u00e7a'\").fetchall()[0][0])\n"
+             "print(duckdb.sql(\"SELECT string_agg(DISTINCT attributes) FROM lake "
+             "WHERE attributes->>'$.exact' IS NOT NULL\").fetchall()[0][0])\n";
+  const CommandResult duckdb = RunCommand(SourceDir() + "/.deps/venv/bin/python " + script);
+  ASSERT_EQ(duckdb.exit_code, 0) << duckdb.output;
+  EXPECT_EQ(duckdb.output, std::to_string(with_props) + "\n{" + extras[1] + "}\n");
+  std::filesystem::remove(script);
 }
 
 TEST_F(PipelineTest, KillNineFiveTimesChangesNothing) {

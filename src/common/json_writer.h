@@ -1,6 +1,7 @@
 // A minimal streaming JSON object writer for the rows the pipeline emits (producer records, replay
 // files, enriched events). Written by hand because output needs only flat objects of strings, numbers,
-// booleans and timestamps, and this appends straight into a reused buffer on the hot path.
+// booleans and timestamps (and members already in JSON), and this appends straight into a reused buffer
+// on the hot path.
 //
 // Usage: JsonWriter w(&buf); w.Begin(); w.Field("a", "x"); w.Field("n", int64_t{1}); w.End();
 // Not thread-safe; the writer does not own the buffer.
@@ -43,6 +44,12 @@ class JsonWriter {
   }
   // As an RFC 3339 string with six fraction digits, UTC.
   void Field(std::string_view name, EventTime value);
+  // `members`: one or more members (`"name":value`, comma-separated) as JSON text, appended as they are.
+  void RawMembers(std::string_view members) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    out_->append(members);
+  }
 
  private:
   void Key(std::string_view name) {

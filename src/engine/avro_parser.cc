@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/rfc3339.h"
 
 namespace clickstream {
@@ -136,6 +139,189 @@ Result<int> CheckBounded(avro_schema_t schema, std::vector<avro_schema_t>* path,
   return height;
 }
 
+// The symbol of enum value `v`, or nullptr when the index read is not one (Avro C does not check it).
+const char* EnumSymbol(avro_value_t* v) {
+  int symbol = 0;
+  avro_value_get_enum(v, &symbol);
+  avro_schema_t schema = avro_value_get_schema(v);
+  if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) return nullptr;
+  return avro_schema_enum_get(schema, symbol);
+}
+
+// The name of a union branch in the JSON encoding: a named type's full name, else the type's name.
+void AppendBranchName(avro_schema_t schema, std::string* out) {
+  if (is_avro_link(schema)) schema = avro_schema_link_target(schema);
+  if (is_avro_named_type(schema)) {
+    const char* space = avro_schema_namespace(schema);
+    if (space != nullptr && *space != '\0') {
+      out->append(space);
+      out->push_back('.');
+    }
+    out->append(avro_schema_name(schema));
+  } else {
+    out->append(avro_schema_type_name(schema));
+  }
+}
+
+void AppendNumber(auto value, std::string* out) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out->append(buf, ec == std::errc() ? static_cast<size_t>(end - buf) : 0);
+}
+
+// A float or double: the shortest text that reads back as the same value; NaN and the infinities, which
+// JSON has no number for, as the strings Avro's Java JSON encoder writes ("NaN", "Infinity", "-Infinity").
+void AppendFloating(double value, auto exact, std::string* out) {
+  if (std::isnan(value)) {
+    out->append("\"NaN\"");
+  } else if (std::isinf(value)) {
+    out->append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  } else {
+    AppendNumber(exact, out);
+  }
+}
+
+// Writes values in the Avro specification's JSON encoding: a union as null or {"<branch name>": value},
+// bytes and fixed as strings of the code points U+0000-U+00FF, one per byte, an enum as its symbol, a
+// logical type as its underlying type. Recursion is bounded by the schema's height (CheckBounded).
+class AvroJsonWriter {
+ public:
+  // Appends the encoding of `v`, a value of top-level field `field`, or says why it has none: a string or
+  // map key that is not UTF-8 (invalid_utf8), an enum index out of range (invalid_avro).
+  std::optional<Rejection> Append(avro_value_t* v, std::string_view field, std::string* out) {
+    switch (avro_value_get_type(v)) {
+      case AVRO_NULL:
+        out->append("null");
+        return std::nullopt;
+      case AVRO_BOOLEAN: {
+        int b = 0;
+        avro_value_get_boolean(v, &b);
+        out->append(b ? "true" : "false");
+        return std::nullopt;
+      }
+      case AVRO_INT32: {
+        int32_t n = 0;
+        avro_value_get_int(v, &n);
+        AppendNumber(n, out);
+        return std::nullopt;
+      }
+      case AVRO_INT64: {
+        int64_t n = 0;
+        avro_value_get_long(v, &n);
+        AppendNumber(n, out);
+        return std::nullopt;
+      }
+      case AVRO_FLOAT: {
+        float f = 0;
+        avro_value_get_float(v, &f);
+        AppendFloating(f, f, out);
+        return std::nullopt;
+      }
+      case AVRO_DOUBLE: {
+        double d = 0;
+        avro_value_get_double(v, &d);
+        AppendFloating(d, d, out);
+        return std::nullopt;
+      }
+      case AVRO_STRING: {
+        const char* text = nullptr;
+        size_t size = 0;
+        avro_value_get_string(v, &text, &size);
+        return AppendText(std::string_view(text, size > 0 ? size - 1 : 0), field, out);  // see Impl::Text
+      }
+      case AVRO_BYTES:
+      case AVRO_FIXED: {
+        const void* bytes = nullptr;
+        size_t size = 0;
+        if (avro_value_get_type(v) == AVRO_BYTES) {
+          avro_value_get_bytes(v, &bytes, &size);
+        } else {
+          avro_value_get_fixed(v, &bytes, &size);
+        }
+        AppendCodePoints(std::string_view(static_cast<const char*>(bytes), size), out);
+        return std::nullopt;
+      }
+      case AVRO_ENUM: {
+        const char* symbol = EnumSymbol(v);
+        if (symbol == nullptr) {
+          return RejectField(RejectReason::kInvalidAvro, field, "an enum index that names no symbol");
+        }
+        AppendJsonString(symbol, out);
+        return std::nullopt;
+      }
+      case AVRO_ARRAY:
+      case AVRO_MAP:
+      case AVRO_RECORD:
+        return AppendContainer(v, field, out);
+      case AVRO_UNION: {
+        avro_value_t branch;
+        avro_value_get_current_branch(v, &branch);
+        if (avro_value_get_type(&branch) == AVRO_NULL) {
+          out->append("null");
+          return std::nullopt;
+        }
+        out->append("{\"");
+        AppendBranchName(avro_value_get_schema(&branch), out);
+        out->append("\":");
+        if (auto r = Append(&branch, field, out)) return r;
+        out->push_back('}');
+        return std::nullopt;
+      }
+      case AVRO_LINK:
+        break;
+    }
+    return RejectField(RejectReason::kInvalidAvro, field, "a value of no Avro type");
+  }
+
+ private:
+  // An array (elements), a map (members by key) or a record (members by field name).
+  std::optional<Rejection> AppendContainer(avro_value_t* v, std::string_view field, std::string* out) {
+    const bool array = avro_value_get_type(v) == AVRO_ARRAY;
+    size_t size = 0;
+    avro_value_get_size(v, &size);
+    out->push_back(array ? '[' : '{');
+    for (size_t i = 0; i < size; ++i) {
+      if (i > 0) out->push_back(',');
+      avro_value_t child;
+      const char* name = nullptr;
+      avro_value_get_by_index(v, i, &child, array ? nullptr : &name);
+      if (!array) {
+        if (auto r = AppendText(name, field, out)) return r;
+        out->push_back(':');
+      }
+      if (auto r = Append(&child, field, out)) return r;
+    }
+    out->push_back(array ? ']' : '}');
+    return std::nullopt;
+  }
+
+  static std::optional<Rejection> AppendText(std::string_view text, std::string_view field,
+                                             std::string* out) {
+    if (!simdjson::validate_utf8(text.data(), text.size())) {
+      return RejectField(RejectReason::kInvalidUtf8, field, "not valid UTF-8");
+    }
+    AppendJsonString(text, out);
+    return std::nullopt;
+  }
+
+  // Each byte as the code point of its value, UTF-8 encoded, as a JSON string.
+  void AppendCodePoints(std::string_view bytes, std::string* out) {
+    code_points_.clear();
+    for (const char c : bytes) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 0x80) {
+        code_points_.push_back(c);
+      } else {
+        code_points_.push_back(static_cast<char>(0xC0 | b >> 6));
+        code_points_.push_back(static_cast<char>(0x80 | (b & 0x3F)));
+      }
+    }
+    AppendJsonString(code_points_, out);
+  }
+
+  std::string code_points_;  // reused
+};
+
 }  // namespace
 
 std::variant<AvroFrame, Rejection> ReadAvroFrame(std::string_view record) {
@@ -161,6 +347,10 @@ struct AvroRecordDecoder::Impl {
   avro_reader_t reader = nullptr;
   std::array<int, kFields.size()> index{};  // of each field in the writer schema; -1: absent
   std::vector<TimeUnit> time_units;         // see EventTimeUnits
+  // The writer schema's other fields: index and name as a JSON string.
+  std::vector<std::pair<int, std::string>> others;
+  AvroJsonWriter json;
+  std::string attributes;  // of the record being decoded (RecordFields::attributes); reused
 
   ~Impl() {
     if (reader) avro_reader_free(reader);
@@ -179,15 +369,12 @@ struct AvroRecordDecoder::Impl {
         // Avro C counts the terminating NUL it adds.
         return std::string_view(text, size > 0 ? size - 1 : 0);
       case AVRO_ENUM: {
-        int symbol = 0;
-        avro_value_get_enum(v, &symbol);
-        avro_schema_t schema = avro_value_get_schema(v);
-        // Avro C does not check the index it read.
-        if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) {
-          return Reject(RejectReason::kInvalidAvro,
-                        std::string(kFields[field]) + ": no enum symbol " + std::to_string(symbol));
+        const char* symbol = EnumSymbol(v);
+        if (symbol == nullptr) {
+          return RejectField(RejectReason::kInvalidAvro, kFields[field],
+                             "an enum index that names no symbol");
         }
-        return std::string_view(avro_schema_enum_get(schema, symbol));
+        return std::string_view(symbol);
       }
       default:
         return RejectField(RejectReason::kWrongType, kFields[field],
@@ -224,6 +411,13 @@ Result<std::unique_ptr<AvroRecordDecoder>> AvroRecordDecoder::Create(std::string
     impl->index[i] = avro_schema_record_field_get_index(impl->schema, std::string(kFields[i]).c_str());
   }
   impl->time_units = EventTimeUnits(schema_json);
+  for (size_t i = 0; i < avro_schema_record_size(impl->schema); ++i) {
+    const int index = static_cast<int>(i);
+    if (std::find(impl->index.begin(), impl->index.end(), index) != impl->index.end()) continue;
+    std::string name;
+    AppendJsonString(avro_schema_record_field_name(impl->schema, index), &name);
+    impl->others.emplace_back(index, std::move(name));
+  }
   return std::unique_ptr<AvroRecordDecoder>(new AvroRecordDecoder(std::move(impl)));
 }
 
@@ -283,6 +477,18 @@ ParseOutcome AvroRecordDecoder::Decode(std::string_view body) {
       *texts[i] = s;
     }
   }
+  d.attributes.clear();
+  for (auto& [index, name] : d.others) {
+    d.attributes.push_back(d.attributes.empty() ? '{' : ',');
+    d.attributes.append(name);
+    d.attributes.push_back(':');
+    avro_value_t v;
+    avro_value_get_by_index(&d.value, index, &v, nullptr);
+    const std::string_view field(name.data() + 1, name.size() - 2);  // Avro names need no escaping
+    if (auto r = d.json.Append(&v, field, &d.attributes)) return std::move(*r);
+  }
+  if (!d.attributes.empty()) d.attributes.push_back('}');
+  fields.attributes = d.attributes;
   ParseOutcome outcome;
   ValidateFields(fields, &outcome);
   return outcome;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "common/rfc3339.h"
@@ -124,7 +125,104 @@ TEST(AvroRecordDecoder, ReadsTheFourFieldsByNameWhateverElseTheSchemaHolds) {
   AvroString("https://ref.example", &body);
   const ParseOutcome outcome = decoder->Decode(body);
   ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
-  EXPECT_EQ(outcome.event(), (Event{kTime, "user_5", "https://example.com/products", EventType::kClick}));
+  Event expected{kTime, "user_5", "https://example.com/products", EventType::kClick};
+  // The other fields in the writer schema's order, in Avro's JSON encoding.
+  expected.attributes = R"({"session":{"id":42},"tags":["a","b"],"attrs":{"k":0},"next":{"S":{"id":7}},)"
+                        R"("referrer":"https://ref.example"})";
+  EXPECT_EQ(outcome.event(), expected);
+}
+
+// The other fields of every Avro type, in the JSON encoding of the Avro specification: unions as null or
+// {"<type>": value} (a named type by its full name), bytes and fixed as one code point per byte, floats
+// and doubles as the shortest text that reads back the same (NaN and infinities as strings).
+TEST(AvroRecordDecoder, OtherFieldsInTheJsonEncoding) {
+  auto decoder = Decoder(R"({"type":"record","name":"E","namespace":"ns","fields":[
+      {"name":"event_time","type":"string"},{"name":"user_id","type":"string"},
+      {"name":"page_url","type":"string"},{"name":"event_type","type":"string"},
+      {"name":"b","type":"boolean"},{"name":"i","type":"int"},{"name":"l","type":"long"},
+      {"name":"f","type":"float"},{"name":"d","type":"double"},{"name":"nan","type":"double"},
+      {"name":"inf","type":["null","float"]},{"name":"bytes","type":"bytes"},
+      {"name":"fixed","type":{"type":"fixed","name":"F","size":3}},
+      {"name":"e","type":{"type":"enum","name":"Color","namespace":"other","symbols":["RED","GREEN"]}},
+      {"name":"u","type":["null","string","other.Color",{"type":"array","items":"long"},
+                          {"type":"map","values":"string"}]},
+      {"name":"u2","type":["null","string"]},{"name":"s","type":"string"}]})");
+  std::string body;
+  for (std::string_view s : {"2024-01-28T10:30:00Z", "user_5", "https://example.com/products", "page_view"})
+    AvroString(s, &body);
+  body.push_back(1);                         // b: true
+  AvroLong(-2147483648LL, &body);            // i
+  AvroLong(INT64_MAX, &body);                // l
+  const float f = 0.1f;
+  body.append(reinterpret_cast<const char*>(&f), 4);
+  const double d = 1.7976931348623157e308;
+  body.append(reinterpret_cast<const char*>(&d), 8);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  body.append(reinterpret_cast<const char*>(&nan), 8);
+  AvroLong(1, &body);  // inf: the float branch
+  const float inf = -std::numeric_limits<float>::infinity();
+  body.append(reinterpret_cast<const char*>(&inf), 4);
+  AvroString(std::string("\0\x7f\x80\xff\"", 5), &body);  // bytes
+  body.append("a\xe9\n");                                   // fixed
+  AvroLong(1, &body);                                       // e: GREEN
+  const size_t u = body.size();                             // where u starts
+  AvroLong(2, &body);                                       // u: the Color branch
+  AvroLong(0, &body);                                       // RED
+  AvroLong(0, &body);                                       // u2: null
+  AvroString("caf\xc3\xa9 \xf0\x9f\x98\x80 \"\\", &body);   // s
+  ParseOutcome outcome = decoder->Decode(body);
+  ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
+  EXPECT_EQ(outcome.event().attributes,
+            R"({"b":true,"i":-2147483648,"l":9223372036854775807,"f":0.1,"d":1.7976931348623157e+308,)"
+            R"("nan":"NaN","inf":{"float":"-Infinity"},"bytes":"\u0000)"
+            "\x7f\xc2\x80\xc3\xbf"
+            R"(\"","fixed":"a)"
+            "\xc3\xa9"
+            R"(\n","e":"GREEN","u":{"other.Color":"RED"},"u2":null,"s":"caf)"
+            "\xc3\xa9 \xf0\x9f\x98\x80"
+            R"( \"\\"})");
+  // The other branches of u.
+  std::string array_branch = body.substr(0, u);
+  AvroLong(3, &array_branch);
+  AvroLong(2, &array_branch);
+  AvroLong(-1, &array_branch);
+  AvroLong(1, &array_branch);
+  AvroLong(0, &array_branch);
+  AvroLong(1, &array_branch);  // u2: a string
+  AvroString("x", &array_branch);
+  AvroString("", &array_branch);
+  outcome = decoder->Decode(array_branch);
+  ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
+  EXPECT_NE(outcome.event().attributes.find(R"("u":{"array":[-1,1]},"u2":{"string":"x"},"s":""})"),
+            std::string::npos)
+      << outcome.event().attributes;
+  // u a map of one entry, u2 null, s "".
+  auto with_map = [&](std::string_view key) {
+    std::string out = body.substr(0, u);
+    AvroLong(4, &out);
+    AvroLong(1, &out);
+    AvroString(key, &out);
+    AvroString("v", &out);
+    AvroLong(0, &out);
+    AvroLong(0, &out);
+    AvroString("", &out);
+    return out;
+  };
+  const std::string map_branch = with_map("k\"");
+  outcome = decoder->Decode(map_branch);
+  ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
+  EXPECT_NE(outcome.event().attributes.find(R"("u":{"map":{"k\"":"v"}},"u2":null,"s":""})"),
+            std::string::npos)
+      << outcome.event().attributes;
+  // A string or map key that is not UTF-8 is refused as in the four fields.
+  std::string bad = map_branch.substr(0, map_branch.size() - 1);
+  AvroString("\xff", &bad);
+  EXPECT_EQ(ReasonOf(decoder->Decode(bad)), "invalid_utf8");
+  EXPECT_EQ(ReasonOf(decoder->Decode(with_map("\xc3"))), "invalid_utf8");
+  // An enum index out of range is invalid Avro.
+  std::string bad_enum = body.substr(0, u - 1);
+  AvroLong(2, &bad_enum);
+  EXPECT_EQ(ReasonOf(decoder->Decode(bad_enum + body.substr(u))), "invalid_avro");
 }
 
 TEST(AvroRecordDecoder, MissingOrMistypedFields) {

@@ -22,6 +22,9 @@ struct Event {
   std::string user_id;   // non-empty, at most 256 bytes, valid UTF-8
   std::string page_url;  // non-empty, at most 2048 bytes, valid UTF-8
   EventType event_type = EventType::kPageView;
+  // The record's other top-level members, in the order sent, as the JSON text of one object: each value
+  // byte for byte as sent, each key as its decoded text in minimal JSON escaping. Empty when there are none.
+  std::string attributes{};
 
   bool operator==(const Event&) const = default;
 };

@@ -167,6 +167,35 @@ TEST_F(HostileInput, LargeRecordsStayValid) {
   EXPECT_EQ(Verdict(Record(R"("list": [)" + Repeat("[1],", 300'000) + "0]")), "accepted");
 }
 
+// Other members are kept (Event::attributes): their number, size, duplicates and bytes cost no more than
+// their text, and what is refused in one is refused as anywhere else.
+TEST_F(HostileInput, ManyOtherMembersAreKeptWithoutBlowingUp) {
+  const ParseOutcome many = parser_.Parse(Record(R"("m": 0)" + Repeat(R"(, "m": 0)", 200'000)));
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many.event().attributes, R"({"m":0)" + Repeat(R"(,"m":0)", 200'000) + "}");
+  const ParseOutcome wide =
+      parser_.Parse(Record(R"("o": {)" + Repeat(R"("k": 1, )", 100'000) + R"("k": 1})"));
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ(wide.event().attributes.size(), 7 + 8 * 100'000 + 6 + 1);
+  // The depth limit counts from the record, wherever the member sits.
+  EXPECT_EQ(Verdict(Record(R"("a": 1, "b": )" + NestedObjects(63))), "accepted");
+  EXPECT_EQ(Verdict(Record(R"("a": 1, "b": )" + NestedObjects(64))), "too_deep");
+  // Refused in another member as anywhere: bytes that are not UTF-8, in a value or a key, bad escapes.
+  EXPECT_EQ(Verdict(Record("\"a\": \"\xff\"")), "invalid_utf8");
+  EXPECT_EQ(Verdict(Record("\"\xc3\": 1")), "invalid_utf8");
+  EXPECT_EQ(Verdict(Record(R"("a": "\ud800")")), "invalid_utf8");
+  EXPECT_EQ(Verdict(Record(R"("\udc00": 1)")), "invalid_utf8");
+  EXPECT_EQ(Verdict(Record(R"("a": "\x")")), "invalid_json");
+  EXPECT_EQ(Verdict(Record(R"("a": 1.)")), "invalid_json");
+  EXPECT_EQ(Verdict(Record(R"("a": [1 2])")), "invalid_json");
+  // A known field sent twice is still refused; another member named like one of the fields the enriched
+  // record adds is kept.
+  EXPECT_EQ(Verdict(Record(R"("user_id": "x")")), "duplicate_field");
+  const ParseOutcome added = parser_.Parse(Record(R"("is_late": "x", "processing_time": 1)"));
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(added.event().attributes, R"({"is_late":"x","processing_time":1})");
+}
+
 TEST(FutureEventTime, MoreThanMaxFutureAheadOfTheRecordTimestampIsRejected) {
   const EventTime t = *ParseRfc3339("2026-03-01T10:00:00Z");
   const int64_t ms = t.micros() / 1000;

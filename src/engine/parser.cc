@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/json_writer.h"
 #include "common/rfc3339.h"
 
 namespace clickstream {
@@ -117,6 +118,22 @@ Walk ConsumeValue(ondemand::value value, int depth) {
       return value.is_null().value_unsafe() ? Walk::kOk : Walk::kInvalid;
   }
   return Walk::kInvalid;
+}
+
+// Walks a member's value like ConsumeValue and sets *raw to its text as sent. Once a container has been
+// walked, the document's position (shared by its values) is the token after the container's end.
+Walk ConsumeRawValue(ondemand::value value, std::string_view* raw) {
+  // A scalar's text up to the next token; a container's first character.
+  std::string_view token = value.raw_json_token();
+  if (token.empty()) return Walk::kInvalid;
+  if (const Walk walk = ConsumeValue(value, 2); walk != Walk::kOk) return walk;
+  if (token.front() == '{' || token.front() == '[') {
+    const char* end;
+    if (value.current_location().get(end)) return Walk::kInvalid;
+    token = std::string_view(token.data(), static_cast<size_t>(end - token.data()));
+  }
+  *raw = TrimRight(token);
+  return Walk::kOk;
 }
 
 // The value of four hex digits at `pos`, or -1.
@@ -230,9 +247,12 @@ struct EventParser::Impl {
     return buffer.get();
   }
 
-  // Reads the four fields of `record` into *fields, or says why the record is refused before its values are
-  // looked at. The views are valid until the next call.
+  // Reads the four fields of `record` into *fields and its other members into `attributes`, or says why
+  // the record is refused before its values are looked at. The views are valid until the next call.
   std::optional<Rejection> ReadFields(std::string_view record, RecordFields* fields);
+
+  // The other members of the record being read (RecordFields::attributes); reused record after record.
+  std::string attributes;
 
   Rejection RejectNonObject(std::string_view record) {
     if (const std::optional<Rejection> hostile = RejectHostile(record)) return *hostile;
@@ -272,13 +292,21 @@ std::optional<Rejection> EventParser::Impl::ReadFields(std::string_view record, 
 
   std::array<std::string_view, kFieldCount> values;
   std::array<bool, kFieldCount> seen{};
+  attributes.clear();
   for (auto field : object) {
     std::string_view key;
     ondemand::value value;
     if (field.unescaped_key().get(key) || field.value().get(value)) return RejectMalformed(record);
     const Field which = FieldOf(key);
     if (which == kUnknown) {
-      if (const Walk walk = ConsumeValue(value, 2); walk != Walk::kOk) return RejectWalk(walk, record);
+      std::string_view raw;
+      if (const Walk walk = ConsumeRawValue(value, &raw); walk != Walk::kOk) {
+        return RejectWalk(walk, record);
+      }
+      attributes.push_back(attributes.empty() ? '{' : ',');
+      AppendJsonString(key, &attributes);
+      attributes.push_back(':');
+      attributes.append(raw);
       continue;
     }
     if (seen[which]) return RejectField(RejectReason::kDuplicateField, which, "appears more than once");
@@ -297,7 +325,8 @@ std::optional<Rejection> EventParser::Impl::ReadFields(std::string_view record, 
   for (size_t i = 0; i < kFieldCount; ++i) {
     if (!seen[i]) return RejectField(RejectReason::kMissingField, static_cast<Field>(i), "missing");
   }
-  *fields = {values[kEventTime], values[kUserId], values[kPageUrl], values[kEventType]};
+  if (!attributes.empty()) attributes.push_back('}');
+  *fields = {values[kEventTime], values[kUserId], values[kPageUrl], values[kEventType], attributes};
   return std::nullopt;
 }
 
@@ -371,6 +400,8 @@ void ValidateFields(const RecordFields& fields, ParseOutcome* outcome) {
   event.page_url.clear();
   event.page_url.append(fields.page_url);
   event.event_type = type;
+  event.attributes.clear();
+  event.attributes.append(fields.attributes);
 }
 
 std::optional<Rejection> CheckFutureEventTime(EventTime event_time, std::optional<int64_t> record_millis,

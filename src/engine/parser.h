@@ -1,8 +1,9 @@
 // Parsing and validation of input records (SPEC.md section 1) with simdjson On-Demand.
 //
 // A record is accepted when it is one JSON object, valid UTF-8, whose fields `event_time`, `user_id`,
-// `page_url` and `event_type` are present, are strings and are in range. Unknown fields are allowed (their
-// values must still be valid JSON) and ignored. A record that names one of the four fields twice is
+// `page_url` and `event_type` are present, are strings and are in range. Other members are allowed (their
+// values must still be valid JSON) and kept as sent in Event::attributes, in their order; duplicates among
+// them are kept too. A record that names one of the four fields twice is
 // rejected (`duplicate_field`): consumers disagree on which copy wins, so such a record has no single
 // meaning. Keys are compared after unescaping ("user\u005fid" is user_id).
 //
@@ -102,12 +103,14 @@ struct RecordFields {
   std::string_view user_id;
   std::string_view page_url;
   std::string_view event_type;
+  // The other members as the JSON text of one object (Event::attributes), "" when there are none.
+  std::string_view attributes;
 };
 
 // SPEC.md section 1's rules on the values of the four fields, whatever format carried them: not empty,
 // sizes, control characters, event_time within years 0001-9999 UTC, a known event_type. The caller has
-// checked that each is present, of the right type and valid UTF-8. Sets *outcome to the Event (see
-// ParseOutcome::MutableEvent) or the Rejection.
+// checked that each is present, of the right type and valid UTF-8. Sets *outcome to the Event, with
+// `attributes` copied (see ParseOutcome::MutableEvent), or the Rejection.
 void ValidateFields(const RecordFields& fields, ParseOutcome* outcome);
 
 class EventParser {

@@ -59,6 +59,61 @@ TEST(EventParser, NumbersOutOfDoubleRangeInUnknownFieldsAreValidJson) {
   EXPECT_TRUE(parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("n": 1e999, )")).ok());
 }
 
+// SPEC.md section 1: every other top-level member is kept as sent, for the lake and the enriched topic.
+TEST(EventParser, KeepsOtherMembersAsSentInTheirOrder) {
+  EventParser parser;
+  const ParseOutcome outcome = parser.Parse(
+      R"({"referrer": "https://search.example/?q=a%20b&x=\"y\"", "event_time": "2024-01-28T10:30:00Z",)"
+      R"( "n": 42, "max": 1.7976931348623157e308, "exact": 0.1000000000000000055511151231257827,)"
+      R"( "user_id": "user_5", "tiny": 5e-324, "neg": -0.0, "big": 123456789012345678901234567890,)"
+      R"( "huge": 1E+999, "t": true, "f": false, "z": null, "page_url": "https://example.com/products",)"
+      R"( "text": "caf\u00e9 \ud83d\ude00 \u0000 \/ \t", "utf8": "ça 😀",)"
+      R"( "props": { "a" : [ 1 , {"b": []} ] , "c": {} }, "event_type": "page_view", "list": [ ] })");
+  ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
+  EXPECT_EQ(outcome.event().attributes,
+            R"({"referrer":"https://search.example/?q=a%20b&x=\"y\"","n":42,"max":1.7976931348623157e308,)"
+            R"("exact":0.1000000000000000055511151231257827,"tiny":5e-324,"neg":-0.0,)"
+            R"("big":123456789012345678901234567890,"huge":1E+999,"t":true,"f":false,"z":null,)"
+            R"("text":"caf\u00e9 \ud83d\ude00 \u0000 \/ \t","utf8":"ça 😀",)"
+            R"("props":{ "a" : [ 1 , {"b": []} ] , "c": {} },"list":[ ]})");
+  EXPECT_EQ(outcome.event().user_id, "user_5");
+}
+
+TEST(EventParser, NoOtherMembersNoAttributes) {
+  EventParser parser;
+  ParseOutcome outcome;
+  parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("a": [1], )"), &outcome);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome.event().attributes, R"({"a":[1]})");
+  // Reused outcome: the next record's members replace the previous ones.
+  parser.Parse(Record(kTime, kUser, kUrl, kType), &outcome);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome.event().attributes, "");
+  parser.Parse(Record(kTime, kUser, kUrl, kType).insert(1, R"("b":{"c":"}"} , )"), &outcome);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome.event().attributes, R"({"b":{"c":"}"}})");
+}
+
+TEST(EventParser, OtherMembersKeepDuplicatesAndTheirKeysDecoded) {
+  EventParser parser;
+  const ParseOutcome outcome = parser.Parse(
+      Record(kTime, kUser, kUrl, kType)
+          .insert(1, R"("a": 1, "caf\u00e9": 2, "a": [3], "q\"\\\u0001\u2028": 4, "": 5, "\u0041": 6, )"));
+  ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
+  EXPECT_EQ(outcome.event().attributes,
+            "{\"a\":1,\"caf\xc3\xa9\":2,\"a\":[3],\"q\\\"\\\\\\u0001\xe2\x80\xa8\":4,\"\":5,\"A\":6}");
+}
+
+TEST(EventParser, MembersAfterTheFourFieldsAndAtTheEnd) {
+  EventParser parser;
+  // The last member a container followed by whitespace; members between the four fields.
+  const ParseOutcome outcome = parser.Parse(
+      R"({"event_time":"2024-01-28T10:30:00Z","x":"1","user_id":"u","page_url":"/","event_type":"click",)"
+      "\n\t\"last\" :\r\n {\"k\": [\"v\", 2.50]} \n}\n");
+  ASSERT_TRUE(outcome.ok()) << outcome.rejection().detail;
+  EXPECT_EQ(outcome.event().attributes, R"({"x":"1","last":{"k": ["v", 2.50]}})");
+}
+
 TEST(EventParser, UnescapesKeys) {
   EventParser parser;
   const ParseOutcome outcome =

@@ -15,8 +15,10 @@
 
 namespace clickstream {
 
-// Replaces `out` with the event's JSON object plus "processing_time" (when the service read it) and
-// "is_late", the value of its enriched_activity record (keyed by user_id).
+// Replaces `out` with the value of the event's enriched_activity record (keyed by user_id): its four
+// fields, then its other members as sent (Event::attributes), then "processing_time" (when the service
+// read it) and "is_late". A member of the record named "processing_time" or "is_late" is left out, so
+// that each name appears once (the lake keeps it).
 void EnrichedRecordJson(const Event& event, EventTime processing_time, bool is_late, std::string* out);
 
 // Where a rejected record was read.

@@ -15,9 +15,10 @@ struct LakeRow {
   EventType event_type = EventType::kPageView;
   bool is_late = false;
   EventTime processing_time;  // when the pipeline read the record (UTC)
+  std::string_view attributes{};  // Event::attributes, borrowed: copied by LakeWriter::Append
 
   static LakeRow Of(const Event& e, bool is_late, EventTime processing_time) {
-    return {e.event_time, e.user_id, e.page_url, e.event_type, is_late, processing_time};
+    return {e.event_time, e.user_id, e.page_url, e.event_type, is_late, processing_time, e.attributes};
   }
 };
 

@@ -1,6 +1,6 @@
 // Writes a small lake for lake_read_test.py: rows of two partitions across a UTC midnight, one
 // published batch per partition and one sealed batch left hidden (offsets from 1000), as after a crash
-// between Seal and the commit. Prints the number of published rows.
+// between Seal and the commit; every third row with other members. Prints the number of published rows.
 #include <cstdio>
 #include <string>
 
@@ -18,7 +18,13 @@ Status AppendRows(LakeWriter& writer, Partition p, int64_t first_offset, int64_t
     const std::string user = "user_" + std::to_string(i % 13);
     const std::string url = "https://example.com/p/" + std::to_string(i % 50);
     const EventTime t = EventTime::FromMicros(kStartMicros) + Duration::Seconds(15 * i);
-    const LakeRow row{t, user, url, static_cast<EventType>(i % 4), i % 10 == 0, t + Duration::Seconds(1)};
+    // Every third row carries other members (Event::attributes); the others none.
+    const std::string attributes =
+        i % 3 == 0 ? R"({"i":)" + std::to_string(i) + R"(,"exact":0.1000000000000000055511151231257827,)"
+                         R"("s":"caf\u00e9","o":{"a":[1,{"b":null}]}})"
+                   : "";
+    const LakeRow row{
+        t, user, url, static_cast<EventType>(i % 4), i % 10 == 0, t + Duration::Seconds(1), attributes};
     CS_RETURN_NOT_OK(writer.Append(p, Offset(first_offset + i), row));
   }
   return Status::OK();

@@ -89,7 +89,8 @@ Status LakeWriter::Append(Partition partition, Offset offset, const LakeRow& row
   }
   s.last_offset = offset;
   s.bytes += kFixedRowBytes + static_cast<int64_t>(row.user_id.size() + row.page_url.size() +
-                                                   EventTypeName(row.event_type).size());
+                                                   EventTypeName(row.event_type).size() +
+                                                   row.attributes.size());
   return Status::OK();
 }
 

@@ -19,6 +19,7 @@ const std::shared_ptr<arrow::Schema>& LakeSchema() {
       arrow::field("kafka_partition", arrow::int32(), /*nullable=*/false),
       arrow::field("kafka_offset", arrow::int64(), /*nullable=*/false),
       arrow::field("processing_time", UtcMicros(), /*nullable=*/false),
+      arrow::field("attributes", arrow::utf8(), /*nullable=*/true),
   }));
   return *schema;
 }
@@ -31,7 +32,8 @@ RowBuffer::RowBuffer(arrow::MemoryPool* pool)
       is_late_(pool),
       kafka_partition_(pool),
       kafka_offset_(pool),
-      processing_time_(UtcMicros(), pool) {}
+      processing_time_(UtcMicros(), pool),
+      attributes_(pool) {}
 
 Status RowBuffer::Append(Partition partition, Offset offset, const LakeRow& row) {
   const arrow::Status st = [&] {
@@ -42,7 +44,8 @@ Status RowBuffer::Append(Partition partition, Offset offset, const LakeRow& row)
     ARROW_RETURN_NOT_OK(is_late_.Append(row.is_late));
     ARROW_RETURN_NOT_OK(kafka_partition_.Append(partition.id()));
     ARROW_RETURN_NOT_OK(kafka_offset_.Append(offset.value()));
-    return processing_time_.Append(row.processing_time.micros());
+    ARROW_RETURN_NOT_OK(processing_time_.Append(row.processing_time.micros()));
+    return attributes_.Append(row.attributes.empty() ? std::string_view("{}") : row.attributes);
   }();
   // Only allocation fails here. The row may be half appended, so LakeWriter drops the whole buffer.
   return st.ok() ? Status::OK() : LakeArrowError("buffer a row", st);
@@ -51,7 +54,7 @@ Status RowBuffer::Append(Partition partition, Offset offset, const LakeRow& row)
 Result<std::shared_ptr<arrow::Table>> RowBuffer::ToTable() {
   if (kafka_offset_.length() > 0) {
     const int64_t rows = kafka_offset_.length();
-    std::vector<std::shared_ptr<arrow::Array>> columns(8);
+    std::vector<std::shared_ptr<arrow::Array>> columns(9);
     const arrow::Status st = [&] {
       ARROW_RETURN_NOT_OK(event_time_.Finish(&columns[0]));
       ARROW_RETURN_NOT_OK(user_id_.Finish(&columns[1]));
@@ -60,7 +63,8 @@ Result<std::shared_ptr<arrow::Table>> RowBuffer::ToTable() {
       ARROW_RETURN_NOT_OK(is_late_.Finish(&columns[4]));
       ARROW_RETURN_NOT_OK(kafka_partition_.Finish(&columns[5]));
       ARROW_RETURN_NOT_OK(kafka_offset_.Finish(&columns[6]));
-      return processing_time_.Finish(&columns[7]);
+      ARROW_RETURN_NOT_OK(processing_time_.Finish(&columns[7]));
+      return attributes_.Finish(&columns[8]);
     }();
     if (!st.ok()) return LakeArrowError("finish buffered rows", st);
     chunks_.push_back(arrow::RecordBatch::Make(LakeSchema(), rows, std::move(columns)));

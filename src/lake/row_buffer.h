@@ -11,9 +11,12 @@
 
 namespace clickstream {
 
-// event_time and processing_time are timestamp[us, UTC]; no column is nullable. event_date is not a
-// column: readers take it from the `event_date=` directory (hive partitioning), and a copy inside the
-// file would clash with it in pyarrow.
+// event_time and processing_time are timestamp[us, UTC]. `attributes`, the last column, is the JSON text
+// of the record's other members ("{}" when it had none); it is nullable because files written before it
+// existed lack it, and readers that merge schemas by name (DuckDB's union_by_name, pyarrow's
+// unify_schemas, Spark's mergeSchema) give those rows NULL. No other column is nullable. event_date is
+// not a column: readers take it from the `event_date=` directory (hive partitioning), and a copy inside
+// the file would clash with it in pyarrow.
 const std::shared_ptr<arrow::Schema>& LakeSchema();
 
 class RowBuffer {
@@ -34,6 +37,7 @@ class RowBuffer {
   arrow::Int32Builder kafka_partition_;
   arrow::Int64Builder kafka_offset_;
   arrow::TimestampBuilder processing_time_;
+  arrow::StringBuilder attributes_;
   // Rows already moved out of the builders by an earlier ToTable().
   std::vector<std::shared_ptr<arrow::RecordBatch>> chunks_;
 };
