@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "kafka/topics.h"
 #include "pipeline_fixture.h"
 
 namespace clickstream::testing {
@@ -56,6 +57,30 @@ TEST_F(PipelineTest, EveryFieldSentReachesTheLakeAndTheEnrichedTopic) {
   ASSERT_EQ(duckdb.exit_code, 0) << duckdb.output;
   EXPECT_EQ(duckdb.output, std::to_string(with_props) + "\n{" + extras[1] + "}\n");
   std::filesystem::remove(script);
+}
+
+// A valid record as large as the input topic takes, with a member that does not compress: its enriched
+// copy (two members more, lz4 framing) is larger, and the enriched topic's limit was raised at start to
+// hold it. Otherwise its partition's commit would fail at every replay.
+TEST_F(PipelineTest, AValidRecordAtTheInputsSizeLimitReachesTheEnrichedTopic) {
+  const auto limit = kafka::MaxMessageBytes(Services().bootstrap_servers, input_, 10000);
+  ASSERT_TRUE(limit.ok()) << limit.status().message();
+  auto stream = KnownStream(2000, 5);
+  const auto first = std::find_if(stream.begin(), stream.end(),
+                                  [](const KeyedRecord& r) { return r.value.starts_with(R"({"event_time")"); });
+  ASSERT_NE(first, stream.end());
+  // Room for the key and the batch's framing (about 80 bytes), no more.
+  std::string blob;
+  std::mt19937_64 rng(5);
+  const char* digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const size_t size = static_cast<size_t>(*limit) - 100 - first->value.size() - first->key.size() - 10;
+  while (blob.size() < size) blob += digits[rng() % 64];
+  first->value.insert(1, R"("blob":")" + blob + R"(",)");
+  // Alone in its batch, which the topic takes whole.
+  ProduceAll(input_, {*first});
+  stream.erase(first);
+  ProduceAll(input_, stream);
+  RunAndVerify(stream.size() + 1);
 }
 
 TEST_F(PipelineTest, KillNineFiveTimesChangesNothing) {

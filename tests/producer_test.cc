@@ -91,10 +91,12 @@ TEST(Topics, CreatesTheTopicsNamedByFlagsAndEnvironment) {
       << run.output;
   const auto input_bytes = kafka::MaxMessageBytes(brokers, input, 10000);
   ASSERT_TRUE(input_bytes.ok()) << input_bytes.status().message();
-  EXPECT_TRUE(kafka::MaxMessageBytes(brokers, enriched, 10000).ok());
+  const auto enriched_bytes = kafka::MaxMessageBytes(brokers, enriched, 10000);
+  ASSERT_TRUE(enriched_bytes.ok()) << enriched_bytes.status().message();
+  EXPECT_GE(*enriched_bytes, kafka::OutputMaxMessageBytes(*input_bytes));
   const auto dlq_bytes = kafka::MaxMessageBytes(brokers, dlq, 10000);
   ASSERT_TRUE(dlq_bytes.ok()) << dlq_bytes.status().message();
-  EXPECT_GE(*dlq_bytes, kafka::DeadLetterMaxMessageBytes(*input_bytes));
+  EXPECT_GE(*dlq_bytes, kafka::OutputMaxMessageBytes(*input_bytes));
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ struct TopicsFlags {
   int timeout_s = 30;
 };
 
-// Creates the topics, then lets the dead-letter topic hold any record the input topic accepts.
+// Creates the topics, then lets the dead-letter and enriched topics hold any record the input topic
+// accepts, with what the pipeline adds to it.
 Status EnsurePipelineTopics(const TopicsFlags& f) {
   const int timeout_ms = f.timeout_s * 1000;
   CS_RETURN_NOT_OK(kafka::WaitReachable(f.kafka, timeout_ms));
@@ -27,8 +28,11 @@ Status EnsurePipelineTopics(const TopicsFlags& f) {
       f.kafka, {{f.input_topic, f.partitions}, {f.enriched_topic, f.partitions}, {f.dlq_topic, 1}},
       timeout_ms));
   CS_ASSIGN_OR_RETURN(const int64_t input_bytes, kafka::MaxMessageBytes(f.kafka, f.input_topic, timeout_ms));
-  return kafka::RaiseMaxMessageBytes(f.kafka, f.dlq_topic, kafka::DeadLetterMaxMessageBytes(input_bytes),
-                                     timeout_ms);
+  for (const std::string& output : {f.dlq_topic, f.enriched_topic}) {
+    CS_RETURN_NOT_OK(kafka::RaiseMaxMessageBytes(f.kafka, output, kafka::OutputMaxMessageBytes(input_bytes),
+                                                 timeout_ms));
+  }
+  return Status::OK();
 }
 
 void CreateTopics(const TopicsFlags& f) {

@@ -213,9 +213,9 @@ Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& 
   return std::stoll(it->second);
 }
 
-int64_t DeadLetterMaxMessageBytes(int64_t input_bytes) {
+int64_t OutputMaxMessageBytes(int64_t input_bytes) {
   // A record stored within the input's limit may grow a little when our producer compresses it on its
-  // own, plus the reason/source headers (detail and topic name are bounded well under 64 KiB).
+  // own, plus the reason/source headers or the enriched members (bounded well under 64 KiB).
   return input_bytes + input_bytes / 64 + 64 * 1024;
 }
 

@@ -30,9 +30,9 @@ Status DeleteTopics(const ClientOptions& client, const std::vector<std::string>&
 // kInvalidArgument when the topic does not exist; the class of the Kafka error otherwise.
 Result<int64_t> MaxMessageBytes(const ClientOptions& client, const std::string& topic, int timeout_ms);
 
-// What a dead-letter topic must accept so that any record of an input topic accepting `input_bytes`
-// fits, with the headers the pipeline adds and the framing of a batch of its own.
-int64_t DeadLetterMaxMessageBytes(int64_t input_bytes);
+// What the dead-letter and enriched topics must accept so that any record of an input topic accepting
+// `input_bytes` fits, with the headers and members the pipeline adds and the framing of a batch of its own.
+int64_t OutputMaxMessageBytes(int64_t input_bytes);
 
 // Raises `topic`'s `max.message.bytes` to `bytes` if it is lower; its other settings are kept.
 Status RaiseMaxMessageBytes(const ClientOptions& client, const std::string& topic, int64_t bytes,

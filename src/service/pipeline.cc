@@ -105,9 +105,11 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
  private:
   using Owned = PartitionSet::Owned;
 
-  // The largest record the producers must send: a dead letter of the input's largest record. Creates the
-  // dead-letter topic if missing and raises its max.message.bytes to hold such records.
-  Result<int64_t> DeadLetterRecordLimit();
+  // The largest record the producers must send: a dead letter of the input's largest record, or its
+  // enriched copy (every member as sent, plus processing_time and is_late). Creates the dead-letter topic
+  // if missing and raises its and the enriched topic's max.message.bytes to hold such records: a record
+  // the input accepted and an output refused would fail its partition's commit at every replay.
+  Result<int64_t> OutputRecordLimit();
   // `now`: the record's processing time.
   void Handle(RdKafka::Message& msg, EventTime now);
   // Sets *outcome to the record's event or rejection; not OK when the schema registry did not answer (Avro
@@ -257,10 +259,11 @@ Status Pipeline::Impl::Connect() {
       kafka::CheckReachable(consumer_.get(), options_.kafka.bootstrap_servers, 10000, &kafka_errors_));
   // Reachable: from now on, errors are retried and reported as they come.
   kafka_errors_.set_print(true);
-  // Any record the input topic accepted must fit in the dead-letter topic, unchanged.
-  CS_ASSIGN_OR_RETURN(const int64_t dlq_bytes, DeadLetterRecordLimit());
+  // Any record the input topic accepted must fit in the dead-letter topic, unchanged, and in the enriched
+  // topic with the two members added.
+  CS_ASSIGN_OR_RETURN(const int64_t output_bytes, OutputRecordLimit());
   kafka::ConfigPairs producer_config = {
-      {"message.max.bytes", std::to_string(dlq_bytes)}, {"retry.backoff.ms", "10"}, {"log_level", "0"}};
+      {"message.max.bytes", std::to_string(output_bytes)}, {"retry.backoff.ms", "10"}, {"log_level", "0"}};
   // The common client settings go last, so a user's property wins over ours.
   producer_config.insert(producer_config.end(), common.begin(), common.end());
   producer_config.emplace_back("client.id", client_id);
@@ -283,7 +286,7 @@ Status Pipeline::Impl::Connect() {
                             "subscribe to " + options_.input_topic);
 }
 
-Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
+Result<int64_t> Pipeline::Impl::OutputRecordLimit() {
   const kafka::ClientOptions& servers = options_.kafka;
   Result<int64_t> described = kafka::MaxMessageBytes(servers, options_.input_topic, options_.timeout_ms);
   // A missing input topic is created on first use with the broker's default, Kafka's unless changed; any
@@ -294,18 +297,21 @@ Result<int64_t> Pipeline::Impl::DeadLetterRecordLimit() {
               "default max.message.bytes ({})", options_.input_topic, kKafkaMaxMessageBytes);
   }
   const int64_t input = described.ok() ? *described : kKafkaMaxMessageBytes;
-  const int64_t needed = kafka::DeadLetterMaxMessageBytes(input);
-  if (const Status st = kafka::EnsureTopics(servers, {{options_.dlq_topic, 1}}, options_.timeout_ms);
-      !st.ok()) {
-    return st;
-  }
-  if (const Status st = kafka::RaiseMaxMessageBytes(servers, options_.dlq_topic, needed, options_.timeout_ms);
-      !st.ok()) {
-    return Status::InvalidArgument("dead-letter topic " + options_.dlq_topic + " must accept records of " +
-                                   std::to_string(needed) + " bytes (input topic " + options_.input_topic +
-                                   " accepts " + std::to_string(input) + ") and could not be raised (" +
-                                   st.message() + "): set its max.message.bytes to " +
-                                   std::to_string(needed));
+  const int64_t needed = kafka::OutputMaxMessageBytes(input);
+  CS_RETURN_NOT_OK(kafka::EnsureTopics(servers, {{options_.dlq_topic, 1}}, options_.timeout_ms));
+  std::vector<std::pair<std::string, const char*>> outputs = {{options_.dlq_topic, "dead-letter"}};
+  // An enriched topic not created yet is the broker's to create on the first write, with its defaults.
+  const Result<int64_t> enriched = kafka::MaxMessageBytes(servers, options_.enriched_topic, options_.timeout_ms);
+  if (!enriched.ok() && enriched.status().code() != StatusCode::kInvalidArgument) return enriched.status();
+  if (enriched.ok()) outputs.emplace_back(options_.enriched_topic, "enriched");
+  for (const auto& [topic, what] : outputs) {
+    if (const Status st = kafka::RaiseMaxMessageBytes(servers, topic, needed, options_.timeout_ms); !st.ok()) {
+      return Status::InvalidArgument(std::string(what) + " topic " + topic + " must accept records of " +
+                                     std::to_string(needed) + " bytes (input topic " + options_.input_topic +
+                                     " accepts " + std::to_string(input) + ") and could not be raised (" +
+                                     st.message() + "): set its max.message.bytes to " +
+                                     std::to_string(needed));
+    }
   }
   return std::max(needed, kLibrdkafkaMessageMaxBytes);
 }
