@@ -4,10 +4,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "common/duration_text.h"
 #include "common/log.h"
+#include "engine/options.h"
 #include "kafka/client_config.h"
 #include "registry/schema_registry.h"
 
@@ -121,6 +124,44 @@ inline void AddPipelineTopicFlags(CLI::App* cmd, std::string* input, std::string
   cmd->add_option("--dlq-topic", *dlq, "Dead-letter topic for rejected records")
       ->envname("KAFKA_DLQ_TOPIC")
       ->capture_default_str();
+}
+
+// The analytics settings (SPEC.md section 8) of the subcommands that run the engine (`run`, `replay`),
+// each a flag with an environment variable: whole seconds, written 90s, 5m or 1h.
+inline void AddAnalyticsFlags(CLI::App* cmd, EngineOptions* o) {
+  const auto add = [cmd](const std::string& name, const std::string& env, Duration* value,
+                         const std::string& what) {
+    cmd->add_option_function<std::string>(
+           name,
+           [name, value](const std::string& text) {
+             const Result<Duration> parsed = ParseWholeSeconds(text);
+             if (!parsed.ok()) throw CLI::ValidationError(name, parsed.status().message());
+             *value = *parsed;
+           },
+           what + " (whole seconds: 90s, 5m, 1h)")
+        ->envname(env)
+        ->default_str(FormatWholeSeconds(*value));
+  };
+  add("--page-view-window", "PAGE_VIEW_WINDOW", &o->page_view_window,
+      "Length of the tumbling page_view_counts windows, aligned to the Unix epoch");
+  add("--active-users-window", "ACTIVE_USERS_WINDOW", &o->active_users_window,
+      "Length of the sliding active_users windows, aligned to the Unix epoch; a multiple of the slide");
+  add("--active-users-slide", "ACTIVE_USERS_SLIDE", &o->active_users_slide,
+      "Step between the starts of consecutive active_users windows");
+  add("--session-gap", "SESSION_GAP", &o->session_gap,
+      "Inactivity after which a user's next event starts a new session, and an open session times out");
+  add("--watermark-delay", "WATERMARK_DELAY", &o->allowed_lateness,
+      "How far a partition's watermark trails its latest event time: older events are late and left out "
+      "of every result");
+}
+
+// The analytics settings together (a window a multiple of its slide, ...): when they do not fit, a
+// one-line error naming the flags and exit code kExitUsage.
+inline void CheckAnalyticsFlags(const std::string& command, const EngineOptions& o) {
+  const Status valid = o.Validate();
+  if (valid.ok()) return;
+  std::fprintf(stderr, "clickstream %s: %s\n", command.c_str(), valid.message().c_str());
+  throw CLI::RuntimeError(kExitUsage);
 }
 
 void RegisterProduceCommand(CLI::App& app);

@@ -214,10 +214,20 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_flag("--http-allow-unauthenticated", http->allow_unauthenticated,
                 "Serve HTTP beyond loopback without credentials (it is meant to be open)")
       ->envname("HTTP_ALLOW_UNAUTHENTICATED");
+  AddAnalyticsFlags(cmd, &o->engine);
+  cmd->add_flag("--reset-results", o->reset_results,
+                "When the database's results were computed with other analytics settings, delete them (with "
+                "late events and every partition's progress) and compute them anew from the earliest input "
+                "in Kafka; the lake and enriched topic get those events again. Stop the group's other "
+                "processes first")
+      ->envname("RESET_RESULTS");
   AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
   AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,
                 "Permissions of the lake directories the pipeline creates");
-  cmd->callback([o, http] { RunPipeline(*o, *http); });
+  cmd->callback([o, http] {
+    CheckAnalyticsFlags("run", o->engine);
+    RunPipeline(*o, *http);
+  });
 }
 
 }  // namespace clickstream::cli

@@ -18,12 +18,20 @@
 
 namespace clickstream {
 
-// The steps in which one user had events, as bits [base, base + 32). Steps older than the watermark
-// allows are shifted out; EngineOptions::Validate keeps the needed span inside the bitmap.
+// The steps in which one user had events: bits [base, base + 32), the user's latest step at the top or
+// below it, and how far below base the latest step shifted out lies (0: none, or too far to matter).
+// A non-late event is at most ceil(lateness / slide) steps before the latest one of its partition, so
+// while that is under 32 (EngineOptions::Validate) it always falls inside the bits; the step below them
+// is all that an event there needs to know of the steps before (see Add). The window length does not
+// matter: a 1-hour window sliding by 1 minute costs the same 16 bytes as the default.
 struct UserActivity {
   int64_t base = 0;
   uint32_t bits = 0;
+  uint32_t below = 0;
 };
+
+// Steps of its slide a non-late event can be behind the latest one: the bits of UserActivity less one.
+inline constexpr int64_t kMaxLatenessSteps = 31;
 
 class ActiveUsers {
  public:
@@ -46,7 +54,8 @@ class ActiveUsers {
   void Save(SnapshotWriter* out) const;
   [[nodiscard]] Status Load(SnapshotReader* in);
   static void SaveUser(const UserActivity& user, SnapshotWriter* out);
-  [[nodiscard]] static Status LoadUser(SnapshotReader* in, UserActivity* user);
+  // `version`: of the engine snapshot (1 had no UserActivity::below).
+  [[nodiscard]] static Status LoadUser(SnapshotReader* in, uint32_t version, UserActivity* user);
 
  private:
   struct Window {
