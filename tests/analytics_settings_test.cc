@@ -4,7 +4,6 @@
 // settings stop `run` and `replay` with one line and exit code 2, and `replay` computes with its flags.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "pipeline_fixture.h"
 
@@ -76,14 +75,10 @@ TEST_F(AnalyticsSettingsTest, ResultsFollowTheSettingsAndTheDatabaseRefusesOther
   VerifyDatabase(stream.size());
 }
 
-// `clickstream <args>` without servers: its exit code and stderr.
+// `clickstream <args>` without servers: its exit code and output (stdout and stderr).
 std::pair<int, std::string> Clickstream(const std::string& env, const std::string& args) {
-  const std::string err = std::filesystem::path(::testing::TempDir()) / UniqueTopic("stderr");
-  const int code = RunCommand("env " + env + " " + ClickstreamBinary() + " " + args + " 2>" + err).exit_code;
-  std::ifstream in(err);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {code, text.str()};
+  const CommandResult r = RunCommand("env " + env + " " + ClickstreamBinary() + " " + args);
+  return {r.exit_code, r.output};
 }
 
 TEST(AnalyticsSettingsFlags, BadSettingsStopWithOneLineAndExitCode2) {

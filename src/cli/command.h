@@ -139,6 +139,7 @@ inline void AddAnalyticsFlags(CLI::App* cmd, EngineOptions* o) {
              *value = *parsed;
            },
            what + " (whole seconds: 90s, 5m, 1h)")
+        ->type_name("DURATION")
         ->envname(env)
         ->default_str(FormatWholeSeconds(*value));
   };

@@ -218,8 +218,7 @@ void RegisterRunCommand(CLI::App& app) {
   cmd->add_flag("--reset-results", o->reset_results,
                 "When the database's results were computed with other analytics settings, delete them (with "
                 "late events and every partition's progress) and compute them anew from the earliest input "
-                "in Kafka; the lake and enriched topic get those events again. Stop the group's other "
-                "processes first")
+                "in Kafka; the lake gets those events again. Stop the group's other processes first")
       ->envname("RESET_RESULTS");
   AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
   AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,

@@ -3,7 +3,8 @@
 //
 // Exactness without a set per window: time is cut into steps of `slide`, and each user carries a small
 // bitmap of the steps in which it has accepted events (UserActivity, owned by the caller's user table).
-// An event adds the user to a window iff the user had no event in any step of that window yet.
+// An event adds the user to a window iff the user had no event in any step of that window yet, which
+// the user's nearest steps with events before and after the event's step tell.
 //
 // Thread safety: not synchronised. REQUIRES (as for every engine part): only non-late events are added.
 #pragma once
@@ -75,7 +76,8 @@ class ActiveUsers {
   // Windows with events, by first step. Usually a dense range, since open windows span only the allowed
   // lateness plus one window; but an event far ahead in event time opens its windows far from the others
   // (until they turn final), and the range in between must cost nothing. Final windows leave from the
-  // front. A vector: a dozen windows, looked up several times per event and shifted once per TakeChanges.
+  // front. A vector: a dozen windows with the default settings (window / slide plus lateness / slide in
+  // general), looked up several times per event and shifted once per TakeChanges.
   std::vector<Window> windows_;
 };
 

@@ -47,10 +47,13 @@ SELECT (extract(epoch FROM page_view_window) * 1000000)::bigint,
        (extract(epoch FROM session_gap) * 1000000)::bigint,
        (extract(epoch FROM watermark_delay) * 1000000)::bigint
 FROM analytics_settings FOR UPDATE)sql";
-// Everything computed with the settings; lake_batches stay, for the claims to publish their files.
+// Everything computed with the settings. The lake's recorded batches go with the engine snapshots taken
+// where they end: a claim then finds the lake with nothing recorded (its hidden files are deleted) and the
+// engine with no state, and every partition is read again from its earliest offset into the results and
+// the lake (the enriched topic keeps its own progress and skips what it has).
 constexpr char kResetResults[] = R"sql(
 TRUNCATE page_view_counts, active_users, session_history, late_events, page_view_counts_by_partition,
-         active_users_by_partition, engine_snapshots;
+         active_users_by_partition, engine_snapshots, lake_batches;
 UPDATE partition_progress SET next_offset = NULL, watermark = NULL, fence = fence + 1, updated_at = now())sql";
 
 // Run before the commit records its own batches: a retry of an applied commit deletes and records them again.

@@ -100,8 +100,9 @@ class ResultsSink {
   // Records `settings` as those of the database's results if it has none yet (one INSERT ... ON CONFLICT DO
   // NOTHING: of processes starting at once, one records theirs and the others compare with it), then
   // compares. Call before the first Claim. Other settings recorded: with `reset`, deletes every result,
-  // late event, engine snapshot and partition's progress (partitions are then read from their earliest
-  // offset) and records `settings`, in one transaction that fences the partitions' owners; without,
+  // late event, engine snapshot, recorded lake batch and partition's progress (partitions are then read
+  // from their earliest offset) and records `settings`, in one transaction that fences the partitions'
+  // owners; without,
   // InvalidArgument naming both settings and the ways on. Returns whether results were deleted.
   Result<bool> AdoptSettings(const EngineOptions& settings, bool reset);
 
