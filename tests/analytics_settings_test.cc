@@ -4,8 +4,11 @@
 // settings stop `run` and `replay` with one line and exit code 2, and `replay` computes with its flags.
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "pipeline_fixture.h"
+#include "postgres/results_sink.h"
 
 namespace clickstream::testing {
 namespace {
@@ -44,7 +47,7 @@ TEST_F(AnalyticsSettingsTest, ResultsFollowTheSettingsAndTheDatabaseRefusesOther
                                              "--active-users-slide", "2m", "--session-gap",         "300s",
                                              "--watermark-delay",    "30"};
   RunAndVerify(stream.size(), settings);
-  // Results of the settings: window lengths, and at most one session per user closed by a 5 m gap.
+  // Beyond the equality with the engine: the windows have the lengths set, and start at even minutes.
   EXPECT_EQ(QueryRows(*db_, "SELECT DISTINCT (window_end - window_start)::text FROM page_view_counts"),
             Rows{"00:02:00"});
   EXPECT_EQ(QueryRows(*db_, "SELECT DISTINCT (window_end - window_start)::text FROM active_users"),
@@ -73,6 +76,37 @@ TEST_F(AnalyticsSettingsTest, ResultsFollowTheSettingsAndTheDatabaseRefusesOther
   WaitDrained(stream.size(), 120);
   StopGracefully(*reset);
   VerifyDatabase(stream.size());
+}
+
+// Processes of one group starting at once on an empty database, two with other settings than the rest:
+// the first to record its settings starts, with every process of the same settings; the others refuse.
+TEST_F(AnalyticsSettingsTest, OfProcessesStartingAtOnceThoseWithOtherSettingsRefuse) {
+  UseDatabase("clickstream_settings_test");
+  std::vector<EngineOptions> settings(6);
+  settings[1].session_gap = Duration::Minutes(30);
+  settings[4].session_gap = Duration::Minutes(30);
+  settings[5].page_view_window = Duration::Minutes(2);
+  for (int round = 0; round < 5; ++round) {
+    ResetTables(*db_);
+    std::vector<Status> outcomes(settings.size());
+    std::vector<std::thread> processes;
+    for (size_t i = 0; i < settings.size(); ++i) {
+      processes.emplace_back([&, i] {
+        auto sink = pg::ResultsSink::Open(pg_);
+        outcomes[i] = sink.ok() ? sink->AdoptSettings(settings[i], false).status() : sink.status();
+      });
+    }
+    for (auto& p : processes) p.join();
+    std::optional<EngineOptions> started;
+    for (size_t i = 0; i < settings.size(); ++i) {
+      if (outcomes[i].ok()) started = settings[i];
+    }
+    ASSERT_TRUE(started.has_value());
+    for (size_t i = 0; i < settings.size(); ++i) {
+      EXPECT_EQ(outcomes[i].ok(), settings[i] == *started) << i << ": " << outcomes[i].message();
+      EXPECT_EQ(outcomes[i].code(), outcomes[i].ok() ? StatusCode::kOk : StatusCode::kInvalidArgument);
+    }
+  }
 }
 
 // `clickstream <args>` without servers: its exit code and output (stdout and stderr).
