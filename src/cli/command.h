@@ -4,10 +4,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "common/duration_text.h"
 #include "common/log.h"
+#include "engine/options.h"
 #include "kafka/client_config.h"
 #include "registry/schema_registry.h"
 
@@ -166,6 +169,45 @@ inline CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::s
   cmd->get_help_ptr()->group(kGroupHelp);
   cmd->footer(footer);
   return cmd;
+}
+
+// The analytics settings (SPEC.md section 8) of the subcommands that run the engine (`run`, `replay`),
+// each a flag with an environment variable: whole seconds, written 90s, 5m or 1h.
+inline void AddAnalyticsFlags(CLI::App* cmd, EngineOptions* o) {
+  const auto add = [cmd](const std::string& name, const std::string& env, Duration* value,
+                         const std::string& what) {
+    cmd->add_option_function<std::string>(
+           name,
+           [name, value](const std::string& text) {
+             const Result<Duration> parsed = ParseWholeSeconds(text);
+             if (!parsed.ok()) throw CLI::ValidationError(name, parsed.status().message());
+             *value = *parsed;
+           },
+           what)
+        ->type_name("DURATION")
+        ->envname(env)
+        ->default_str(FormatWholeSeconds(*value))
+        ->group(kGroupAnalytics);
+  };
+  // Durations are whole seconds with a unit: 90s, 5m, 1h.
+  add("--page-view-window", "PAGE_VIEW_WINDOW", &o->page_view_window,
+      "Length of the page_view_counts windows (90s, 5m, 1h)");
+  add("--active-users-window", "ACTIVE_USERS_WINDOW", &o->active_users_window,
+      "Length of the active_users windows; a multiple of the slide");
+  add("--active-users-slide", "ACTIVE_USERS_SLIDE", &o->active_users_slide,
+      "Step between the starts of active_users windows");
+  add("--session-gap", "SESSION_GAP", &o->session_gap, "Inactivity after which a user's session ends");
+  add("--watermark-delay", "WATERMARK_DELAY", &o->allowed_lateness,
+      "How far the watermark trails the latest event time");
+}
+
+// The analytics settings together (a window a multiple of its slide, ...): when they do not fit, a
+// one-line error naming the flags and exit code kExitUsage.
+inline void CheckAnalyticsFlags(const std::string& command, const EngineOptions& o) {
+  const Status valid = o.Validate();
+  if (valid.ok()) return;
+  std::fprintf(stderr, "clickstream %s: %s\n", command.c_str(), valid.message().c_str());
+  throw CLI::RuntimeError(kExitUsage);
 }
 
 void RegisterProduceCommand(CLI::App& app);

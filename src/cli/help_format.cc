@@ -81,7 +81,11 @@ constexpr Note kNotes[] = {
     {"run", kGroupAvro, "Avro input and the registry's settings: [avro.md](avro.md)."},
     {"run", kGroupAnalytics,
      "Events more than `--max-future` seconds ahead of their record's Kafka timestamp are rejected as "
-     "`future_event_time` ([semantics.md](semantics.md))."},
+     "`future_event_time` ([semantics.md](semantics.md)).\n\n"
+     "The window sizes, the session gap and the watermark delay are whole seconds with a unit (`90s`, "
+     "`5m`, `1h`); windows are aligned to the Unix epoch. The database records the settings its results "
+     "were computed with and refuses a process with others; `--reset-results` recomputes them "
+     "([semantics.md](semantics.md#settings))."},
     {"run", kGroupPipeline,
      "- `--threads`: more threads than input partitions leaves some idle "
      "([scaling.md](scaling.md#threads)).\n"

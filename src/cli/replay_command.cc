@@ -12,6 +12,7 @@ void RegisterReplayCommand(CLI::App& app) {
   struct Flags {
     std::string input;
     std::string output;
+    EngineOptions analytics;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = AddCommand(app, "replay", "The engine over a JSON Lines file; results as JSON Lines files",
@@ -23,8 +24,10 @@ void RegisterReplayCommand(CLI::App& app) {
   cmd->add_option("--output", flags->output, "Directory for the result files (created if missing)")
       ->required()
       ->group(kGroupFiles);
+  AddAnalyticsFlags(cmd, &flags->analytics);
   cmd->callback([flags] {
-    const Result<ReplaySummary> summary = ReplayFile(flags->input, flags->output);
+    CheckAnalyticsFlags("replay", flags->analytics);
+    const Result<ReplaySummary> summary = ReplayFile(flags->input, flags->output, flags->analytics);
     if (!summary.ok()) {
       std::fprintf(stderr, "clickstream replay: %s\n", summary.status().message().c_str());
       throw CLI::RuntimeError(kExitData);

@@ -226,10 +226,18 @@ void RegisterRunCommand(CLI::App& app) {
                 "Serve beyond loopback without credentials")
       ->envname("HTTP_ALLOW_UNAUTHENTICATED")
       ->group(kGroupHttp);
+  AddAnalyticsFlags(cmd, &o->engine);
+  cmd->add_flag("--reset-results", o->reset_results,
+                "Recompute results made with other analytics settings")
+      ->envname("RESET_RESULTS")
+      ->group(kGroupAnalytics);
   AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
   AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,
                 "Permissions of new lake directories");
-  cmd->callback([o, http] { RunPipeline(*o, *http); });
+  cmd->callback([o, http] {
+    CheckAnalyticsFlags("run", o->engine);
+    RunPipeline(*o, *http);
+  });
 }
 
 }  // namespace clickstream::cli

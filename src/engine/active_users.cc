@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 
 #include "engine/window.h"
 
 namespace clickstream {
 namespace {
-// A new or shifted bitmap puts the current step this far above its base, leaving room both for earlier
-// steps still open (lateness) and for the windows after the step.
-constexpr int64_t kHeadroom = 16;
 constexpr int64_t kBits = 32;
+constexpr int64_t kNone = std::numeric_limits<int64_t>::min() / 2;  // far below every step, no overflow
+constexpr int64_t kNoneAfter = std::numeric_limits<int64_t>::max() / 2;
 }  // namespace
 
 ActiveUsers::ActiveUsers(Duration window, Duration slide)
@@ -19,18 +19,32 @@ ActiveUsers::ActiveUsers(Duration window, Duration slide)
 void ActiveUsers::Add(EventTime t, UserActivity* user) {
   const int64_t step = FloorDiv(t.micros(), slide_.micros());
   if (user->bits == 0) {
-    user->base = step - kHeadroom;
-  } else if (step + steps_per_window_ - 1 >= user->base + kBits) {
-    const int64_t shift = step - kHeadroom - user->base;
+    user->base = step - (kBits - 1);
+  } else if (step >= user->base + kBits) {
+    // The step becomes the top bit; the latest of the steps shifted out is remembered in `below`.
+    const int64_t shift = step - (kBits - 1) - user->base;
+    const uint32_t out = shift >= kBits ? user->bits : user->bits & ((1u << shift) - 1);
+    const int64_t below = out != 0           ? shift - (kBits - 1 - std::countl_zero(out))
+                          : user->below != 0 ? user->below + shift
+                                             : 0;
+    // Steps a window or more below base never share a window with an event to come.
+    user->below = below < steps_per_window_ ? static_cast<uint32_t>(below) : 0;
     user->bits = shift >= kBits ? 0 : user->bits >> shift;
     user->base += shift;
   }
   const int64_t bit = step - user->base;
   if (user->bits & (1u << bit)) return;  // already counted in every window containing this step
-  // Window s (first step s) counts the user iff none of its steps s .. s+k-1 has an event yet.
-  const uint32_t window_mask = (1u << steps_per_window_) - 1;
-  for (int64_t s = step - steps_per_window_ + 1; s <= step; ++s) {
-    if ((user->bits >> (s - user->base)) & window_mask) continue;
+  // The user's nearest steps with events before and after this one: window s (steps s .. s+k-1) counts
+  // the user already iff it holds one of them.
+  const uint32_t earlier = user->bits & ((1u << bit) - 1);
+  const uint32_t later = user->bits & ~((2u << bit) - 1);
+  const int64_t previous = earlier != 0       ? user->base + (kBits - 1 - std::countl_zero(earlier))
+                           : user->below != 0 ? user->base - user->below
+                                              : kNone;
+  const int64_t next = later != 0 ? user->base + std::countr_zero(later) : kNoneAfter;
+  const int64_t first = std::max(step - steps_per_window_ + 1, previous + 1);
+  const int64_t last = std::min(step, next - steps_per_window_);
+  for (int64_t s = first; s <= last; ++s) {
     Window& window = At(s);
     ++window.count;
     window.dirty = true;
@@ -106,11 +120,14 @@ Status ActiveUsers::Load(SnapshotReader* in) {
 void ActiveUsers::SaveUser(const UserActivity& user, SnapshotWriter* out) {
   out->Put(user.base);
   out->Put(user.bits);
+  out->Put(user.below);
 }
 
-Status ActiveUsers::LoadUser(SnapshotReader* in, UserActivity* user) {
+Status ActiveUsers::LoadUser(SnapshotReader* in, uint32_t version, UserActivity* user) {
   CS_RETURN_NOT_OK(in->Get(&user->base));
-  return in->Get(&user->bits);
+  CS_RETURN_NOT_OK(in->Get(&user->bits));
+  // Version 1 had no steps below the bits: under its limits none mattered.
+  return version >= 2 ? in->Get(&user->below) : Status::OK();
 }
 
 }  // namespace clickstream

@@ -3,7 +3,8 @@
 //
 // Exactness without a set per window: time is cut into steps of `slide`, and each user carries a small
 // bitmap of the steps in which it has accepted events (UserActivity, owned by the caller's user table).
-// An event adds the user to a window iff the user had no event in any step of that window yet.
+// An event adds the user to a window iff the user had no event in any step of that window yet, which
+// the user's nearest steps with events before and after the event's step tell.
 //
 // Thread safety: not synchronised. REQUIRES (as for every engine part): only non-late events are added.
 #pragma once
@@ -18,12 +19,20 @@
 
 namespace clickstream {
 
-// The steps in which one user had events, as bits [base, base + 32). Steps older than the watermark
-// allows are shifted out; EngineOptions::Validate keeps the needed span inside the bitmap.
+// The steps in which one user had events: bits [base, base + 32), the user's latest step at the top or
+// below it, and how far below base the latest step shifted out lies (0: none, or too far to matter).
+// A non-late event is at most ceil(lateness / slide) steps before the latest one of its partition, so
+// while that is under 32 (EngineOptions::Validate) it always falls inside the bits; the step below them
+// is all that an event there needs to know of the steps before (see Add). The window length does not
+// matter: a 1-hour window sliding by 1 minute costs the same 16 bytes as the default.
 struct UserActivity {
   int64_t base = 0;
   uint32_t bits = 0;
+  uint32_t below = 0;
 };
+
+// Steps of its slide a non-late event can be behind the latest one: the bits of UserActivity less one.
+inline constexpr int64_t kMaxLatenessSteps = 31;
 
 class ActiveUsers {
  public:
@@ -46,7 +55,8 @@ class ActiveUsers {
   void Save(SnapshotWriter* out) const;
   [[nodiscard]] Status Load(SnapshotReader* in);
   static void SaveUser(const UserActivity& user, SnapshotWriter* out);
-  [[nodiscard]] static Status LoadUser(SnapshotReader* in, UserActivity* user);
+  // `version`: of the engine snapshot (1 had no UserActivity::below).
+  [[nodiscard]] static Status LoadUser(SnapshotReader* in, uint32_t version, UserActivity* user);
 
  private:
   struct Window {
@@ -66,7 +76,8 @@ class ActiveUsers {
   // Windows with events, by first step. Usually a dense range, since open windows span only the allowed
   // lateness plus one window; but an event far ahead in event time opens its windows far from the others
   // (until they turn final), and the range in between must cost nothing. Final windows leave from the
-  // front. A vector: a dozen windows, looked up several times per event and shifted once per TakeChanges.
+  // front. A vector: a dozen windows with the default settings (window / slide plus lateness / slide in
+  // general), looked up several times per event and shifted once per TakeChanges.
   std::vector<Window> windows_;
 };
 

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
+#include <set>
 
+#include "engine/options.h"
 #include "engine/test_util.h"
+#include "engine/window.h"
 
 namespace clickstream {
 namespace {
@@ -73,6 +77,57 @@ TEST_F(ActiveUsersTest, UsersReturningAfterLongIdleAreCountedAgain) {
   const auto rows = Take(Watermark::None());
   EXPECT_EQ(rows.at(At("11:57")).active_user_count, 1);
   EXPECT_EQ(rows.size(), 5u + 5u + 2u);
+}
+
+// Random settings the engine accepts, from 1-step windows to 1-hour windows sliding by 30 s, and events as
+// the engine admits them (at most the lateness behind the latest, with jumps far ahead): every window
+// counts exactly the distinct users of its events, as a set per window does.
+TEST(ActiveUsersSettings, EverySettingCountsDistinctUsersExactly) {
+  std::mt19937_64 rng(28);
+  for (int round = 0; round < 100; ++round) {
+    EngineOptions o;
+    o.active_users_slide = Duration::Seconds(1 + static_cast<int64_t>(rng() % 120));
+    const int64_t slide = o.active_users_slide.micros();
+    o.active_users_window = Duration::Micros(slide * (1 + static_cast<int64_t>(rng() % 120)));
+    o.allowed_lateness = Duration::Micros(static_cast<int64_t>(rng() % (kMaxLatenessSteps * slide + 1)));
+    ASSERT_TRUE(o.Validate().ok()) << o.ToString();
+    ActiveUsers active(o.active_users_window, o.active_users_slide);
+    std::map<std::string, UserActivity> users;
+    std::map<EventTime, std::set<std::string>> want;
+    std::map<EventTime, int64_t> got;
+    const auto take = [&] {
+      std::vector<ActiveUsersRow> rows;
+      active.TakeChanges(Watermark::None(), &rows);
+      for (const auto& row : rows) {
+        EXPECT_EQ(row.window_end - row.window_start, o.active_users_window);
+        got[row.window_start] = row.active_user_count;
+      }
+    };
+    EventTime latest = EventTime::FromMicros(1'772'359'200'000'000);  // 2026-03-01T10:00:00Z
+    for (int i = 0; i < 200; ++i) {
+      const int64_t roll = static_cast<int64_t>(rng() % 100);
+      // Jumps of up to two windows leave a user's earlier steps below its bits but inside a window.
+      const int64_t ahead = roll < 8    ? static_cast<int64_t>(rng() % (2 * o.active_users_window.micros()))
+                            : roll < 40 ? slide * 2
+                                        : 0;
+      const int64_t span = o.allowed_lateness.micros() + ahead + 1;
+      const EventTime t = latest - o.allowed_lateness + Duration::Micros(static_cast<int64_t>(rng() % span));
+      latest = std::max(latest, t);
+      const std::string user = "u" + std::to_string(rng() % 6);
+      active.Add(t, &users[user]);
+      for (EventTime start = WindowStart(t, o.active_users_slide); start + o.active_users_window > t;
+           start = start - o.active_users_slide) {
+        want[start].insert(user);
+      }
+      if (rng() % 20 == 0) take();
+    }
+    take();
+    ASSERT_EQ(got.size(), want.size()) << o.ToString();
+    for (const auto& [start, set] : want) {
+      ASSERT_EQ(got[start], static_cast<int64_t>(set.size()))
+          << o.ToString() << ", window " << start.micros();
+    }
+  }
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
-// Options of a PartitionEngine. The defaults are SPEC.md's; tests shrink or stretch them.
+// Options of a PartitionEngine: the analytics settings of SPEC.md section 8. The defaults are SPEC.md's;
+// tests shrink or stretch them. `clickstream run` and `replay` set them from flags (cli/command.h).
 #pragma once
+
+#include <string>
 
 #include "common/status.h"
 #include "common/types.h"
@@ -22,9 +25,13 @@ struct EngineOptions {
   Duration active_users_window = Duration::Minutes(5);
   Duration active_users_slide = Duration::Minutes(1);
 
-  // OK if the engine can run with these options. The active-users state tracks a user's recent steps in
-  // a 32-step bitmap, so lateness / slide + window / slide must stay under 31.
+  // OK if the engine can run with these options; else InvalidArgument, one line naming the flags to
+  // change. The active-users state tracks a user's recent steps (slides) in a bitmap, which bounds the
+  // steps an event can still reach: see ActiveUsers.
   [[nodiscard]] Status Validate() const;
+
+  // "page-view window 1m, active-user window 5m sliding by 1m, session gap 15m, watermark delay 2m"
+  std::string ToString() const;
 
   bool operator==(const EngineOptions&) const = default;
 };

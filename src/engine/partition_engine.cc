@@ -18,7 +18,8 @@ namespace clickstream {
 namespace {
 
 constexpr uint32_t kSnapshotMagic = 0x434b4c43;  // "CLKC"
-constexpr uint32_t kSnapshotVersion = 1;
+// Version 2 added UserActivity::below; version 1 snapshots still load.
+constexpr uint32_t kSnapshotVersion = 2;
 
 struct User {
   std::string id;  // empty for a free slot
@@ -291,9 +292,9 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
   CS_RETURN_NOT_OK(in.Get(&magic));
   CS_RETURN_NOT_OK(in.Get(&version));
   if (magic != kSnapshotMagic) return SnapshotReader::Corrupt("not an engine snapshot");
-  if (version != kSnapshotVersion) {
+  if (version < 1 || version > kSnapshotVersion) {
     return Status::InvalidData("engine snapshot version " + std::to_string(version) +
-                               " is not supported (expected " + std::to_string(kSnapshotVersion) +
+                               " is not supported (expected 1 to " + std::to_string(kSnapshotVersion) +
                                "): rebuild state by replaying the partition");
   }
   EngineOptions saved;
@@ -320,7 +321,7 @@ Result<PartitionEngine> PartitionEngine::Restore(std::string_view snapshot, Engi
     const uint32_t slot = s.FindOrCreate(id);
     if (slot != i) return SnapshotReader::Corrupt("duplicate user");
     User& u = s.users[slot];
-    CS_RETURN_NOT_OK(ActiveUsers::LoadUser(&in, &u.activity));
+    CS_RETURN_NOT_OK(ActiveUsers::LoadUser(&in, version, &u.activity));
     CS_RETURN_NOT_OK(u.sessions.Load(&in));
     s.open_sessions += u.sessions.open_sessions();
     s.Schedule(slot, s.watermark.watermark());

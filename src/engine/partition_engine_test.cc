@@ -198,6 +198,20 @@ TEST(PartitionEngine, RestoreRejectsBadSnapshots) {
   }
 }
 
+TEST(PartitionEngine, RestoresVersion1Snapshots) {
+  EngineHarness h;
+  (void)h.Add(Ev("10:00", "page_view", "user-of-version-1"));
+  const std::string v2 = h.engine.SaveState();
+  // Version 1 is the same without UserActivity::below, the 4 bytes after the user's base and bits.
+  std::string v1 = v2;
+  v1[4] = 1;
+  const size_t below = v1.find("user-of-version-1") + std::string("user-of-version-1").size() + 8 + 4;
+  v1.erase(below, 4);
+  auto restored = PartitionEngine::Restore(v1, EngineOptions{});
+  ASSERT_TRUE(restored.ok()) << restored.status().message();
+  EXPECT_EQ(restored->SaveState(), v2);
+}
+
 TEST(PartitionEngine, RestoredEngineCarriesPendingChanges) {
   EngineHarness h;
   (void)h.Add(Ev("10:00", "page_view"));
@@ -242,8 +256,33 @@ TEST(EngineOptions, Validate) {
   o.session_gap = Duration();
   EXPECT_FALSE(o.Validate().ok());
   o = {};
-  o.allowed_lateness = Duration::Minutes(20);
+  o.allowed_lateness = Duration::Minutes(40);
+  EXPECT_EQ(o.Validate().message(),
+            "--watermark-delay 40m spans 40 steps of --active-users-slide 1m, more than the 31 an active "
+            "user's state keeps: use a slide of at least 78s or a shorter delay");
+  o.active_users_slide = Duration::Seconds(78);
+  o.active_users_window = Duration::Seconds(78 * 4);
+  EXPECT_TRUE(o.Validate().ok());
+  o.active_users_slide = Duration::Seconds(77);
+  o.active_users_window = Duration::Seconds(77 * 4);
   EXPECT_FALSE(o.Validate().ok());
+  // What a data engineer sets: an hour of active users by the minute, ten minutes for late events.
+  o = {};
+  o.active_users_window = Duration::Minutes(60);
+  o.allowed_lateness = Duration::Minutes(10);
+  EXPECT_TRUE(o.Validate().ok());
+  o.active_users_window = Duration::Minutes(24 * 60);
+  EXPECT_TRUE(o.Validate().ok());
+  o.active_users_window = Duration::Minutes(24 * 60 + 1);
+  EXPECT_EQ(o.Validate().message(),
+            "--active-users-window 1441m is more than 1440 steps of --active-users-slide 1m: use a longer "
+            "slide");
+  o = {};
+  o.active_users_window = Duration::Seconds(90);
+  EXPECT_EQ(o.Validate().message(),
+            "--active-users-window 90s must be a multiple of --active-users-slide 1m: e.g. 2m");
+  EXPECT_EQ(EngineOptions{}.ToString(),
+            "page-view window 1m, active-user window 5m sliding by 1m, session gap 15m, watermark delay 2m");
 }
 
 }  // namespace

@@ -84,6 +84,7 @@ EventTime QueryResult::timestamptz(int row, int col) const {
 
 Param Param::Int4(int32_t v) { return {kInt4Oid, BigEndian(v)}; }
 Param Param::Int8(int64_t v) { return {kInt8Oid, BigEndian(v)}; }
+Param Param::Bool(bool v) { return {kBoolOid, std::string(1, v ? '\1' : '\0')}; }
 Param Param::Text(std::string_view v) { return {kTextOid, std::string(v)}; }
 Param Param::Bytea(std::string_view v) { return {kByteaOid, std::string(v)}; }
 Param Param::Timestamptz(std::optional<EventTime> t) {

@@ -75,6 +75,7 @@ class QueryResult {
 struct Param {
   static Param Int4(int32_t v);
   static Param Int8(int64_t v);
+  static Param Bool(bool v);
   static Param Text(std::string_view v);
   static Param Bytea(std::string_view v);
   // nullopt is SQL NULL.

@@ -27,6 +27,35 @@ constexpr char kRegisterPartitions[] = R"sql(
 INSERT INTO partition_progress (kafka_partition, fence) SELECT generate_series(0, $1 - 1), 0
 ON CONFLICT (kafka_partition) DO NOTHING)sql";
 
+// analytics_settings' columns hold intervals; their parameters are microseconds. $6: replace the settings
+// recorded (else keep them). Replaced in place, not deleted and inserted: a process waiting for the row's
+// lock (kRecordedSettings) then reads the new settings.
+constexpr char kRecordSettings[] = R"sql(
+INSERT INTO analytics_settings (page_view_window, active_users_window, active_users_slide, session_gap,
+                                watermark_delay)
+VALUES ($1::float8 * interval '1 microsecond', $2::float8 * interval '1 microsecond',
+        $3::float8 * interval '1 microsecond', $4::float8 * interval '1 microsecond',
+        $5::float8 * interval '1 microsecond')
+ON CONFLICT (id) DO UPDATE SET page_view_window = EXCLUDED.page_view_window,
+    active_users_window = EXCLUDED.active_users_window, active_users_slide = EXCLUDED.active_users_slide,
+    session_gap = EXCLUDED.session_gap, watermark_delay = EXCLUDED.watermark_delay, recorded_at = now()
+WHERE $6::boolean)sql";
+constexpr char kRecordedSettings[] = R"sql(
+SELECT (extract(epoch FROM page_view_window) * 1000000)::bigint,
+       (extract(epoch FROM active_users_window) * 1000000)::bigint,
+       (extract(epoch FROM active_users_slide) * 1000000)::bigint,
+       (extract(epoch FROM session_gap) * 1000000)::bigint,
+       (extract(epoch FROM watermark_delay) * 1000000)::bigint
+FROM analytics_settings FOR UPDATE)sql";
+// Everything computed with the settings. The lake's recorded batches go with the engine snapshots taken
+// where they end: a claim then finds the lake with nothing recorded (its hidden files are deleted) and the
+// engine with no state, and every partition is read again from its earliest offset into the results and
+// the lake (the enriched topic keeps its own progress and skips what it has).
+constexpr char kResetResults[] = R"sql(
+TRUNCATE page_view_counts, active_users, session_history, late_events, page_view_counts_by_partition,
+         active_users_by_partition, engine_snapshots, lake_batches;
+UPDATE partition_progress SET next_offset = NULL, watermark = NULL, fence = fence + 1, updated_at = now())sql";
+
 // Run before the commit records its own batches: a retry of an applied commit deletes and records them again.
 constexpr char kDeletePublishedLakeBatches[] = "DELETE FROM lake_batches WHERE kafka_partition = $1";
 
@@ -192,6 +221,12 @@ void Stage(const PartitionCommit& c, Staged* st) {
   }
 }
 
+// The settings in analytics_settings' column order.
+std::vector<Duration*> SettingsColumns(EngineOptions* o) {
+  return {&o->page_view_window, &o->active_users_window, &o->active_users_slide, &o->session_gap,
+          &o->allowed_lateness};
+}
+
 Param WatermarkParam(Watermark w) {
   return Param::Timestamptz(w.is_set() ? std::optional(w.time()) : std::nullopt);
 }
@@ -203,7 +238,8 @@ Result<ResultsSink> ResultsSink::Open(const ConnectionOptions& options) {
   CS_ASSIGN_OR_RETURN(QueryResult missing, conn.Query(R"sql(
 SELECT 'table ' || t FROM unnest(ARRAY['page_view_counts', 'active_users', 'user_sessions', 'session_history',
                            'late_events', 'partition_progress', 'page_view_counts_by_partition',
-                           'active_users_by_partition', 'engine_snapshots', 'lake_batches']) t
+                           'active_users_by_partition', 'engine_snapshots', 'lake_batches',
+                           'analytics_settings']) t
 WHERE to_regclass(t) IS NULL
 UNION ALL
 -- A schema from before user_sessions became a view: the pipeline would leave that table behind.
@@ -217,6 +253,42 @@ WHERE oid = to_regclass('user_sessions') AND relkind = 'r')sql"));
                             " -f sql/init-db.sql` (make services does it for the local server)");
   }
   return ResultsSink(options, std::move(conn));
+}
+
+Result<bool> ResultsSink::AdoptSettings(const EngineOptions& settings, bool reset) {
+  const auto record = [&](bool replace) {
+    std::vector<Param> values;
+    EngineOptions given = settings;
+    for (const Duration* d : SettingsColumns(&given)) values.push_back(Param::Int8(d->micros()));
+    values.push_back(Param::Bool(replace));
+    return conn_.QueryBinary(kRecordSettings, values).status();
+  };
+  CS_RETURN_NOT_OK(record(false));
+  CS_RETURN_NOT_OK(conn_.Exec("BEGIN"));
+  const auto adopt = [&]() -> Result<bool> {
+    CS_ASSIGN_OR_RETURN(QueryResult row, conn_.QueryBinary(kRecordedSettings, {}));
+    if (row.rows() != 1) {
+      return Status::Internal("analytics_settings holds " + std::to_string(row.rows()) + " rows");
+    }
+    EngineOptions recorded;
+    int column = 0;
+    for (Duration* d : SettingsColumns(&recorded)) *d = Duration::Micros(row.int8(0, column++));
+    if (recorded == settings) return false;
+    if (!reset) {
+      return Status::InvalidArgument(
+          "the database's results were computed with " + recorded.ToString() + ", not with " +
+          settings.ToString() +
+          ": run with those settings, use a new database (--db-name), or pass --reset-results to delete "
+          "the results and compute them anew from the earliest input in Kafka");
+    }
+    CS_RETURN_NOT_OK(conn_.Exec(kResetResults));
+    CS_RETURN_NOT_OK(record(true));
+    return true;
+  };
+  Result<bool> adopted = adopt();
+  const Status ended = conn_.Exec(adopted.ok() ? "COMMIT" : "ROLLBACK");
+  if (adopted.ok() && !ended.ok()) return ended;
+  return adopted;
 }
 
 Status ResultsSink::Reconnect() {

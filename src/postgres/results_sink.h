@@ -20,6 +20,10 @@
 // latest one (sql/init-db.sql). Open refuses a database whose user_sessions is still the table of an older
 // schema.
 //
+// Settings: the analytics settings the results were computed with are recorded in the database (table
+// analytics_settings, one row). AdoptSettings records a pipeline's own if there are none yet and refuses a
+// database holding others, so that no window or session mixes two sets of settings.
+//
 // Pruning: lake batches are kept only until their files are published (a commit says so for the batches
 // of earlier commits), so a claim reads and publishes only what is not yet visible. A window's per-partition
 // rows are deleted once every partition of the input topic (see RegisterPartitions) has a watermark past
@@ -45,6 +49,7 @@
 #include "common/status.h"
 #include "common/types.h"
 #include "engine/changes.h"
+#include "engine/options.h"
 #include "postgres/connection.h"
 
 namespace clickstream::pg {
@@ -91,6 +96,15 @@ class ResultsSink {
  public:
   // Connects and checks that sql/init-db.sql was applied (a missing table is a one-line NotFound).
   static Result<ResultsSink> Open(const ConnectionOptions& options);
+
+  // Records `settings` as those of the database's results if it has none yet (one INSERT ... ON CONFLICT DO
+  // NOTHING: of processes starting at once, one records theirs and the others compare with it), then
+  // compares. Call before the first Claim. Other settings recorded: with `reset`, deletes every result,
+  // late event, engine snapshot, recorded lake batch and partition's progress (partitions are then read
+  // from their earliest offset) and records `settings`, in one transaction that fences the partitions'
+  // owners; without,
+  // InvalidArgument naming both settings and the ways on. Returns whether results were deleted.
+  Result<bool> AdoptSettings(const EngineOptions& settings, bool reset);
 
   // Takes ownership of `partition`: increments its fence token, so commits under the previous owner's
   // token fail from now on, and returns the partition's stored progress. Reconnects first if the

@@ -193,6 +193,13 @@ Status Pipeline::Impl::Connect() {
     avro_ = std::make_unique<AvroInput>(std::move(registry));
   }
   CS_ASSIGN_OR_RETURN(auto sink, pg::ResultsSink::Open(options_.db));
+  CS_ASSIGN_OR_RETURN(const bool reset, sink.AdoptSettings(options_.engine, options_.reset_results));
+  if (reset) {
+    log::Warn(kLog,
+              "--reset-results: deleted the results computed with other settings; computing them with "
+              "{} from the earliest input",
+              options_.engine.ToString());
+  }
   store_ = std::make_unique<PostgresResultStore>(std::move(sink));
 
   LakeOptions lake_options;
@@ -546,7 +553,8 @@ Status Pipeline::Impl::Consume() {
     } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
       // A refusal (group or topic authorization) stays until an operator grants it: stop and say what.
       if (kafka::ClassOf(msg->err()) == StatusCode::kRefused) {
-        return kafka::FromRdKafka(msg->err(), "consume " + options_.input_topic + " in group " + options_.group_id);
+        return kafka::FromRdKafka(msg->err(),
+                                  "consume " + options_.input_topic + " in group " + options_.group_id);
       }
       // The group's members use assignors of the other kind (eager or cooperative): the broker refuses
       // this member until they are all gone, and retrying cannot help.

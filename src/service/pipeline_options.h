@@ -76,7 +76,12 @@ struct PipelineOptions {
   int max_future_s = 24 * 3600;
 
   pg::ConnectionOptions db;
+  // The analytics settings. The database records those its results were computed with, and a pipeline
+  // with others refuses it (pg::ResultsSink::AdoptSettings) ...
   EngineOptions engine;
+  // ... unless this is set: then the results computed with other settings are deleted and computed anew
+  // from the earliest input in Kafka.
+  bool reset_results = false;
 };
 
 }  // namespace clickstream
