@@ -27,7 +27,15 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(
   // and while they are out and the oldest queued record's linger has passed, librdkafka's broker thread
   // polls without sleeping until an answer comes. With 5 ms, a broker slow for 25 ms set each
   // partition's producer spinning, which on cores shared with the broker delayed its answers further.
-  ConfigPairs pairs = {{"linger.ms", "1000"}, {"batch.num.messages", "10000"}, {"compression.type", "lz4"}};
+  //
+  // Idle connections close after 10 s: send_offsets_to_transaction waits for the group coordinator, and
+  // librdkafka (up to 2.16 at least, issues #5456 and #5511) retries finding it only when one of the
+  // producer's broker connections changes state. After a broker restart the wait never ended; a closed
+  // idle connection is such a change, and reconnecting costs a round trip.
+  ConfigPairs pairs = {{"linger.ms", "1000"},
+                       {"batch.num.messages", "10000"},
+                       {"compression.type", "lz4"},
+                       {"connections.max.idle.ms", "10000"}};
   pairs.insert(pairs.end(), base.begin(), base.end());
   pairs.emplace_back("transactional.id", transactional_id);
   pairs.emplace_back("enable.idempotence", "true");
