@@ -1096,7 +1096,7 @@ int Main(const Flags& f) {
   latency_pipeline.Stop();
   waits.Stop();
   cpu.Stop();
-  // The run's topics go: runs add up on a long-lived local broker (fourteen topics each), and a broker with
+  // The run's topics go: runs add up on a long-lived local broker (seventeen topics each), and a broker with
   // hundreds of idle partitions and gigabytes of old records measured slower than a fresh one.
   std::vector<std::string> run_topics;
   for (const char* suffix : {"-copy", "-copy-dlq"}) run_topics.push_back(throughput_topic + suffix);

@@ -19,15 +19,16 @@ import json, sys
 d = json.loads(sys.stdin.read())
 for key in ("raw_eps", "copy_eps", "copy_ratio", "slow_commits", "pipeline_eps", "ratio", "p50_ms", "p99_ms", "peak_rss_mb", "pg_busy_share",
             "pg_rows_per_event", "pg_rows_per_s", "warmup_s", "copy_p50_ms", "copy_p99_ms", "copy_one_producer_p50_ms",
-            "copy_one_producer_p99_ms"):
+            "copy_one_producer_p99_ms", "claim_median_ms", "claim_slowest_ms"):
     assert key in d, "missing " + key
 assert d["raw_eps"] > 0 and d["pipeline_eps"] > 0 and d["ratio"] > 0, d
 assert d["copy_eps"] > 0 and d["copy_ratio"] > 0 and d["slow_commits"] >= 0, d
 assert 0 < d["p50_ms"] <= d["p99_ms"] and d["peak_rss_mb"] > 0 and 1 <= d["warmup_s"] <= 11, d
 assert 0 < d["copy_p50_ms"] <= d["copy_p99_ms"] and 0 < d["copy_one_producer_p50_ms"] <= d["copy_one_producer_p99_ms"], d
 assert 0 < d["pg_busy_share"] <= 1 and d["pg_rows_per_event"] > 0 and d["pg_rows_per_s"] > 0, d
+assert 0 < d["claim_median_ms"] <= d["claim_slowest_ms"], d
 '
 [ -s "$work/latency.csv" ] || { echo "FAIL: no latency.csv"; exit 1; }
 # Runs must not pile up topics on a long-lived broker.
-echo "$out" | grep -q "deleted the run's 14 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
+echo "$out" | grep -q "deleted the run's 17 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
 echo "1 passed, 0 failed"

@@ -218,12 +218,15 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
     return Claims();
   };
   members.push_back(StartMember("second", 1, kCooperative));
-  ASSERT_EQ(wait_claims(12 + 6), 12 + 6) << "the second member did not get its share; see " << members[1].log;
+  // A commit in flight when the group's generation changes is refused and its partition claimed again
+  // (docs/scaling.md#rebalances): more claims than the six that move are possible, never fewer.
+  const int64_t joined = wait_claims(12 + 6);
+  ASSERT_GE(joined, 12 + 6) << "the second member did not get its share; see " << members[1].log;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   members[1].process->Signal(SIGTERM);
   EXPECT_EQ(members[1].process->Wait(60), 0) << "see " << members[1].log;
   // Its six partitions come back to the first member, which claims them again.
-  ASSERT_EQ(wait_claims(12 + 6 + 6), 12 + 6 + 6) << "see " << members[0].log;
+  ASSERT_GE(wait_claims(joined + 6), joined + 6) << "see " << members[0].log;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const auto [longest, partition] = meter.Stop();
   producer.join();
@@ -237,7 +240,7 @@ TEST_F(ScaleOutTest, PartitionsThatStayKeepCommittingWhileAMemberJoinsAndLeaves)
   // as kept.
   EXPECT_EQ(Occurrences(first_log, "kept (fence 1)"), 0u) << members[0].log;
   EXPECT_EQ(Occurrences(first_log, "claimed (fence 1)"), 12u) << members[0].log;
-  EXPECT_EQ(Occurrences(first_log, "claimed (fence 3)"), 6u) << members[0].log;
+  EXPECT_GE(Occurrences(first_log, "claimed (fence 3)"), 6u) << members[0].log;
   EXPECT_EQ(Occurrences(ReadFile(lake_.string() + ".second.log"), "claimed (fence 2)"), 6u);
   // The figure docs/scaling.md quotes; bounded loosely, as the machine is shared with the services.
   std::printf("longest commit pause of a partition that stayed, through a join and a leave: %lld ms "
