@@ -17,7 +17,8 @@
 
 namespace clickstream {
 
-// page_view_counts: tumbling 1-minute windows [window_start, window_end), per page_url.
+// page_view_counts: tumbling windows [window_start, window_end) of --page-view-window (1 minute by
+// default), per page_url.
 struct PageViewCountRow {
   EventTime window_start;
   EventTime window_end;
@@ -28,7 +29,8 @@ struct PageViewCountRow {
   bool operator==(const PageViewCountRow&) const = default;
 };
 
-// active_users: 5-minute windows sliding by 1 minute; exact distinct user_id count.
+// active_users: windows of --active-users-window sliding by --active-users-slide (5 and 1 minutes by
+// default); exact distinct user_id count.
 struct ActiveUsersRow {
   EventTime window_start;
   EventTime window_end;

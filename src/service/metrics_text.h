@@ -48,7 +48,8 @@ inline constexpr MetricFamily kLag{
     "Records between the partition's end and the next record this process will read."};
 inline constexpr MetricFamily kWatermark{
     "clickstream_watermark_seconds", "gauge", "partition,thread",
-    "Event-time watermark of the partition (largest event time minus 2 minutes), seconds since the epoch."};
+    "Event-time watermark of the partition (largest event time minus --watermark-delay), seconds since "
+    "the epoch."};
 inline constexpr MetricFamily kCommittedOffset{
     "clickstream_committed_offset", "gauge", "partition,thread",
     "Next input offset of the partition committed to PostgreSQL with its "
