@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build docs run test test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-replay fuzz services services-stop clean
+.PHONY: all deps build docs run test test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-retention bench-replay fuzz services services-stop clean
 
 all: build
 
@@ -62,6 +62,12 @@ bench: build
 	@bash scripts/services.sh start
 	@if [ "$${INPUT_FORMAT:-json}" = avro ] && [ -z "$${SCHEMA_REGISTRY_URL:-}" ]; then bash scripts/services.sh registry-start; fi
 	@set -a && source <(bash scripts/services.sh env) && set +a && $(BUILD_DIR)/bench/e2e_benchmark $(BENCH_FLAGS)
+
+# What --results-retention's batched deletes cost concurrent commits, against tables partitioned by day
+# (local PostgreSQL, a database of its own; about a minute).
+bench-retention: build
+	@bash scripts/services.sh start
+	@bash bench/retention_benchmark.sh
 
 # `clickstream replay` of 1M producer-like events, 1% of them dated anywhere in years 0001-9999: events/s
 # and peak RSS, which must stay under 256 MiB (no services needed).

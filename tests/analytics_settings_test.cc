@@ -127,6 +127,12 @@ TEST(AnalyticsSettingsFlags, BadSettingsStopWithOneLineAndExitCode2) {
       {"", replay + " --active-users-window 90s",
        "clickstream replay: --active-users-window 90s must be a multiple of --active-users-slide 1m: e.g. "
        "2m\n"},
+      {"", "run --results-retention 30s",
+       "clickstream: --results-retention: must be forever or whole seconds from 1m to 36500d, as 90m, 36h or "
+       "30d, got '30s' (see `clickstream run --help`)\n"},
+      {"RESULTS_RETENTION=1w", "run",
+       "clickstream: --results-retention: must be forever or whole seconds from 1m to 36500d, as 90m, 36h or "
+       "30d, got '1w' (see `clickstream run --help`)\n"},
       {"ACTIVE_USERS_SLIDE=45s", "run --active-users-window 5m",
        "clickstream run: --active-users-window 5m must be a multiple of --active-users-slide 45s: e.g. "
        "315s\n"},

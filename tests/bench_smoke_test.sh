@@ -32,3 +32,9 @@ assert 0 < d["claim_median_ms"] <= d["claim_slowest_ms"], d
 # Runs must not pile up topics on a long-lived broker.
 echo "$out" | grep -q "deleted the run's 17 topics" || { echo "FAIL: the run's topics were not deleted"; exit 1; }
 echo "1 passed, 0 failed"
+
+# `make bench-retention` at a tiny scale: every phase prints its line, and the batched delete deleted a day.
+out=$(DAYS=2 PAGES=5 PHASE_SECONDS=2 bash "$root/bench/retention_benchmark.sh" 2>&1)
+echo "$out"
+[ "$(echo "$out" | grep -c ' commits/s ')" = 5 ]
+echo "$out" | grep -q 'deleted 7200 rows at'

@@ -91,12 +91,13 @@ class OperabilityTest : public ::testing::Test {
             "DB_NAME=" + s.pg.dbname, "HTTP_PORT=" + std::to_string(port_)};
   }
 
-  std::unique_ptr<ChildProcess> StartPipeline() {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{ClickstreamBinary(), "run", "--topic", input_, "--enriched-topic",
-                                 input_ + "_enriched", "--dlq-topic", input_ + "_dlq", "--group-id", "g-" + input_,
-                                 "--lake-dir", lake_.string(), "--status-interval", "1"},
-        Env(), log_path());
+  std::unique_ptr<ChildProcess> StartPipeline(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {
+        ClickstreamBinary(),  "run",          "--topic",           input_,       "--enriched-topic",
+        input_ + "_enriched", "--dlq-topic",  input_ + "_dlq",     "--group-id", "g-" + input_,
+        "--lake-dir",         lake_.string(), "--status-interval", "1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<ChildProcess>(argv, Env(), log_path());
   }
 
   std::string log_path() const { return lake_.string() + ".log"; }
@@ -150,7 +151,8 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
   for (const auto& [p, end] : ends) total += end;
   ASSERT_EQ(total, static_cast<int64_t>(stream.size()));
 
-  auto pipeline = StartPipeline();
+  // A retention far longer than the stream's event time: it deletes nothing.
+  auto pipeline = StartPipeline({"--results-retention", "30d"});
   // Drained: every partition's committed offset is its end offset, and no lag is left.
   std::map<std::string, double> m;
   const auto drained = WaitFor("/metrics", 120, [&](int status, const std::string& body) {
@@ -195,6 +197,8 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
   EXPECT_GT(m["clickstream_commits_total"], 0);
   EXPECT_EQ(m["clickstream_sink_errors_total{sink=\"postgres\"}"], 0);
   EXPECT_GT(m["clickstream_watermark_seconds{partition=\"0\",thread=\"0\"}"], 1.7e9);
+  ASSERT_EQ(m.count("clickstream_retention_deleted_rows_total"), 1u);
+  EXPECT_EQ(m["clickstream_retention_deleted_rows_total"], 0);
 
   EXPECT_EQ(WaitFor("/healthz", 10, [](int s, const std::string&) { return s == 200; }),
             std::make_pair(200, std::string("ok\n")));
@@ -203,6 +207,14 @@ TEST_F(OperabilityTest, MetricsMatchWhatWasProducedAndHealthFollowsOutages) {
   EXPECT_NE(summary.second.find("\"page_views\":[["), std::string::npos) << summary.second.substr(0, 2000);
   EXPECT_NE(summary.second.find("\"active_users\":[["), std::string::npos);
   EXPECT_NE(summary.second.find("\"sessions\":[{"), std::string::npos);
+  EXPECT_NE(
+      summary.second.find(
+          "\"settings\":{\"page_view_window_seconds\":60,\"active_users_window_seconds\":300,"
+          "\"active_users_slide_seconds\":60,\"session_gap_seconds\":900,\"watermark_delay_seconds\":120,"
+          "\"results_retention_seconds\":2592000,\"text\":\"page-view window 1m, active-user window 5m "
+          "sliding by 1m, session gap 15m, watermark delay 2m, results kept 30d\"}"),
+      std::string::npos)
+      << summary.second.substr(0, 2000);
   EXPECT_NE(Get("/").second.find("<canvas id=\"views\""), std::string::npos);
   EXPECT_EQ(Get("/nope").first, 404);
 
@@ -248,6 +260,11 @@ TEST_F(OperabilityTest, DashboardShowsLiveDataInChromium) {
   std::printf("dashboard: %s (%.1f s) -> %s\n", r.output.c_str(),
               std::chrono::duration<double>(Clock::now() - started).count(), shot.c_str());
   EXPECT_EQ(r.exit_code, 0) << r.output << "\nsee " << log_path();
+  EXPECT_NE(
+      r.output.find("\"settings\":\"page-view window 1m, active-user window 5m sliding by 1m, session gap "
+                    "15m, watermark delay 2m, results kept forever\""),
+      std::string::npos)
+      << r.output;
   EXPECT_GT(std::filesystem::exists(shot) ? std::filesystem::file_size(shot) : 0, 20000u);
   // The docs' picture (docs/dashboard.png) is refreshed on request only, so that a test run leaves the
   // checkout as it was.

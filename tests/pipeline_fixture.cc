@@ -80,8 +80,10 @@ Expected Compute(const std::string& input_topic, size_t produced, const RecordPa
                                o.event().attributes);
     }
     if (a.late) {
-      x.late_events.insert(std::to_string(r.partition) + "|" + std::to_string(r.offset) + "|" +
-                           std::to_string(a.lateness.micros()));
+      const std::string row = std::to_string(r.partition) + "|" + std::to_string(r.offset) + "|" +
+                              std::to_string(a.lateness.micros());
+      x.late_events.insert(row);
+      x.late_event_times[row] = o.event().event_time;
     }
   }
   for (auto& [partition, engine] : engines) {
@@ -241,8 +243,12 @@ bool PipelineTest::WaitForLog(const std::string& text, int timeout_s) {
   return true;
 }
 
+Expected PipelineTest::Expect(size_t produced, const RecordParse& parse) {
+  return Compute(input_, produced, parse, analytics_);
+}
+
 void PipelineTest::Verify(size_t produced, const RecordParse& parse) {
-  const Expected x = Compute(input_, produced, parse, analytics_);
+  const Expected x = Expect(produced, parse);
   VerifyDatabase(x);
   VerifyOutputs(x);
 }

@@ -49,6 +49,7 @@ struct Expected {
   Rows page_view_counts, active_users, sessions, user_sessions, late_events, enriched, dlq;
   size_t lake_rows = 0;
   Rows lake_attributes;  // "partition|offset|attributes" of each event sent with other members
+  std::map<std::string, EventTime> late_event_times;  // by row of late_events
 };
 
 class PipelineTest : public ::testing::Test {
@@ -148,6 +149,8 @@ class PipelineTest : public ::testing::Test {
   // PostgreSQL, the enriched topic, the dead-letter topic and the lake equal what the engine computes
   // offline from the input as stored per partition, each record read by `parse`.
   void Verify(size_t produced, const RecordParse& parse = ParseJson);
+  // What the outputs must hold, computed offline from the input as stored per partition.
+  Expected Expect(size_t produced, const RecordParse& parse = ParseJson);
   // PostgreSQL alone (for after a run that re-read its input: the lake and topics then hold it twice).
   void VerifyDatabase(size_t produced);
 

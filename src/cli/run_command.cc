@@ -1,16 +1,24 @@
 // `clickstream run`: the streaming service (src/service/pipeline.h).
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/stop_signal.h"
+#include "common/duration_text.h"
 #include "service/http_server.h"
 #include "service/pipeline_threads.h"
 #include "service/process_probe.h"
+#include "service/retention_worker.h"
 
 namespace clickstream::cli {
 namespace {
+
+// How often --results-retention deletes what expired: a pass with nothing to delete is a few index
+// probes, and results expire at the pace of event time, so this bounds how long expired rows stay.
+constexpr std::chrono::milliseconds kRetentionInterval{10000};
 
 // An octal permission option such as 0640 (LakeWriter checks the owner's bits).
 void AddModeOption(CLI::App* cmd, const std::string& name, const std::string& env, unsigned* mode,
@@ -76,8 +84,14 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
     auto auth = LoadHttpAuth(http.token_file, http.basic_auth_file, http.allow_unauthenticated);
     status = auth.ok() ? CheckHttpExposure(http.address, *auth) : auth.status();
     if (status.ok()) {
-      auto started = HttpServer::Start(
-          {http.address, http.port, options.commit_interval_ms, options.kafka, options.db, *auth}, &probe);
+      auto started = HttpServer::Start({http.address,
+                                        http.port,
+                                        options.commit_interval_ms,
+                                        options.kafka,
+                                        options.db,
+                                        *auth,
+                                        {options.engine, options.results_retention}},
+                                       &probe);
       if (started.ok()) {
         server = std::move(*started);
       } else {
@@ -89,6 +103,10 @@ void RunPipeline(const PipelineOptions& options, const HttpFlags& http) {
   if (status.ok()) {
     auto pipeline = PipelineThreads::Start(options, probe.threads());
     running = pipeline.ok();
+    std::optional<RetentionWorker> retention;  // deletes beside the pipeline while it runs
+    if (running && options.results_retention) {
+      retention.emplace(options.db, *options.results_retention, kRetentionInterval, probe.retention());
+    }
     status = running ? (*pipeline)->Run(&StopRequested) : pipeline.status();
   }
   server.reset();
@@ -231,6 +249,18 @@ void RegisterRunCommand(CLI::App& app) {
                 "Recompute results made with other analytics settings")
       ->envname("RESET_RESULTS")
       ->group(kGroupAnalytics);
+  cmd->add_option_function<std::string>(
+         "--results-retention",
+         [o](const std::string& text) {
+           const Result<std::optional<Duration>> parsed = ParseRetention(text);
+           if (!parsed.ok()) throw CLI::ValidationError("--results-retention", parsed.status().message());
+           o->results_retention = *parsed;
+         },
+         "Event time results and late events are kept: 30d, 36h; forever")
+      ->type_name("DURATION")
+      ->envname("RESULTS_RETENTION")
+      ->default_str(FormatRetention(o->results_retention))
+      ->group(kGroupPostgres);
   AddModeOption(cmd, "--lake-file-mode", "LAKE_FILE_MODE", &o->lake_file_mode, "Permissions of lake files");
   AddModeOption(cmd, "--lake-dir-mode", "LAKE_DIR_MODE", &o->lake_dir_mode,
                 "Permissions of new lake directories");

@@ -2,6 +2,7 @@
 // of seconds. Whole seconds only: the analytics settings (SPEC.md section 8) are whole seconds.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,12 @@ namespace clickstream {
 // The form ParseWholeSeconds reads back, in the largest unit that divides it: "90s", "2m", "1h". A
 // duration that is not whole seconds (only tests make them) is written in microseconds: "1500us".
 std::string FormatWholeSeconds(Duration d);
+
+// A retention (`--results-retention`): "forever" (nullopt: keep everything), or whole seconds with a unit
+// s, m, h or d (days) from 1m to 36500d. InvalidArgument, saying the accepted form, for anything else.
+[[nodiscard]] Result<std::optional<Duration>> ParseRetention(std::string_view text);
+
+// The form ParseRetention reads back: "forever", days when whole ("30d"), else as FormatWholeSeconds.
+std::string FormatRetention(std::optional<Duration> retention);
 
 }  // namespace clickstream

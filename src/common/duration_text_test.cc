@@ -35,5 +35,23 @@ TEST(DurationText, WritesTheLargestUnitThatDividesAndReadsItBack) {
   }
 }
 
+TEST(DurationText, ReadsARetentionInDaysOrForever) {
+  EXPECT_EQ(*ParseRetention("forever"), std::nullopt);
+  EXPECT_EQ(*ParseRetention("30d"), Duration::Minutes(30 * 24 * 60));
+  EXPECT_EQ(*ParseRetention("36h"), Duration::Minutes(36 * 60));
+  EXPECT_EQ(*ParseRetention("90m"), Duration::Minutes(90));
+  EXPECT_EQ(*ParseRetention("36500d"), Duration::Minutes(int64_t{36500} * 24 * 60));
+  for (const char* text : {"", "0", "0d", "59s", "59", "36501d", "-1d", "1.5d", "1w", "Forever", "never"}) {
+    const auto parsed = ParseRetention(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.status().message(),
+              "must be forever or whole seconds from 1m to 36500d, as 90m, 36h or 30d, got '" +
+                  std::string(text) + "'");
+  }
+  for (const char* text : {"forever", "30d", "36h", "90m", "61s"}) {
+    EXPECT_EQ(FormatRetention(*ParseRetention(text)), text);
+  }
+}
+
 }  // namespace
 }  // namespace clickstream

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "postgres/watermark_horizon.h"
+
 namespace clickstream::pg {
 namespace {
 
@@ -106,10 +108,8 @@ DO UPDATE SET active_user_count = EXCLUDED.active_user_count, is_final = EXCLUDE
 // has no watermark): every partition treats an event of such a window as late, so no partial and no sum
 // changes again. The window_start bound lets the primary key's index find them.
 std::string PrunePartials(const char* table) {
-  return std::string(
-             "WITH horizon AS (SELECT CASE WHEN bool_and(watermark IS NOT NULL) THEN min(watermark) END "
-             "AS w FROM partition_progress) DELETE FROM ") +
-         table + " WHERE window_start < (SELECT w FROM horizon) AND window_end <= (SELECT w FROM horizon)";
+  return std::string("WITH horizon(w) AS (") + kWatermarkHorizonSql + ") DELETE FROM " + table +
+         " WHERE window_start < (SELECT w FROM horizon) AND window_end <= (SELECT w FROM horizon)";
 }
 
 // Serialises the recomputation of visible sums across processes (see the header). Any constant unlikely

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/duration_text.h"
 #include "common/json_writer.h"
 
 namespace clickstream {
@@ -105,6 +106,24 @@ Status DashboardData::AppendResults(std::string* out) {
 std::string DashboardData::SummaryJson(const PipelineProbe& p, int64_t now_unix_micros) {
   std::string out = "{\"now\":";
   Number(&out, static_cast<double>(now_unix_micros) / 1e6);
+  std::string settings;
+  JsonWriter sw(&settings);
+  sw.Begin();
+  const EngineOptions& a = settings_.analytics;
+  const auto seconds = [](Duration d) { return d.micros() / 1'000'000; };
+  sw.Field("page_view_window_seconds", seconds(a.page_view_window));
+  sw.Field("active_users_window_seconds", seconds(a.active_users_window));
+  sw.Field("active_users_slide_seconds", seconds(a.active_users_slide));
+  sw.Field("session_gap_seconds", seconds(a.session_gap));
+  sw.Field("watermark_delay_seconds", seconds(a.allowed_lateness));
+  if (settings_.results_retention) {
+    sw.Field("results_retention_seconds", seconds(*settings_.results_retention));
+  } else {
+    sw.RawMembers("\"results_retention_seconds\":null");
+  }
+  sw.Field("text", a.ToString() + ", results kept " + FormatRetention(settings_.results_retention));
+  sw.End();
+  out += ",\"settings\":" + settings;
   std::string pipeline;
   JsonWriter w(&pipeline);
   w.Begin();

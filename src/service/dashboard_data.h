@@ -9,6 +9,8 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/types.h"
+#include "engine/options.h"
 #include "postgres/connection.h"
 #include "service/pipeline_probe.h"
 
@@ -17,13 +19,21 @@ namespace clickstream {
 // The dashboard's query of the most recent sessions ($1: how many), for tests of its plan.
 extern const char kRecentSessionsSql[];
 
+// The settings in force, which the page shows beside the results they shape.
+struct DashboardSettings {
+  EngineOptions analytics;
+  std::optional<Duration> results_retention;  // nullopt: forever
+};
+
 class DashboardData {
  public:
-  explicit DashboardData(pg::ConnectionOptions db) : db_options_(std::move(db)) {}
+  DashboardData(pg::ConnectionOptions db, DashboardSettings settings)
+      : db_options_(std::move(db)), settings_(std::move(settings)) {}
 
-  // {"now":..,"pipeline":{..counters..},"partitions":[..],"page_views":[..],"active_users":[..],
-  //  "sessions":[..],"db_error":".."}. Without PostgreSQL the result tables are empty and db_error
-  //  says why; the counters are always there.
+  // {"now":..,"settings":{..},"pipeline":{..counters..},"partitions":[..],"page_views":[..],
+  //  "active_users":[..],"sessions":[..],"db_error":".."}. Without PostgreSQL the result tables are
+  //  empty and db_error says why; the counters and settings are always there. Settings are in seconds
+  //  ("results_retention_seconds": null for forever) and as the flags take them ("text").
   std::string SummaryJson(const PipelineProbe& probe, int64_t now_unix_micros);
   // Whether PostgreSQL answers (SELECT 1), for /healthz: the pipeline touches it only when it commits.
   Status Ping();
@@ -33,6 +43,7 @@ class DashboardData {
   Status AppendResults(std::string* out);
 
   pg::ConnectionOptions db_options_;
+  DashboardSettings settings_;
   std::optional<pg::Connection> db_;
 };
 

@@ -40,7 +40,7 @@ bool HeadersTooLarge(const httplib::Request& req) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const HttpOptions& o, const ProcessProbe* p) : options(o), probe(p), dashboard(o.db) {}
+  Impl(const HttpOptions& o, const ProcessProbe* p) : options(o), probe(p), dashboard(o.db, o.settings) {}
 
   // Whether a Kafka broker answers a metadata request within 2 s, through a client of our own: the
   // pipeline's consumer does not tell when an idle connection comes back.

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "kafka/client_config.h"
 #include "postgres/connection.h"
+#include "service/dashboard_data.h"
 #include "service/http_auth.h"
 #include "service/process_probe.h"
 
@@ -29,6 +30,7 @@ struct HttpOptions {
   kafka::ClientOptions kafka;     // Kafka, asked for metadata by /healthz
   pg::ConnectionOptions db;      // for the dashboard's queries and /healthz
   HttpAuth auth;                 // who may ask; CheckHttpExposure is the caller's
+  DashboardSettings settings;    // the pipeline's, shown by the dashboard and /api/summary
 };
 
 class HttpServer {

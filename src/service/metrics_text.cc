@@ -138,6 +138,11 @@ std::string RenderMetrics(const PipelineProbe& p, int64_t now_unix_micros) {
   w.Family(metric::kPostgresCommitSeconds);
   w.Sample("", static_cast<double>(p.db_commit_micros_total.load(std::memory_order_relaxed)) / 1e6);
   w.Counter(metric::kPostgresRows, p.db_rows_total);
+  w.Counter(metric::kRetentionDeletedRows, p.retention.deleted_rows);
+  w.Family(metric::kRetentionCutoff);
+  if (p.retention.has_cutoff.load(std::memory_order_relaxed)) {
+    w.Sample("", static_cast<double>(p.retention.cutoff_micros.load(std::memory_order_relaxed)) / 1e6);
+  }
   return out;
 }
 

@@ -88,6 +88,13 @@ inline constexpr MetricFamily kPostgresCommitSeconds{
     "Time spent in PostgreSQL transactions (in the background, beside consumption)."};
 inline constexpr MetricFamily kPostgresRows{"clickstream_postgres_rows_total", "counter", "",
                                             "Result and late-event rows written to PostgreSQL."};
+inline constexpr MetricFamily kRetentionDeletedRows{
+    "clickstream_retention_deleted_rows_total", "counter", "",
+    "Result and late-event rows deleted by --results-retention."};
+inline constexpr MetricFamily kRetentionCutoff{
+    "clickstream_retention_cutoff_seconds", "gauge", "",
+    "Event time before which --results-retention deleted results, seconds since the epoch; absent "
+    "until every partition has a watermark, or without a retention."};
 }  // namespace metric
 
 // Every family, in the order of /metrics.
@@ -116,7 +123,9 @@ inline constexpr const MetricFamily* kMetricFamilies[] = {&metric::kConsumed,
                                                           &metric::kLakeFiles,
                                                           &metric::kKafkaCommitSeconds,
                                                           &metric::kPostgresCommitSeconds,
-                                                          &metric::kPostgresRows};
+                                                          &metric::kPostgresRows,
+                                                          &metric::kRetentionDeletedRows,
+                                                          &metric::kRetentionCutoff};
 
 // Renders every metric of `probe`; `now_unix_micros` is the scrape's wall-clock time.
 std::string RenderMetrics(const PipelineProbe& probe, int64_t now_unix_micros);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "engine/options.h"
@@ -82,6 +83,9 @@ struct PipelineOptions {
   // ... unless this is set: then the results computed with other settings are deleted and computed anew
   // from the earliest input in Kafka.
   bool reset_results = false;
+  // How long results are kept, in event time, after their window or session ended (and late events after
+  // their event time), behind the watermark horizon (postgres/results_retention.h); nullopt: forever.
+  std::optional<Duration> results_retention;
 };
 
 }  // namespace clickstream

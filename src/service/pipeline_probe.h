@@ -42,6 +42,13 @@ struct Outage {
   std::string cause;              // the last failure
 };
 
+// The results retention of a process (service/retention_worker.h), when one runs.
+struct RetentionProbe {
+  std::atomic<int64_t> deleted_rows{0};   // results and late events deleted
+  std::atomic<int64_t> cutoff_micros{0};  // rows older than this were deleted by the last pass ...
+  std::atomic<bool> has_cutoff{false};    // ... if it had one (every partition had a watermark)
+};
+
 struct PipelineProbe {
   static constexpr size_t kReasons = kRejectReasonCount;
   // Upper bounds, in seconds, of the commit duration histogram's buckets (+Inf follows).
@@ -80,6 +87,8 @@ struct PipelineProbe {
   std::atomic<int64_t> last_commit_pass_unix_micros{
       0};                                  // wall clock at the end of the last commit pass that succeeded
   std::atomic<bool> lake_retrying{false};  // a lake write failed (e.g. disk full) and is being retried
+  // The process's results retention; set by ProcessProbe::Aggregate, unused in a thread's probe.
+  RetentionProbe retention;
 
   int64_t rejected_total() const {
     int64_t n = 0;

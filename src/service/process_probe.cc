@@ -73,6 +73,12 @@ void ProcessProbe::Aggregate(PipelineProbe* out) const {
                    : stopping ? State::kStopping
                               : State::kRunning,
                    std::memory_order_relaxed);
+  out->retention.deleted_rows.store(retention_.deleted_rows.load(std::memory_order_relaxed),
+                                    std::memory_order_relaxed);
+  out->retention.cutoff_micros.store(retention_.cutoff_micros.load(std::memory_order_relaxed),
+                                     std::memory_order_relaxed);
+  out->retention.has_cutoff.store(retention_.has_cutoff.load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
   out->last_commit_pass_unix_micros.store(oldest_commit_pass, std::memory_order_relaxed);
   out->lake_retrying.store(lake_retrying, std::memory_order_relaxed);
   out->SetLastError(std::move(last_error));

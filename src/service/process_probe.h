@@ -18,6 +18,8 @@ class ProcessProbe {
   PipelineProbe* thread(int i) { return threads_[static_cast<size_t>(i)].get(); }
   std::vector<PipelineProbe*> threads();
   int thread_count() const { return static_cast<int>(threads_.size()); }
+  // The process's results retention, updated by its RetentionWorker.
+  RetentionProbe* retention() { return &retention_; }
 
   // Fills `out`, a fresh probe, with the process's figures. The state is the least advanced thread's
   // (starting, then stopping), the last commit pass the oldest thread's (a stuck thread shows), a
@@ -26,6 +28,7 @@ class ProcessProbe {
 
  private:
   std::vector<std::unique_ptr<PipelineProbe>> threads_;
+  RetentionProbe retention_;
 };
 
 }  // namespace clickstream

@@ -33,13 +33,15 @@ try {
   await page.waitForFunction(() => {
     const points = id => Number(document.getElementById(id).dataset.points);
     return points("views") > 0 && points("users") > 0 && points("rate") >= 4 && points("open-sessions") >= 4 &&
-      document.querySelectorAll("#sessions .pill").length > 0 && document.querySelectorAll("#partitions td.n").length > 0;
+      document.querySelectorAll("#sessions .pill").length > 0 && document.querySelectorAll("#partitions td.n").length > 0 &&
+      document.getElementById("settings").textContent.length > 0;
   }, null, { timeout, polling: 250 });
   const state = await page.evaluate(() => ({
     views: document.getElementById("views").dataset.points,
     users: document.getElementById("users").dataset.points,
     sessions: document.querySelectorAll("#sessions .pill").length,
     health: document.getElementById("health").textContent,
+    settings: document.getElementById("settings").textContent,
     tiles: [...document.querySelectorAll(".tile")].map(t => t.innerText.replace(/\n/g, " ")).join(" | "),
   }));
   await page.screenshot({ path: out, fullPage: true });
