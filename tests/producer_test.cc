@@ -17,8 +17,9 @@ struct Produced {
   size_t late = 0;
 };
 
-// Produces `n` events into a new 4-partition topic and checks every record read back.
-Produced ProduceAndCheck(int n, const std::string& extra_flags) {
+// Produces `n` events into a new 4-partition topic and checks every record read back; late ones are
+// stamped `late_by` in the past.
+Produced ProduceAndCheck(int n, const std::string& extra_flags, Duration late_by = Duration::Minutes(5)) {
   const std::string topic = UniqueTopic("produce_test");
   EXPECT_TRUE(kafka::EnsureTopics(Services().bootstrap_servers, {{topic, 4}}, 30000).ok());
   const EventTime start = WallClockNow();
@@ -40,10 +41,10 @@ Produced ProduceAndCheck(int n, const std::string& extra_flags) {
     const Event& e = outcome.event();
     EXPECT_EQ(r.key, e.user_id);
     partitions.insert(r.partition);
-    // On time: stamped during the run. Late: five minutes before it.
-    if (e.event_time < start - Duration::Minutes(4)) {
+    // On time: stamped during the run. Late: `late_by` before it.
+    if (e.event_time < start - late_by + Duration::Minutes(1)) {
       ++produced.late;
-      EXPECT_GE(e.event_time, start - Duration::Minutes(5) - Duration::Seconds(1));
+      EXPECT_GE(e.event_time, start - late_by - Duration::Seconds(1));
     } else {
       EXPECT_GE(e.event_time, start - Duration::Seconds(1));
     }
@@ -56,6 +57,12 @@ TEST(Producer, TenThousandEventsArriveKeyedValidAndTwoPercentLate) {
   const Produced p = ProduceAndCheck(10000, "");
   EXPECT_EQ(p.count, 10000u);
   EXPECT_EQ(p.late, 200u);  // every 50th event
+}
+
+// Late beyond a longer --watermark-delay of the pipeline.
+TEST(Producer, LateByFlag) {
+  const Produced p = ProduceAndCheck(2000, "--late-by 20m", Duration::Minutes(20));
+  EXPECT_EQ(p.late, 40u);
 }
 
 TEST(Producer, NoLateDataFlag) {

@@ -191,7 +191,19 @@ void RegisterProduceCommand(CLI::App& app) {
       ->check(Positive())
       ->capture_default_str()
       ->group(kGroupTraffic);
-  cmd->add_flag("--no-late-data", flags->no_late_data, "Do not stamp every 50th event 5 minutes in the past")
+  cmd->add_flag("--no-late-data", flags->no_late_data, "Do not stamp every 50th event in the past (late)")
+      ->group(kGroupTraffic);
+  cmd->add_option_function<std::string>(
+         "--late-by",
+         [flags](const std::string& text) {
+           const Result<Duration> parsed = ParseWholeSeconds(text);
+           if (!parsed.ok()) throw CLI::ValidationError("--late-by", parsed.status().message());
+           flags->traffic.late_by = *parsed;
+         },
+         "How far back late events are stamped: beyond --watermark-delay")
+      ->type_name("DURATION")
+      ->envname("LATE_BY")
+      ->default_str(FormatWholeSeconds(flags->traffic.late_by))
       ->group(kGroupTraffic);
   cmd->add_flag("--sessions", flags->traffic.sessions, "Users walk sessions: start, views and clicks, end")
       ->group(kGroupTraffic);
