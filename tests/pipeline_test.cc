@@ -20,6 +20,19 @@ TEST_F(PipelineTest, EndToEndEqualsReplayOfEachPartition) {
   RunAndVerify(stream.size());
 }
 
+// A run that read nothing ends with a status line that says so (not the rate of a record never read).
+TEST_F(PipelineTest, TheFinalStatusLineOfARunThatReadNothingCountsNothing) {
+  auto pipeline = StartPipeline();
+  ASSERT_TRUE(WaitForLog("partition 3 claimed", 60)) << "see " << log_path();
+  StopGracefully(*pipeline);
+  const std::string log = ReadFile(log_path());
+  const size_t last = log.rfind("events/s");
+  ASSERT_NE(last, std::string::npos) << log;
+  const std::string line =
+      log.substr(log.rfind('\n', last) + 1, log.find('\n', last) - log.rfind('\n', last) - 1);
+  EXPECT_NE(line.find("] 0 events/s | accepted 0 late 0 rejected 0 | lag 0 |"), std::string::npos) << line;
+}
+
 // SPEC.md sections 1 and 5: every member a record carries besides the four fields reaches the enriched
 // topic and the lake as sent (Verify compares both with the records produced, the lake read by pyarrow),
 // and DuckDB's JSON functions read them from the lake.

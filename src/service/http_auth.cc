@@ -1,5 +1,9 @@
 #include "service/http_auth.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -10,6 +14,19 @@ namespace {
 
 Status FileError(const std::string& path, const std::string& what) {
   return Status::InvalidArgument("HTTP credentials file " + path + " " + what);
+}
+
+// For a numeric address: whether it is loopback (127.0.0.0/8, ::1, ::ffff:127.x.x.x); nullopt for a name.
+std::optional<bool> NumericLoopback(std::string_view address) {
+  const std::string text(address);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) return v6.s6_addr[12] == 127;
+    return static_cast<bool>(IN6_IS_ADDR_LOOPBACK(&v6));
+  }
+  return std::nullopt;
 }
 
 std::string_view TrimLine(std::string_view s) {
@@ -103,12 +120,43 @@ Result<HttpAuth> LoadHttpAuth(const std::string& token_file, const std::string& 
   return auth;
 }
 
-bool IsLoopbackAddress(std::string_view address) {
-  return address == "localhost" || address == "::1" || address == "[::1]" || address.starts_with("127.");
+std::vector<std::string> ResolveHost(std::string_view host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  std::vector<std::string> out;
+  if (getaddrinfo(std::string(host).c_str(), nullptr, &hints, &found) != 0) return out;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* bytes =
+        a->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if ((a->ai_family == AF_INET || a->ai_family == AF_INET6) &&
+        inet_ntop(a->ai_family, bytes, text, sizeof text) != nullptr) {
+      out.emplace_back(text);
+    }
+  }
+  freeaddrinfo(found);
+  return out;
 }
 
-Status CheckHttpExposure(std::string_view address, const HttpAuth& auth) {
-  if (IsLoopbackAddress(address) || auth.required() || auth.allow_unauthenticated) return Status::OK();
+bool IsLoopbackAddress(std::string_view address, const HostResolver& resolve) {
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  if (address == "localhost") return true;
+  if (const std::optional<bool> numeric = NumericLoopback(address)) return *numeric;
+  const std::vector<std::string> resolved = resolve(address);
+  return !resolved.empty() && std::all_of(resolved.begin(), resolved.end(), [](const std::string& a) {
+    return NumericLoopback(a).value_or(false);
+  });
+}
+
+Status CheckHttpExposure(std::string_view address, const HttpAuth& auth, const HostResolver& resolve) {
+  if (auth.required() || auth.allow_unauthenticated || IsLoopbackAddress(address, resolve))
+    return Status::OK();
   return Status::InvalidArgument(
       "--http-address " + std::string(address) +
       " listens beyond loopback: set --http-token-file (HTTP_TOKEN_FILE) or "

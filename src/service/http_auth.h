@@ -3,6 +3,7 @@
 // or an explicit statement that the endpoints are meant to be open.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,12 +27,21 @@ struct HttpAuth {
 Result<HttpAuth> LoadHttpAuth(const std::string& token_file, const std::string& basic_auth_file,
                               bool allow_unauthenticated);
 
-// 127.0.0.0/8, ::1 and localhost.
-bool IsLoopbackAddress(std::string_view address);
+// The numeric addresses (IPv4 and IPv6 text) a host name resolves to; empty when it does not resolve.
+using HostResolver = std::function<std::vector<std::string>(std::string_view host)>;
+// The system's resolver (getaddrinfo: /etc/hosts, DNS, ...).
+std::vector<std::string> ResolveHost(std::string_view host);
+
+// Whether every address the server may bind for `address` is loopback: a numeric address in 127.0.0.0/8
+// or ::1 (bracketed or not, IPv4-mapped too), `localhost`, or a name all of whose resolved addresses are
+// loopback. Decided on addresses, not on the text: `127.lan.example` is a name like any other. A name that
+// does not resolve is not loopback.
+bool IsLoopbackAddress(std::string_view address, const HostResolver& resolve = ResolveHost);
 
 // kInvalidArgument (one line naming the options) when `address` is beyond loopback and `auth` neither
 // requires credentials nor allows unauthenticated access.
-Status CheckHttpExposure(std::string_view address, const HttpAuth& auth);
+Status CheckHttpExposure(std::string_view address, const HttpAuth& auth,
+                         const HostResolver& resolve = ResolveHost);
 
 // Whether an Authorization header value carries accepted credentials ("Bearer <token>" or
 // "Basic <base64 of user:password>"). Always true when none are required.

@@ -74,12 +74,36 @@ TEST(HttpAuthTest, ExposureBeyondLoopbackNeedsCredentialsOrConsent) {
   EXPECT_EQ(open.message().find('\n'), std::string::npos);
   EXPECT_FALSE(CheckHttpExposure("::", none).ok());
   EXPECT_FALSE(CheckHttpExposure("10.0.0.5", none).ok());
+  EXPECT_FALSE(CheckHttpExposure("128.0.0.1", none).ok());
+  EXPECT_TRUE(CheckHttpExposure("[::1]", none).ok());
+  EXPECT_TRUE(CheckHttpExposure("::ffff:127.0.0.1", none).ok());
+  EXPECT_FALSE(CheckHttpExposure("::ffff:10.0.0.5", none).ok());
   HttpAuth consent;
   consent.allow_unauthenticated = true;
   EXPECT_TRUE(CheckHttpExposure("0.0.0.0", consent).ok());
   HttpAuth token;
   token.bearer_token = "t";
   EXPECT_TRUE(CheckHttpExposure("0.0.0.0", token).ok());
+}
+
+// A name is loopback only when every address it resolves to is: the text says nothing (a name such as
+// 127.lan.example may resolve to a routable address, and the server would bind that).
+TEST(HttpAuthTest, ANameIsJudgedByTheAddressesItResolvesTo) {
+  const HostResolver resolve = [](std::string_view host) -> std::vector<std::string> {
+    if (host == "127.lan.example") return {"192.168.1.20"};
+    if (host == "lo.example") return {"127.0.0.1", "::1"};
+    if (host == "mixed.example") return {"127.0.0.1", "10.0.0.1"};
+    return {};
+  };
+  HttpAuth none;
+  const Status routable = CheckHttpExposure("127.lan.example", none, resolve);
+  EXPECT_EQ(routable.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(routable.message().find("--http-token-file"), std::string::npos);
+  EXPECT_TRUE(CheckHttpExposure("lo.example", none, resolve).ok());
+  EXPECT_FALSE(CheckHttpExposure("mixed.example", none, resolve).ok());
+  EXPECT_FALSE(CheckHttpExposure("unknown.example", none, resolve).ok()) << "does not resolve";
+  // The system's resolver, on what it answers without a network.
+  EXPECT_EQ(ResolveHost("127.0.0.1"), std::vector<std::string>{"127.0.0.1"});
 }
 
 }  // namespace

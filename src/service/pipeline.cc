@@ -138,7 +138,9 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   std::optional<int64_t> Lag(const Owned& ps);
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
   void PublishGauges();
-  void PrintStatus();
+  // kPeriodic: every --status-interval, skipped while idle; kFinal: at the stop, always.
+  enum class StatusLine { kPeriodic, kFinal };
+  void PrintStatus(StatusLine line);
   // kFenced when the consumer has a fatal error (another process took its static membership): the process
   // must end, and a restart must not reuse the same --instance-id. OK otherwise (a producer's fatal error
   // concerns its partition only).
@@ -456,11 +458,12 @@ void Pipeline::Impl::PublishGauges() {
     probe_->SetThread(thread_, {member_id_, static_cast<int64_t>(partitions_->partitions().size())});
 }
 
-void Pipeline::Impl::PrintStatus() {
+void Pipeline::Impl::PrintStatus(StatusLine line) {
   const auto now = SteadyClock::now();
   const double secs = std::chrono::duration<double>(now - last_status_).count();
   const int64_t consumed = probe_->consumed.load();
-  if (consumed == consumed_at_last_status_ && secs < 30) return;  // idle: a line every 30 s is enough
+  // Idle: a line every 30 s is enough. The final figures are always reported.
+  if (line == StatusLine::kPeriodic && consumed == consumed_at_last_status_ && secs < 30) return;
   int64_t lag = 0;
   std::string parts;
   for (const auto& [id, ps] : partitions_->partitions()) {
@@ -578,14 +581,15 @@ Status Pipeline::Impl::Consume() {
         CS_RETURN_NOT_OK(partitions_->RecoverBroken());
       }
     }
-    if (options_.status_interval_s > 0 && SteadyClock::now() - last_status_ >= status_interval) PrintStatus();
+    if (options_.status_interval_s > 0 && SteadyClock::now() - last_status_ >= status_interval) {
+      PrintStatus(StatusLine::kPeriodic);
+    }
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
   log::Info(kLog, "stopping: final commit");
   CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));
   CS_RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
-  consumed_at_last_status_ = -1;  // always report the final figures
-  PrintStatus();
+  PrintStatus(StatusLine::kFinal);
   consumer_->close();
   return Status::OK();
 }
