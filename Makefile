@@ -38,20 +38,15 @@ test: build
 	@$(MAKE) --no-print-directory test-sanitize
 
 # The unit tests (ctest -LE integration: everything that needs no server) under AddressSanitizer with
-# UBSan, then under ThreadSanitizer, each in its own build folder ($(BUILD_DIR)-asan, $(BUILD_DIR)-tsan),
-# building only what they run. -O1 without NDEBUG, so CS_DCHECKs are active too; the first report fails it.
-# gcc-12 warns of uninitialized reads the sanitizers' instrumentation invents (in <regex>, <functional>):
-# that one warning is off there, the plain build keeps it.
-SANITIZE_asan := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-  -Wno-maybe-uninitialized
-SANITIZE_tsan := -fsanitize=thread -Wno-maybe-uninitialized
+# UBSan, then under ThreadSanitizer (CMake's CLICKSTREAM_SANITIZE), each in its own build folder
+# ($(BUILD_DIR)-asan, $(BUILD_DIR)-tsan), building only what they run; the first report fails it.
 # hard_rss_limit_mb: a test that runs away with memory fails instead of taking the machine's.
 SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:hard_rss_limit_mb=4096 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:hard_rss_limit_mb=4096:suppressions=$(CURDIR)/scripts/tsan.supp
 test-sanitize: test-sanitize-asan test-sanitize-tsan
 test-sanitize-asan test-sanitize-tsan: test-sanitize-%: deps
 	@[ -f $(BUILD_DIR)-$*/build.ninja ] || cmake -S . -B $(BUILD_DIR)-$* -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS="$(SANITIZE_$*)" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
+	  -DCLICKSTREAM_SANITIZE=$* -DCLICKSTREAM_BUILD_BENCHMARKS=OFF >/dev/null
 	@cmake --build $(BUILD_DIR)-$* -j $(JOBS) --target unit_tests
 	@cd $(BUILD_DIR)-$* && $(SANITIZE_ENV) ctest -LE integration --output-on-failure -j 2
 
