@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "kafka/topics.h"
-#include "service/dashboard_data.h"
+#include "observability/dashboard_data.h"
 #include "test_services.h"
 
 namespace clickstream::testing {

@@ -5,7 +5,7 @@
 #include "cli/command.h"
 #include "cli/help_format.h"
 #include "kafka/library_version.h"
-#include "service/metrics_text.h"
+#include "observability/metrics_text.h"
 
 namespace clickstream::cli {
 namespace {

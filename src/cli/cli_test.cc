@@ -9,7 +9,7 @@
 #include "cli/app.h"
 #include "cli/command.h"
 #include "cli/help_format.h"
-#include "service/metrics_text.h"
+#include "observability/metrics_text.h"
 
 namespace clickstream::cli {
 namespace {

@@ -8,9 +8,9 @@
 #include "cli/command.h"
 #include "cli/stop_signal.h"
 #include "common/duration_text.h"
-#include "service/http_server.h"
+#include "observability/http_server.h"
+#include "observability/process_probe.h"
 #include "service/pipeline_threads.h"
-#include "service/process_probe.h"
 #include "service/retention_worker.h"
 
 namespace clickstream::cli {

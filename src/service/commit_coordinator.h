@@ -28,9 +28,9 @@
 #include "common/status.h"
 #include "engine/changes.h"
 #include "lake/lake_batch.h"
+#include "observability/pipeline_probe.h"
 #include "postgres/results_sink.h"
 #include "service/lake_store.h"
-#include "service/pipeline_probe.h"
 #include "service/postgres_retry.h"
 #include "service/result_store.h"
 

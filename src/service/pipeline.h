@@ -30,8 +30,8 @@
 #include <memory>
 
 #include "common/status.h"
+#include "observability/pipeline_probe.h"
 #include "service/pipeline_options.h"
-#include "service/pipeline_probe.h"
 
 namespace clickstream {
 

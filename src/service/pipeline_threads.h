@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "observability/pipeline_probe.h"
 #include "service/pipeline.h"
 #include "service/pipeline_options.h"
-#include "service/pipeline_probe.h"
 
 namespace clickstream {
 

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "common/status.h"
+#include "observability/pipeline_probe.h"
 #include "service/backoff.h"
-#include "service/pipeline_probe.h"
 
 namespace clickstream {
 

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "common/types.h"
+#include "observability/pipeline_probe.h"
 #include "postgres/connection.h"
-#include "service/pipeline_probe.h"
 
 namespace clickstream {
 

@@ -22,6 +22,7 @@
 #include "engine/event.h"
 #include "engine/options.h"
 #include "engine/parser.h"
+#include "observability/pipeline_probe.h"
 #include "service/clock.h"
 #include "service/fake_lake_store.h"
 #include "service/fake_partition_transaction.h"
@@ -29,7 +30,6 @@
 #include "service/fake_result_store.h"
 #include "service/fault_injector.h"
 #include "service/partition_set.h"
-#include "service/pipeline_probe.h"
 #include "service/postgres_retry.h"
 
 namespace clickstream {

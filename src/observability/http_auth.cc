@@ -1,4 +1,4 @@
-#include "service/http_auth.h"
+#include "observability/http_auth.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

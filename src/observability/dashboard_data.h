@@ -11,8 +11,8 @@
 #include "common/status.h"
 #include "common/types.h"
 #include "engine/options.h"
+#include "observability/pipeline_probe.h"
 #include "postgres/connection.h"
-#include "service/pipeline_probe.h"
 
 namespace clickstream {
 

@@ -1,9 +1,9 @@
 // A process's pipeline threads read as one: sums, merged gauges, the worst thread's health.
-#include "service/process_probe.h"
+#include "observability/process_probe.h"
 
 #include <gtest/gtest.h>
 
-#include "service/health.h"
+#include "observability/health.h"
 
 namespace clickstream {
 namespace {

@@ -3,7 +3,7 @@
 // by the pipeline thread only; read by others through relaxed atomics, so a reader sees each value but
 // not a consistent set. The per-partition and per-thread gauges are the exception: the pipeline thread
 // replaces them as a whole under a mutex at each commit, and readers copy them. A process with several
-// pipeline threads has one probe each; service/process_probe.h reads them as one.
+// pipeline threads has one probe each; observability/process_probe.h reads them as one.
 #pragma once
 
 #include <array>

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "service/pipeline_probe.h"
+#include "observability/pipeline_probe.h"
 
 namespace clickstream {
 

@@ -1,4 +1,4 @@
-#include "service/metrics_text.h"
+#include "observability/metrics_text.h"
 
 #include <charconv>
 #include <cstdio>

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "service/pipeline_probe.h"
+#include "observability/pipeline_probe.h"
 
 namespace clickstream {
 

@@ -1,5 +1,5 @@
 // The exposition format of /metrics and the decisions of /healthz, on a probe filled by hand.
-#include "service/metrics_text.h"
+#include "observability/metrics_text.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "service/health.h"
+#include "observability/health.h"
 
 namespace clickstream {
 namespace {

@@ -1,4 +1,4 @@
-#include "service/health.h"
+#include "observability/health.h"
 
 #include <algorithm>
 

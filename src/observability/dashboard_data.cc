@@ -1,4 +1,4 @@
-#include "service/dashboard_data.h"
+#include "observability/dashboard_data.h"
 
 #include <algorithm>
 #include <cstdio>

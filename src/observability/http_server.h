@@ -1,8 +1,8 @@
 // The HTTP endpoints of `clickstream run`, on one loopback port (docs/operations.md "HTTP endpoints"):
-//   GET /metrics       Prometheus text format (service/metrics_text.h)
-//   GET /healthz       200 "ok" when connected and committing, else 503 with the reason (service/health.h)
-//   GET /              the live dashboard page, embedded in the binary
-//   GET /api/summary   the dashboard's data as JSON (service/dashboard_data.h)
+//   GET /metrics       Prometheus text format (observability/metrics_text.h)
+//   GET /healthz       200 "ok" when connected and committing, else 503 with the reason
+//   (observability/health.h) GET /              the live dashboard page, embedded in the binary GET
+//   /api/summary   the dashboard's data as JSON (observability/dashboard_data.h)
 //
 // It only reads the pipeline threads' probes; the pipeline knows nothing of it. Requests are served by a few
 // worker threads (plus cpp-httplib's accepting thread), so a slow client holds one of them only; the
@@ -16,10 +16,10 @@
 
 #include "common/status.h"
 #include "kafka/client_config.h"
+#include "observability/dashboard_data.h"
+#include "observability/http_auth.h"
+#include "observability/process_probe.h"
 #include "postgres/connection.h"
-#include "service/dashboard_data.h"
-#include "service/http_auth.h"
-#include "service/process_probe.h"
 
 namespace clickstream {
 
@@ -27,7 +27,7 @@ struct HttpOptions {
   std::string address = "127.0.0.1";
   int port = 18080;
   int commit_interval_ms = 200;  // the pipeline's, for /healthz
-  kafka::ClientOptions kafka;     // Kafka, asked for metadata by /healthz
+  kafka::ClientOptions kafka;    // Kafka, asked for metadata by /healthz
   pg::ConnectionOptions db;      // for the dashboard's queries and /healthz
   HttpAuth auth;                 // who may ask; CheckHttpExposure is the caller's
   DashboardSettings settings;    // the pipeline's, shown by the dashboard and /api/summary

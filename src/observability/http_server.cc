@@ -1,4 +1,4 @@
-#include "service/http_server.h"
+#include "observability/http_server.h"
 
 #include <httplib.h>
 #include <librdkafka/rdkafkacpp.h>
@@ -9,9 +9,9 @@
 
 #include "common/wall_clock.h"
 #include "kafka/client_config.h"
-#include "service/dashboard_data.h"
-#include "service/health.h"
-#include "service/metrics_text.h"
+#include "observability/dashboard_data.h"
+#include "observability/health.h"
+#include "observability/metrics_text.h"
 
 namespace clickstream {
 
@@ -123,15 +123,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options
     res.set_content(self->dashboard.SummaryJson(*self->Figures(), UnixMicros()), "application/json");
   });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(reinterpret_cast<const char*>(kDashboardHtml), kDashboardHtml_size, "text/html; charset=utf-8");
+    res.set_content(reinterpret_cast<const char*>(kDashboardHtml), kDashboardHtml_size,
+                    "text/html; charset=utf-8");
   });
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) res.set_content("not found: try /, /metrics, /healthz or /api/summary\n", "text/plain");
+    if (res.body.empty())
+      res.set_content("not found: try /, /metrics, /healthz or /api/summary\n", "text/plain");
   });
   if (!s.bind_to_port(options.address.c_str(), options.port)) {
-    return Status::InvalidArgument("cannot listen on " + options.address + ":" + std::to_string(options.port) +
-                                   " (in use, or not an address of this machine): set --http-port (HTTP_PORT) "
-                                   "to a free port, or 0 to turn HTTP off");
+    return Status::InvalidArgument(
+        "cannot listen on " + options.address + ":" + std::to_string(options.port) +
+        " (in use, or not an address of this machine): set --http-port (HTTP_PORT) "
+        "to a free port, or 0 to turn HTTP off");
   }
   impl->port = options.port;
   impl->thread = std::thread([self] { self->server.listen_after_bind(); });
@@ -142,7 +145,8 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
   // stop() does nothing before the listening loop has started: give the thread a moment to get there.
-  for (int i = 0; i < 200 && !impl_->server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !impl_->server.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "service/pipeline_probe.h"
+#include "observability/pipeline_probe.h"
 
 namespace clickstream {
 

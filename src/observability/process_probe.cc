@@ -1,4 +1,4 @@
-#include "service/process_probe.h"
+#include "observability/process_probe.h"
 
 #include <algorithm>
 
