@@ -4,6 +4,7 @@
 #include <bit>
 #include <limits>
 
+#include "common/check.h"
 #include "engine/window.h"
 
 namespace clickstream {
@@ -14,7 +15,11 @@ constexpr int64_t kNoneAfter = std::numeric_limits<int64_t>::max() / 2;
 }  // namespace
 
 ActiveUsers::ActiveUsers(Duration window, Duration slide)
-    : window_(window), slide_(slide), steps_per_window_(window.micros() / slide.micros()) {}
+    : window_(window), slide_(slide), steps_per_window_(window.micros() / slide.micros()) {
+  CS_CHECK(slide.micros() > 0 && window.micros() >= slide.micros() && window.micros() % slide.micros() == 0)
+      << "window " << window.micros() << " us is not a positive multiple of slide " << slide.micros()
+      << " us";
+}
 
 void ActiveUsers::Add(EventTime t, UserActivity* user) {
   const int64_t step = FloorDiv(t.micros(), slide_.micros());

@@ -1,10 +1,12 @@
 #include "engine/page_view_counts.h"
 
+#include "common/check.h"
 #include "engine/window.h"
 
 namespace clickstream {
 
 void PageViewCounts::Add(EventTime t, std::string_view page_url) {
+  CS_DCHECK(!finalized_at_.IsLate(t)) << "a late page view counted";
   Window& window = windows_[WindowStart(t, window_)];
   auto it = window.counts.find(page_url);
   if (it == window.counts.end()) it = window.counts.emplace(std::string(page_url), Count{}).first;
@@ -16,6 +18,7 @@ void PageViewCounts::Add(EventTime t, std::string_view page_url) {
 }
 
 void PageViewCounts::TakeChanges(Watermark w, std::vector<PageViewCountRow>* out) {
+  finalized_at_ = w;
   for (auto it = windows_.begin(); it != windows_.end();) {
     const EventTime start = it->first;
     const EventTime end = start + window_;

@@ -49,6 +49,7 @@ class PageViewCounts {
 
   Duration window_;
   std::map<EventTime, Window> windows_;  // by start; only windows not yet final
+  Watermark finalized_at_;               // of the last TakeChanges: Add checks its events are not late
 };
 
 }  // namespace clickstream

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <variant>
 
+#include "common/check.h"
 #include "engine/event.h"
 
 namespace clickstream {
@@ -75,10 +76,19 @@ class ParseOutcome {
 
   bool ok() const { return std::holds_alternative<Event>(value_); }
   // REQUIRES: ok().
-  const Event& event() const& { return std::get<Event>(value_); }
-  Event&& event() && { return std::get<Event>(std::move(value_)); }
+  const Event& event() const& {
+    CS_DCHECK(ok()) << "the event of a rejection";
+    return std::get<Event>(value_);
+  }
+  Event&& event() && {
+    CS_DCHECK(ok()) << "the event of a rejection";
+    return std::get<Event>(std::move(value_));
+  }
   // REQUIRES: !ok().
-  const Rejection& rejection() const { return std::get<Rejection>(value_); }
+  const Rejection& rejection() const {
+    CS_DCHECK(!ok()) << "the rejection of an event";
+    return std::get<Rejection>(value_);
+  }
 
   // Makes this outcome an accepted Event, to be filled in. An outcome that held an Event keeps its strings,
   // whose capacity the new values reuse.

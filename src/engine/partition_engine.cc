@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/check.h"
 #include "engine/active_users.h"
 #include "engine/page_view_counts.h"
 #include "engine/sessions.h"
@@ -194,7 +195,9 @@ struct PartitionEngine::State {
   size_t n_pending = 0;
 };
 
-PartitionEngine::PartitionEngine(EngineOptions options) : state_(std::make_unique<State>(options)) {}
+PartitionEngine::PartitionEngine(EngineOptions options) : state_(std::make_unique<State>(options)) {
+  CS_CHECK(options.Validate().ok()) << options.Validate().message();
+}
 PartitionEngine::~PartitionEngine() = default;
 PartitionEngine::PartitionEngine(PartitionEngine&&) noexcept = default;
 PartitionEngine& PartitionEngine::operator=(PartitionEngine&&) noexcept = default;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/check.h"
+
 namespace clickstream {
 namespace {
 
@@ -96,6 +98,7 @@ Status LoadOptional(SnapshotReader* in, std::optional<Summary>* s) {
 }  // namespace
 
 void UserSessions::Add(EventTime t, EventType type, Watermark w, Duration gap) {
+  CS_DCHECK(!w.IsLate(t)) << "a late event added to a session";
   Advance(w, gap);
   const TimedType event{t, type};
   // Usually appends: events mostly arrive in order.

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/check.h"
+
 namespace clickstream {
 
 class UserIndex {
@@ -49,15 +51,17 @@ class UserIndex {
     }
   }
 
-  // REQUIRES: the key of `slot` is not in the index.
+  // REQUIRES: the key of `slot` is not in the index (in particular, not `slot` itself).
   void Insert(uint32_t hash, uint32_t slot) {
     if (2 * (size_ + 1) > table_.size()) Grow();
+    CS_DCHECK(!HasSlot(hash, slot)) << "slot " << slot << " inserted twice";
     Place({hash, slot});
     ++size_;
   }
 
   // Removes the entry of `slot`. REQUIRES: it is in the index with this hash.
   void Erase(uint32_t hash, uint32_t slot) {
+    CS_DCHECK(HasSlot(hash, slot)) << "slot " << slot << " erased but not in the index with this hash";
     size_t hole = hash & mask_;
     while (table_[hole].slot != slot) hole = (hole + 1) & mask_;
     // Shift back each following entry whose probe sequence passes the hole.
@@ -79,6 +83,15 @@ class UserIndex {
     uint32_t hash = 0;
     uint32_t slot = kNotFound;
   };
+
+  // Whether `slot` is in the probe sequence of `hash` (for checks).
+  bool HasSlot(uint32_t hash, uint32_t slot) const {
+    if (table_.empty()) return false;
+    for (size_t i = hash & mask_; table_[i].slot != kNotFound; i = (i + 1) & mask_) {
+      if (table_[i].slot == slot) return true;
+    }
+    return false;
+  }
 
   void Place(Entry entry) {
     size_t i = entry.hash & mask_;

@@ -4,6 +4,7 @@
 // Thread safety: a value; not synchronised.
 #pragma once
 
+#include "common/check.h"
 #include "common/types.h"
 
 namespace clickstream {
@@ -18,10 +19,14 @@ class WatermarkTracker {
 
   bool IsLate(EventTime t) const { return watermark_.IsLate(t); }
   // W - t: how late a late event is. REQUIRES: IsLate(t).
-  Duration Lateness(EventTime t) const { return watermark_.time() - t; }
+  Duration Lateness(EventTime t) const {
+    CS_DCHECK(IsLate(t)) << "lateness of an event that is not late";
+    return watermark_.time() - t;
+  }
 
   // Records an accepted event. Returns true if the watermark advanced. REQUIRES: !IsLate(t).
   bool Accept(EventTime t) {
+    CS_DCHECK(!IsLate(t)) << "a late event accepted";
     if (t <= max_event_time_) return false;
     max_event_time_ = t;
     watermark_ = Watermark(t - allowed_lateness_);

@@ -72,6 +72,8 @@ bool Succeeded(const PGresult* res) {
 }  // namespace
 
 int64_t QueryResult::int8(int row, int col) const {
+  CS_DCHECK(PQfformat(res_.get(), col) == 1 && PQgetlength(res_.get(), row, col) == 8)
+      << "column " << col << " is not a binary 8-byte value (or is null)";
   const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(res_.get(), row, col));
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
@@ -384,6 +386,10 @@ Result<QueryResult> Connection::QueryBinary(const std::string& sql, const std::v
 Result<std::vector<QueryResult>> Connection::Pipeline(const std::vector<Statement>& statements) {
   constexpr std::string_view kWhat = "pipeline";
   if (!conn_) return ErrorStatus(nullptr, kWhat);
+  CS_DCHECK(PQtransactionStatus(conn_.get()) == PQTRANS_INTRANS ||
+            std::any_of(statements.begin(), statements.end(),
+                        [](const Statement& s) { return s.sql.starts_with("BEGIN"); }))
+      << "a pipeline outside an explicit transaction would commit at its end";
   // A pipeline that could not be sent or read to its end leaves the connection unusable.
   const auto broken = [&](std::string_view what) {
     const Status status = ErrorStatus(nullptr, what);

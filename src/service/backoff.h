@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/check.h"
+
 namespace clickstream {
 
 struct Backoff {
@@ -16,6 +18,7 @@ struct Backoff {
 
   // first * 2^failures, at most max. REQUIRES: failures >= 0.
   std::chrono::milliseconds After(int failures) const {
+    CS_DCHECK(failures >= 0) << failures << " failures";
     auto wait = first;
     for (int i = 0; i < failures && wait < max; ++i) wait *= 2;
     return std::min(wait, max);

@@ -1,5 +1,7 @@
 #include "service/parallel_runner.h"
 
+#include "common/check.h"
+
 namespace clickstream {
 
 ParallelRunner::~ParallelRunner() {
@@ -26,6 +28,7 @@ void ParallelRunner::Run(size_t n, const std::function<void(size_t)>& task) {
 }
 
 void ParallelRunner::RunTasks(std::unique_lock<std::mutex>& lock) {
+  CS_DCHECK(lock.owns_lock() && lock.mutex() == &mu_) << "RunTasks without mu_";
   while (task_ != nullptr && next_ < count_) {
     const size_t i = next_++;
     const std::function<void(size_t)>& task = *task_;

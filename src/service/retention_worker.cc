@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "common/check.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
 #include "postgres/results_retention.h"
@@ -19,6 +20,7 @@ constexpr int kBatchRows = 5000;
 RetentionWorker::RetentionWorker(pg::ConnectionOptions db, Duration retention,
                                  std::chrono::milliseconds interval, RetentionProbe* probe)
     : db_(std::move(db)), retention_(retention), interval_(interval), probe_(probe) {
+  CS_CHECK(retention > Duration::Micros(0)) << "retention " << retention.micros() << " us";
   db_.interrupted = [this] { return stopping_.load(std::memory_order_relaxed); };
   worker_ = std::thread([this] { Work(); });
 }
