@@ -14,6 +14,7 @@
 namespace clickstream::testing {
 namespace {
 
+using pg::EngineSnapshot;
 using pg::PartitionClaim;
 using pg::PartitionCommit;
 using pg::ResultsSink;
@@ -192,7 +193,7 @@ TEST_F(ResultsSinkTest, ACommitUnderAnOldFenceFailsAndWritesNothing) {
   const Changes p0 = Windows({Views("/a", 3, false)});
   const Changes p1 = Windows({Views("/a", 4, false)});
   PartitionCommit stale = CommitOf(0, old_fence, 100, &p0);
-  stale.snapshot.emplace(Offset(100), "state");
+  stale.snapshot = EngineSnapshot{Offset(100), "state"};
   stale.lake_batches = {"batch"};
   std::vector<Partition> fenced;
   const Status st = sink_->Commit({CommitOf(1, f1, 50, &p1), stale}, &fenced);
@@ -428,7 +429,7 @@ TEST_F(ResultsSinkTest, ProgressSnapshotAndLakeBatchesRoundTrip) {
   const std::string state("\0\x01\xff\0snap\0", 9);
   PartitionCommit c = CommitOf(3, fresh->fence, 42);
   c.watermark = Watermark(T("2026-03-01T10:00:00.123456Z"));
-  c.snapshot.emplace(Offset(40), state);  // where its lake batch ends, before the commit's offset
+  c.snapshot = EngineSnapshot{Offset(40), state};  // where its lake batch ends, before the commit's offset
   c.lake_batches = {"b1"};
   ASSERT_TRUE(sink_->Commit({c}).ok());
 
@@ -445,8 +446,8 @@ TEST_F(ResultsSinkTest, ProgressSnapshotAndLakeBatchesRoundTrip) {
   EXPECT_EQ(claim->next_offset, Offset(50));
   EXPECT_EQ(claim->watermark, Watermark(T("2026-03-01T10:00:00.123456Z")));
   ASSERT_TRUE(claim->snapshot.has_value());
-  EXPECT_EQ(claim->snapshot->first, Offset(40));
-  EXPECT_EQ(claim->snapshot->second, state);
+  EXPECT_EQ(claim->snapshot->valid_at, Offset(40));
+  EXPECT_EQ(claim->snapshot->state, state);
   EXPECT_EQ(claim->lake_batches, (std::vector<std::string>{"b1", "b2", "b3"}));
 
   // A partition that has accepted no event yet commits its offsets without a watermark.

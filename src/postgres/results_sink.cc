@@ -315,7 +315,7 @@ Result<PartitionClaim> ResultsSink::Claim(Partition partition) {
       QueryResult snapshot,
       conn_.QueryBinary("SELECT next_offset, state FROM engine_snapshots WHERE kafka_partition = $1", key));
   if (snapshot.rows() == 1) {
-    claim.snapshot.emplace(Offset(snapshot.int8(0, 0)), std::string(snapshot.text(0, 1)));
+    claim.snapshot = EngineSnapshot{Offset(snapshot.int8(0, 0)), std::string(snapshot.text(0, 1))};
   }
 
   CS_ASSIGN_OR_RETURN(
@@ -335,6 +335,14 @@ Result<int64_t> ResultsSink::Fence(Partition partition) {
 
 Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced,
                            const BeforeCommit& before_commit) {
+  std::vector<const PartitionCommit*> pointers;
+  pointers.reserve(commits.size());
+  for (const PartitionCommit& c : commits) pointers.push_back(&c);
+  return Commit(pointers, fenced, before_commit);
+}
+
+Status ResultsSink::Commit(const std::vector<const PartitionCommit*>& commits, std::vector<Partition>* fenced,
+                           const BeforeCommit& before_commit) {
   if (fenced != nullptr) fenced->clear();
   if (commits.empty()) return Status::OK();
   CS_RETURN_NOT_OK(EnsureConnected());
@@ -345,26 +353,25 @@ Status ResultsSink::Commit(const std::vector<PartitionCommit>& commits, std::vec
   return st;
 }
 
-Status ResultsSink::LeaveOut(const std::vector<PartitionCommit>& commits,
+Status ResultsSink::LeaveOut(const std::vector<const PartitionCommit*>& commits,
                              const std::vector<Partition>& left_out, std::vector<Partition>* fenced) {
   std::string named;
-  for (const PartitionCommit& c : commits) {
-    if (std::find(left_out.begin(), left_out.end(), c.partition) == left_out.end()) continue;
-    if (fenced != nullptr) fenced->push_back(c.partition);
-    named += (named.empty() ? "partition " : ", partition ") + std::to_string(c.partition.id());
+  for (const PartitionCommit* c : commits) {
+    if (std::find(left_out.begin(), left_out.end(), c->partition) == left_out.end()) continue;
+    if (fenced != nullptr) fenced->push_back(c->partition);
+    named += (named.empty() ? "partition " : ", partition ") + std::to_string(c->partition.id());
   }
   if (named.empty()) return Status::OK();
   return Status::Fenced(named + ": left out before COMMIT; nothing committed");
 }
 
-Status ResultsSink::BeginAndWrite(const std::vector<PartitionCommit>& commits,
+Status ResultsSink::BeginAndWrite(const std::vector<const PartitionCommit*>& commits,
                                   std::vector<Partition>* fenced) {
   // Two round trips (pipelines) whatever the number of statements: a round trip per statement would make
   // this transaction take longer than the Kafka transactions it runs beside (docs/benchmarks.md).
   // Progress rows first, in partition order: they lock the partitions (a concurrent Claim waits for this
   // commit) and two processes lock them in the same order, so they cannot deadlock.
-  std::vector<const PartitionCommit*> ordered;
-  for (const PartitionCommit& c : commits) ordered.push_back(&c);
+  std::vector<const PartitionCommit*> ordered = commits;
   std::sort(ordered.begin(), ordered.end(),
             [](const PartitionCommit* a, const PartitionCommit* b) { return a->partition < b->partition; });
   std::vector<Statement> progress = {{"BEGIN", {}}};
@@ -428,7 +435,7 @@ Status ResultsSink::BeginAndWrite(const std::vector<PartitionCommit>& commits,
     if (c.snapshot) {
       writes.push_back(
           {kUpsertSnapshot,
-           {partition, Param::Int8(c.snapshot->first.value()), Param::Bytea(c.snapshot->second)}});
+           {partition, Param::Int8(c.snapshot->valid_at.value()), Param::Bytea(c.snapshot->state)}});
     }
     if (c.lake_published) writes.push_back({kDeletePublishedLakeBatches, {partition}});
     for (const std::string& batch : c.lake_batches) {

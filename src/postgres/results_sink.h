@@ -51,6 +51,7 @@
 #include "engine/changes.h"
 #include "engine/options.h"
 #include "postgres/connection.h"
+#include "postgres/engine_snapshot.h"
 
 namespace clickstream::pg {
 
@@ -73,8 +74,8 @@ struct PartitionCommit {
   std::vector<LateEventRecord> late_events;
   // Opaque texts naming lake files written since the partition's previous commit, oldest first.
   std::vector<std::string> lake_batches;
-  // Engine state and the offset it is valid at (where the last lake batch ends); replaces the previous one.
-  std::optional<std::pair<Offset, std::string>> snapshot;
+  // Valid where the last lake batch ends; replaces the previous one.
+  std::optional<EngineSnapshot> snapshot;
   // The files of every lake batch recorded before this commit are published: their records are deleted.
   bool lake_published = false;
   // Where the partition's results stood in PostgreSQL before this commit (the previous commit's
@@ -88,8 +89,8 @@ struct PartitionClaim {
   int64_t fence = 0;                  // pass in every PartitionCommit until the next Claim
   std::optional<Offset> next_offset;  // nullopt: never committed, start from the beginning
   Watermark watermark;
-  std::optional<std::pair<Offset, std::string>> snapshot;  // (offset it is valid at, state bytes)
-  std::vector<std::string> lake_batches;                   // batches not known to be published, oldest first
+  std::optional<EngineSnapshot> snapshot;
+  std::vector<std::string> lake_batches;  // batches not known to be published, oldest first
 };
 
 class ResultsSink {
@@ -130,6 +131,9 @@ class ResultsSink {
   // every such partition (stop processing them; the other commits may be retried without them);
   // kUnavailable when the server failed (retry); kRefused when it refused the rows (do not retry).
   using BeforeCommit = std::function<std::vector<Partition>()>;
+  Status Commit(const std::vector<const PartitionCommit*>& commits, std::vector<Partition>* fenced = nullptr,
+                const BeforeCommit& before_commit = nullptr);
+  // The same, for commits held side by side.
   Status Commit(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced = nullptr,
                 const BeforeCommit& before_commit = nullptr);
 
@@ -141,10 +145,10 @@ class ResultsSink {
       : options_(std::move(options)), conn_(std::move(conn)) {}
   Status EnsureConnected();
   // Begins the transaction and writes `commits` into it, without committing.
-  Status BeginAndWrite(const std::vector<PartitionCommit>& commits, std::vector<Partition>* fenced);
+  Status BeginAndWrite(const std::vector<const PartitionCommit*>& commits, std::vector<Partition>* fenced);
   // kFenced naming those of `commits` in `left_out` (added to `fenced`), if any.
-  static Status LeaveOut(const std::vector<PartitionCommit>& commits, const std::vector<Partition>& left_out,
-                         std::vector<Partition>* fenced);
+  static Status LeaveOut(const std::vector<const PartitionCommit*>& commits,
+                         const std::vector<Partition>& left_out, std::vector<Partition>* fenced);
 
   ConnectionOptions options_;
   Connection conn_;

@@ -45,10 +45,10 @@ void CommitCoordinator::Start(PendingCommit commit) {
   cv_.notify_all();
 }
 
-std::optional<CommitCoordinator::Finished> CommitCoordinator::Finish(bool wait) {
+std::optional<CommitCoordinator::Finished> CommitCoordinator::Finish(Wait wait) {
   if (!pending_) return std::nullopt;
   std::unique_lock lock(mu_);
-  if (wait) {
+  if (wait == Wait::kYes) {
     cv_.wait(lock, [this] { return done_.has_value(); });
   } else if (!done_) {
     return std::nullopt;
@@ -74,9 +74,12 @@ void CommitCoordinator::Work() {
   }
 }
 
-Status CommitCoordinator::CommitToStore(const std::vector<pg::PartitionCommit>& commits,
+Status CommitCoordinator::CommitToStore(const std::vector<PendingCommit::Entry>& entries,
                                         std::vector<Partition>* fenced,
                                         const pg::ResultsSink::BeforeCommit& before_commit) {
+  std::vector<const pg::PartitionCommit*> commits;
+  commits.reserve(entries.size());
+  for (const PendingCommit::Entry& entry : entries) commits.push_back(&entry.commit);
   const Status st = retry_->Run("commit", [&] { return store_->Commit(commits, fenced, before_commit); });
   if (st.code() != StatusCode::kRefused) return st;
   return Status::Refused("PostgreSQL refused the results: " + st.message() +
@@ -95,31 +98,31 @@ Status CommitCoordinator::Write(PendingCommit& commit) {
     kafka_wait_micros += MicrosSince(waited_from);
     return kafka.failed;
   };
-  Status st = CommitToStore(commit.commits, &fenced, kafka_failed);
+  Status st = CommitToStore(commit.entries, &fenced, kafka_failed);
   // Partitions another process claimed, or whose Kafka transaction failed, are left out; the others'
   // results are committed without them.
   while (st.code() == StatusCode::kFenced && !fenced.empty()) {
     log::Warn(kLog, "{}", st.message());
     const std::vector<Partition> failed = kafka_failed();
-    for (size_t i = commit.commits.size(); i-- > 0;) {
-      const Partition p = commit.commits[i].partition;
+    for (size_t i = commit.entries.size(); i-- > 0;) {
+      const Partition p = commit.entries[i].commit.partition;
       if (std::find(fenced.begin(), fenced.end(), p) == fenced.end()) continue;
       // One whose Kafka transaction failed is recovering already; the others were claimed elsewhere.
       if (std::find(failed.begin(), failed.end(), p) == failed.end()) commit.fenced.push_back(p);
-      commit.commits.erase(commit.commits.begin() + static_cast<std::ptrdiff_t>(i));
-      commit.batches.erase(commit.batches.begin() + static_cast<std::ptrdiff_t>(i));
+      commit.entries.erase(commit.entries.begin() + static_cast<std::ptrdiff_t>(i));
     }
-    st = CommitToStore(commit.commits, &fenced, kafka_failed);
+    st = CommitToStore(commit.entries, &fenced, kafka_failed);
   }
   const int64_t db_micros = MicrosSince(db_started) - kafka_wait_micros;
   probe_->db_commit_micros_total.fetch_add(db_micros, std::memory_order_relaxed);
   CS_RETURN_NOT_OK(st);
-  for (const pg::PartitionCommit& c : commit.commits) {
+  for (const PendingCommit::Entry& entry : commit.entries) {
+    const pg::PartitionCommit& c = entry.commit;
     const size_t rows = c.late_events.size() + (c.changes != nullptr ? c.changes->result_rows() : 0);
     probe_->db_rows_total.fetch_add(static_cast<int64_t>(rows), std::memory_order_relaxed);
   }
-  for (const auto& batches : commit.batches) {
-    for (const Batch& batch : batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
+  for (const PendingCommit::Entry& entry : commit.entries) {
+    for (const Batch& batch : entry.batches) CS_RETURN_NOT_OK(lake_->Publish(batch));
   }
   const int64_t micros = MicrosSince(commit.started);
   const int64_t kafka_micros = commit.kafka.valid() ? commit.kafka.get().micros : 0;

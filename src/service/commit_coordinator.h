@@ -33,6 +33,7 @@
 #include "service/lake_store.h"
 #include "service/postgres_retry.h"
 #include "service/result_store.h"
+#include "service/wait.h"
 
 namespace clickstream {
 
@@ -49,16 +50,18 @@ struct PendingCommit {
   // transaction writes its rows meanwhile and waits for it before COMMIT, so results never get ahead of
   // the enriched topic and dead letters (C <= E). Not valid: no Kafka transactions to wait for.
   std::shared_future<KafkaOutcome> kafka;
-  std::vector<std::unique_ptr<Changes>> changes;  // what commits[i].changes point to
-  std::vector<pg::PartitionCommit> commits;
-  std::vector<std::vector<Batch>> batches;  // per commit: lake batches it records, published after it
-  std::vector<Partition> fenced;            // set by the coordinator: left out, another process claimed them
+  // A partition's part: left out as a whole when the partition is.
+  struct Entry {
+    pg::PartitionCommit commit;
+    std::unique_ptr<Changes> changes;  // what commit.changes points to
+    std::vector<Batch> batches;        // lake batches the commit records, published after it
+  };
+  std::vector<Entry> entries;
+  std::vector<Partition> fenced;  // set by the coordinator: left out, another process claimed them
 
   // Adds a partition's commit, the changes it points to and the lake batches it records.
-  void Add(pg::PartitionCommit commit, std::unique_ptr<Changes> its_changes, std::vector<Batch> its_batches) {
-    commits.push_back(std::move(commit));
-    changes.push_back(std::move(its_changes));
-    batches.push_back(std::move(its_batches));
+  void Add(pg::PartitionCommit commit, std::unique_ptr<Changes> changes, std::vector<Batch> batches) {
+    entries.push_back({std::move(commit), std::move(changes), std::move(batches)});
   }
 };
 
@@ -77,17 +80,17 @@ class CommitCoordinator {
   std::chrono::steady_clock::time_point started() const { return started_; }
 
   struct Finished {
-    PendingCommit commit;  // its commits are those applied (fenced partitions left out)
+    PendingCommit commit;  // its entries are those applied (fenced partitions left out)
     Status status;
   };
-  // The pending commit once written: waits for it with `wait`, else nullopt while it is being written.
+  // The pending commit once written: waits for it with Wait::kYes, else nullopt while it is being written.
   // nullopt when none is pending.
-  std::optional<Finished> Finish(bool wait);
+  std::optional<Finished> Finish(Wait wait);
 
  private:
   // The results transaction, then the lake files it recorded made visible.
   Status Write(PendingCommit& commit);
-  Status CommitToStore(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+  Status CommitToStore(const std::vector<PendingCommit::Entry>& entries, std::vector<Partition>* fenced,
                        const pg::ResultsSink::BeforeCommit& before_commit);
   void Work();
 

@@ -32,7 +32,7 @@ class CommitCoordinatorTest : public ::testing::Test {
   Status Write(PendingCommit commit, PendingCommit* out) {
     commit.started = std::chrono::steady_clock::now();
     committer_.Start(std::move(commit));
-    CommitCoordinator::Finished finished = std::move(*committer_.Finish(/*wait=*/true));
+    CommitCoordinator::Finished finished = std::move(*committer_.Finish(Wait::kYes));
     *out = std::move(finished.commit);
     return finished.status;
   }
@@ -57,8 +57,8 @@ TEST_F(CommitCoordinatorTest, FencedPartitionsAreLeftOutAndTheOthersCommitted) {
   PendingCommit done;
   ASSERT_TRUE(Write(std::move(commit), &done).ok());
   EXPECT_EQ(done.fenced, std::vector<Partition>{Partition(1)});
-  ASSERT_EQ(done.commits.size(), 1u);
-  EXPECT_EQ(done.commits[0].partition, Partition(0));
+  ASSERT_EQ(done.entries.size(), 1u);
+  EXPECT_EQ(done.entries[0].commit.partition, Partition(0));
   EXPECT_EQ(results_.progress[0].next_offset, Offset(3));
   EXPECT_FALSE(results_.progress[1].next_offset);
   // Partition 0's files are visible, partition 1's stay hidden for its next claim to delete.
@@ -81,14 +81,14 @@ TEST_F(CommitCoordinatorTest, LostAcknowledgementIsRetriedAndAppliedOnce) {
 
 TEST_F(CommitCoordinatorTest, ConsumingThreadSeesNothingUntilTheCommitIsWritten) {
   EXPECT_FALSE(committer_.pending());
-  EXPECT_FALSE(committer_.Finish(/*wait=*/false));
+  EXPECT_FALSE(committer_.Finish(Wait::kNo));
   ASSERT_TRUE(store_.Claim(Partition(0)).ok());
   PendingCommit commit;
   AddCommit(&commit, 0, 1, 1);
   commit.started = std::chrono::steady_clock::now();
   committer_.Start(std::move(commit));
   EXPECT_TRUE(committer_.pending());
-  std::optional<CommitCoordinator::Finished> finished = committer_.Finish(/*wait=*/true);
+  std::optional<CommitCoordinator::Finished> finished = committer_.Finish(Wait::kYes);
   ASSERT_TRUE(finished);
   EXPECT_TRUE(finished->status.ok());
   EXPECT_FALSE(committer_.pending());
@@ -107,13 +107,13 @@ TEST_F(CommitCoordinatorTest, WaitsForKafkaAndLeavesOutPartitionsWhoseTransactio
   commit.started = std::chrono::steady_clock::now();
   committer_.Start(std::move(commit));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(committer_.Finish(/*wait=*/false)) << "committed before the Kafka transactions";
+  EXPECT_FALSE(committer_.Finish(Wait::kNo)) << "committed before the Kafka transactions";
   EXPECT_FALSE(results_.progress[0].next_offset);
   kafka.set_value({{Partition(1)}, 20000});
-  CommitCoordinator::Finished done = std::move(*committer_.Finish(/*wait=*/true));
+  CommitCoordinator::Finished done = std::move(*committer_.Finish(Wait::kYes));
   ASSERT_TRUE(done.status.ok()) << done.status.message();
-  ASSERT_EQ(done.commit.commits.size(), 1u);
-  EXPECT_EQ(done.commit.commits[0].partition, Partition(0));
+  ASSERT_EQ(done.commit.entries.size(), 1u);
+  EXPECT_EQ(done.commit.entries[0].commit.partition, Partition(0));
   EXPECT_TRUE(done.commit.fenced.empty());
   EXPECT_EQ(results_.progress[0].next_offset, Offset(3));
   EXPECT_FALSE(results_.progress[1].next_offset);

@@ -19,7 +19,7 @@ Result<int64_t> FakeResultStore::Fence(Partition partition) {
   return durable_->progress[partition.id()].fence;
 }
 
-Status FakeResultStore::Commit(const std::vector<pg::PartitionCommit>& commits,
+Status FakeResultStore::Commit(const std::vector<const pg::PartitionCommit*>& commits,
                                std::vector<Partition>* fenced,
                                const pg::ResultsSink::BeforeCommit& before_commit) {
   // Nothing is durable before COMMIT, so the hook runs first: the steps keep one order, whatever the
@@ -27,14 +27,14 @@ Status FakeResultStore::Commit(const std::vector<pg::PartitionCommit>& commits,
   const std::vector<Partition> left_out = before_commit ? before_commit() : std::vector<Partition>{};
   CS_RETURN_NOT_OK(faults_->BeginStep("commit"));
   std::string stale;
-  for (const pg::PartitionCommit& c : commits) {
-    const bool out = std::find(left_out.begin(), left_out.end(), c.partition) != left_out.end();
-    if (!out && durable_->progress[c.partition.id()].fence == c.fence) continue;
-    if (fenced != nullptr) fenced->push_back(c.partition);
-    stale += " " + std::to_string(c.partition.id());
+  for (const pg::PartitionCommit* c : commits) {
+    const bool out = std::find(left_out.begin(), left_out.end(), c->partition) != left_out.end();
+    if (!out && durable_->progress[c->partition.id()].fence == c->fence) continue;
+    if (fenced != nullptr) fenced->push_back(c->partition);
+    stale += " " + std::to_string(c->partition.id());
   }
   if (!stale.empty()) return Status::Fenced("partitions" + stale + ": not the current fence");
-  for (const pg::PartitionCommit& c : commits) Apply(c);
+  for (const pg::PartitionCommit* c : commits) Apply(*c);
   return faults_->EndStep("commit");
 }
 

@@ -30,7 +30,7 @@ struct FakeResults {
     int64_t fence = 0;
     std::optional<Offset> next_offset;
     Watermark watermark;
-    std::optional<std::pair<Offset, std::string>> snapshot;
+    std::optional<pg::EngineSnapshot> snapshot;
     std::vector<std::string> lake_batches;
   };
   // What readers of the results see; equal across runs that processed the same input.
@@ -55,7 +55,7 @@ class FakeResultStore final : public ResultStore {
 
   Result<pg::PartitionClaim> Claim(Partition partition) override;
   Result<int64_t> Fence(Partition partition) override;
-  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+  Status Commit(const std::vector<const pg::PartitionCommit*>& commits, std::vector<Partition>* fenced,
                 const pg::ResultsSink::BeforeCommit& before_commit) override;
 
  private:

@@ -18,14 +18,14 @@ void LakeSeal::Write() {
                                 : std::async(std::launch::deferred, [this] { return rows_->Write(); });
 }
 
-Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(bool wait) {
+Result<std::optional<LakeSeal::Written>> LakeSeal::Collect(Wait wait) {
   using Clock = std::chrono::steady_clock;
   if (!written_.valid()) {
-    if (!wait && Clock::now() < retry_at_) return std::optional<Written>();
+    if (wait == Wait::kNo && Clock::now() < retry_at_) return std::optional<Written>();
     Write();
   }
   // A deferred write runs now, in get().
-  if (!wait && written_.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
+  if (wait == Wait::kNo && written_.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
     return std::optional<Written>();
   }
   Result<Batch> batch = written_.get();

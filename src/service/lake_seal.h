@@ -21,6 +21,7 @@
 #include "service/backoff.h"
 #include "service/lake_store.h"
 #include "service/lake_write_worker.h"
+#include "service/wait.h"
 
 namespace clickstream {
 
@@ -39,10 +40,10 @@ class LakeSeal {
     Offset end;            // first offset after the batch: the snapshot is valid there
     std::string snapshot;  // engine state at `end`
   };
-  // The written batch and its snapshot, once the write is done; nullopt while it is not (with `wait`,
-  // waits). A write that failed is started again once its backoff passed (with `wait`, at once).
+  // The written batch and its snapshot, once the write is done; nullopt while it is not (with Wait::kYes,
+  // waits). A write that failed is started again once its backoff passed (with Wait::kYes, at once).
   // Errors: the write's; it is retried by a later call, after last_backoff().
-  Result<std::optional<Written>> Collect(bool wait);
+  Result<std::optional<Written>> Collect(Wait wait);
 
   // Failed writes so far.
   int failures() const { return failures_; }

@@ -22,8 +22,8 @@ Result<RecoveredPartition> RecoverPartition(Partition partition, ResultStore& st
   RecoveredPartition out{claim.fence, PartitionEngine(options), Offset(0),
                          claim.next_offset.value_or(Offset(0)), !batches.empty()};
   if (claim.snapshot) {
-    CS_ASSIGN_OR_RETURN(out.engine, PartitionEngine::Restore(claim.snapshot->second, options));
-    out.replay_from = claim.snapshot->first;
+    CS_ASSIGN_OR_RETURN(out.engine, PartitionEngine::Restore(claim.snapshot->state, options));
+    out.replay_from = claim.snapshot->valid_at;
   }
   return out;
 }

@@ -62,6 +62,7 @@ std::unique_ptr<PartitionSet::Owned> PartitionSet::Kept(Partition p) {
     Forget(*owned);
     return nullptr;
   }
+  Transition(p, &owned->state, PartitionState::kReading);
   log::Info(kLog, "partition {} kept (fence {}): goes on from offset {}", p.id(), owned->task.fence(),
             owned->task.next().value());
   return owned;
@@ -86,7 +87,7 @@ void PartitionSet::ReleaseKept() {
 
 Status PartitionSet::Revoke(const std::vector<Partition>& partitions) {
   // What was processed becomes durable; the next owner replays the lake buffer from L.
-  const Status st = CommitNow(/*final_seal=*/false);
+  const Status st = CommitNow(CommitSeal::kDue);
   // The eager protocol revokes every partition at each rebalance, and most come back to the same
   // member: keep their states (lake buffers included) until the assignment says, so that they go on
   // where they are instead of re-reading from the last lake seal. Not when the commit failed (its
@@ -95,9 +96,10 @@ Status PartitionSet::Revoke(const std::vector<Partition>& partitions) {
   for (const Partition p : partitions) {
     auto it = partitions_.find(p.id());
     if (it == partitions_.end()) continue;
-    if (keep && !it->second->broken) {
+    if (keep && it->second->state == PartitionState::kReading) {
       // Resumed while still assigned: a kept state is never paused (backpressure pauses it again).
-      if (it->second->paused) SetPaused(*it->second, false);
+      if (it->second->paused) SetPaused(*it->second, Pause::kNo);
+      Transition(p, &it->second->state, PartitionState::kKept);
       revoked_[it->first] = std::move(it->second);
     } else {
       Forget(*it->second);
@@ -109,7 +111,7 @@ Status PartitionSet::Revoke(const std::vector<Partition>& partitions) {
 
 PartitionSet::Owned* PartitionSet::Begin(Partition partition, Offset offset) {
   auto it = partitions_.find(partition.id());
-  if (it == partitions_.end() || it->second->broken) return nullptr;
+  if (it == partitions_.end() || it->second->state != PartitionState::kReading) return nullptr;
   Owned& owned = *it->second;
   if (owned.task.Processed(offset)) return nullptr;  // re-delivery after a seek
   // A gap in the offsets may jump past the point where the re-read catches up.
@@ -151,10 +153,11 @@ void PartitionSet::End(Owned& owned, Offset offset, const Status& st) {
   }
   owned.task.Handled(offset);
   // Backpressure: a slow or full lake disk holds at most one buffer in writing and one full behind it.
-  if (owned.seal && !owned.paused && lake_->Full(owned.task.partition())) SetPaused(owned, true);
+  if (owned.seal && !owned.paused && lake_->Full(owned.task.partition())) SetPaused(owned, Pause::kYes);
 }
 
-Status PartitionSet::StartCommit(bool final_seal) {
+Status PartitionSet::StartCommit(CommitSeal seal) {
+  const bool final_seal = seal == CommitSeal::kAll;
   const EventTime now = clock_->Now();
   PendingCommit commit;
   commit.started = SteadyClock::now();
@@ -162,7 +165,9 @@ Status PartitionSet::StartCommit(bool final_seal) {
   // Chosen before the results are taken, which changes neither what is due nor next().
   std::vector<Owned*> kafka_commits;
   for (auto& [id, owned] : partitions_) {
-    if (!owned->broken && owned->task.KafkaDue()) kafka_commits.push_back(owned.get());
+    if (owned->state == PartitionState::kReading && owned->task.KafkaDue()) {
+      kafka_commits.push_back(owned.get());
+    }
   }
   // Buffers that reached the roll size are all sealed now: under a backlog commits are seconds apart, and a
   // buffer waiting for its turn would keep growing far past the roll size. Buffers due only by age are
@@ -171,18 +176,18 @@ Status PartitionSet::StartCommit(bool final_seal) {
   const std::optional<int32_t> to_seal = final_seal ? std::nullopt : NextToSeal(now);
   for (auto& [id, owned] : partitions_) {
     Owned& ps = *owned;
-    if (ps.broken || ps.task.replaying()) continue;
+    if (ps.state != PartitionState::kReading || ps.task.replaying()) continue;
     // Taken before a seal's snapshot, which then holds no changes left to commit.
     auto changes = std::make_unique<Changes>();
     ps.task.engine().TakeChanges(changes.get());
     std::vector<Batch> written;
-    std::optional<std::pair<Offset, std::string>> snapshot;
+    std::optional<pg::EngineSnapshot> snapshot;
     // A lake batch written in the background is recorded now; at a graceful stop it is waited for, and
     // the tail is sealed and recorded too.
-    if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/final_seal, &written, &snapshot));
+    if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, final_seal ? Wait::kYes : Wait::kNo, &written, &snapshot));
     if (final_seal) {
       StartSeal(ps);
-      if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, /*wait=*/true, &written, &snapshot));
+      if (ps.seal) CS_RETURN_NOT_OK(CollectSeal(ps, Wait::kYes, &written, &snapshot));
     } else if (to_seal == id) {
       last_sealed_ = id;
       StartSeal(ps);
@@ -203,7 +208,7 @@ Status PartitionSet::StartCommit(bool final_seal) {
   // did (without the partitions whose transaction failed): a commit costs the longer of the two rather
   // than their sum, and results still never get ahead of the enriched topic (C <= E).
   std::promise<KafkaOutcome> kafka_done;
-  if (!commit.commits.empty()) {
+  if (!commit.entries.empty()) {
     commit.kafka = kafka_done.get_future().share();
     committer_.Start(std::move(commit));
   }
@@ -247,7 +252,7 @@ KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due, Status* r
 std::optional<int32_t> PartitionSet::NextToSeal(EventTime now) const {
   const auto due = [&](const auto& entry) {
     const Owned& owned = *entry.second;
-    return !owned.broken && !owned.task.replaying() && !owned.seal &&
+    return owned.state == PartitionState::kReading && !owned.task.replaying() && !owned.seal &&
            lake_->ShouldSeal(owned.task.partition(), now);
   };
   const auto after = partitions_.upper_bound(last_sealed_);
@@ -263,12 +268,12 @@ void PartitionSet::StartSeal(Owned& owned) {
                      options_.recovery_backoff, seal_writer_ ? &*seal_writer_ : nullptr);
 }
 
-Status PartitionSet::CollectSeal(Owned& owned, bool wait, std::vector<Batch>* written,
-                                 std::optional<std::pair<Offset, std::string>>* snapshot) {
+Status PartitionSet::CollectSeal(Owned& owned, Wait wait, std::vector<Batch>* written,
+                                 std::optional<pg::EngineSnapshot>* snapshot) {
   Result<std::optional<LakeSeal::Written>> collected = owned.seal->Collect(wait);
   if (!collected.ok()) {
     probe_->CountError(probe_->lake_errors, collected.status().message());
-    if (wait) return collected.status();
+    if (wait == Wait::kYes) return collected.status();
     // A full disk is waited out: results and topics go on meanwhile, until the partition's next buffer
     // is full too and pauses it.
     log::Warn(kLog, "partition {}: {} (retrying in {} s)", owned.task.partition().id(),
@@ -278,14 +283,15 @@ Status PartitionSet::CollectSeal(Owned& owned, bool wait, std::vector<Batch>* wr
   }
   if (!*collected) return Status::OK();
   written->push_back(std::move((*collected)->batch));
-  snapshot->emplace((*collected)->end, std::move((*collected)->snapshot));
+  *snapshot = pg::EngineSnapshot{(*collected)->end, std::move((*collected)->snapshot)};
   owned.seal.reset();
-  if (owned.paused) SetPaused(owned, false);
+  if (owned.paused) SetPaused(owned, Pause::kNo);
   return Status::OK();
 }
 
-void PartitionSet::SetPaused(Owned& owned, bool paused) {
+void PartitionSet::SetPaused(Owned& owned, Pause pause) {
   const Partition p = owned.task.partition();
+  const bool paused = pause == Pause::kYes;
   if (const Status st = source_->SetPaused(p, paused); !st.ok()) {
     log::Error(kLog, "partition {}: {} failed: {}", p.id(), paused ? "pause" : "resume", st.message());
     // Reading on without the pause would buffer without bound: the partition recovers from durable
@@ -301,7 +307,7 @@ void PartitionSet::SetPaused(Owned& owned, bool paused) {
             paused ? "paused: its lake buffer is full while the previous one is being written" : "resumed");
 }
 
-Result<bool> PartitionSet::FinishCommit(bool wait) {
+Result<bool> PartitionSet::FinishCommit(Wait wait) {
   std::optional<CommitCoordinator::Finished> finished = committer_.Finish(wait);
   if (!finished) return false;
   CS_RETURN_NOT_OK(finished->status);
@@ -315,13 +321,13 @@ Result<bool> PartitionSet::FinishCommit(bool wait) {
       it->second = Dropped(p, it->second->recoveries, options_.fenced_wait);
     }
   }
-  for (size_t i = 0; i < commit.commits.size(); ++i) {
-    if (auto it = partitions_.find(commit.commits[i].partition.id());
-        it != partitions_.end() && it->second->task.fence() == commit.commits[i].fence) {
+  for (const PendingCommit::Entry& entry : commit.entries) {
+    if (auto it = partitions_.find(entry.commit.partition.id());
+        it != partitions_.end() && it->second->task.fence() == entry.commit.fence) {
       Owned& owned = *it->second;
-      if (owned.task.Committed(commit.commits[i], !commit.batches[i].empty())) owned.recoveries = 0;
+      if (owned.task.Committed(entry.commit, !entry.batches.empty())) owned.recoveries = 0;
     }
-    for (const Batch& batch : commit.batches[i]) {
+    for (const Batch& batch : entry.batches) {
       probe_->lake_files.fetch_add(static_cast<int64_t>(batch.files.size()), std::memory_order_relaxed);
     }
   }
@@ -329,20 +335,21 @@ Result<bool> PartitionSet::FinishCommit(bool wait) {
   return true;
 }
 
-Status PartitionSet::CommitNow(bool final_seal) {
-  CS_RETURN_NOT_OK(StartCommit(final_seal));
-  return FinishCommit(/*wait=*/true).status();
+Status PartitionSet::CommitNow(CommitSeal seal) {
+  CS_RETURN_NOT_OK(StartCommit(seal));
+  return FinishCommit(Wait::kYes).status();
 }
 
 void PartitionSet::Break(Owned& owned, SteadyClock::duration at_least) {
-  owned.broken = true;
+  Transition(owned.task.partition(), &owned.state, PartitionState::kBroken);
   owned.recover_at = SteadyClock::now() + std::max<SteadyClock::duration>(
                                               at_least, options_.recovery_backoff.After(owned.recoveries));
 }
 
 void PartitionSet::Forget(Owned& owned) {
-  if (owned.paused) SetPaused(owned, false);
+  if (owned.paused) SetPaused(owned, Pause::kNo);
   lake_->Discard(owned.task.partition());
+  Transition(owned.task.partition(), &owned.state, PartitionState::kReleased);
 }
 
 std::unique_ptr<PartitionSet::Owned> PartitionSet::Dropped(Partition p, int recoveries,
@@ -357,7 +364,7 @@ std::unique_ptr<PartitionSet::Owned> PartitionSet::Dropped(Partition p, int reco
 bool PartitionSet::RecoveryDue() const {
   const auto now = SteadyClock::now();
   return std::any_of(partitions_.begin(), partitions_.end(), [now](const auto& entry) {
-    return entry.second->broken && entry.second->recover_at <= now;
+    return entry.second->state == PartitionState::kBroken && entry.second->recover_at <= now;
   });
 }
 
@@ -366,7 +373,7 @@ bool PartitionSet::RecoveryDue() const {
 Status PartitionSet::RecoverBroken() {
   const std::set<int32_t> assigned = source_->Assigned();
   for (auto& [id, owned] : partitions_) {
-    if (!owned->broken || SteadyClock::now() < owned->recover_at) continue;
+    if (owned->state != PartitionState::kBroken || SteadyClock::now() < owned->recover_at) continue;
     if (!assigned.contains(id)) {
       owned->recover_at = SteadyClock::now() + std::chrono::seconds(1);  // a revocation is on its way
       continue;

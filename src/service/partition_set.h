@@ -39,13 +39,19 @@
 #include "service/lake_store.h"
 #include "service/lake_write_worker.h"
 #include "service/parallel_runner.h"
+#include "service/partition_state.h"
 #include "service/partition_task.h"
 #include "service/partition_transaction.h"
 #include "service/postgres_retry.h"
 #include "service/record_source.h"
 #include "service/result_store.h"
+#include "service/wait.h"
 
 namespace clickstream {
+
+// What a commit seals of the lake buffers: those due (by size or age, one at a time), or all of them,
+// waited for (a graceful stop).
+enum class CommitSeal : bool { kDue, kAll };
 
 struct PartitionSetOptions {
   EngineOptions engine;
@@ -71,9 +77,11 @@ class PartitionSet {
 
     PartitionTask task;
     std::unique_ptr<PartitionTransaction> transaction;
-    bool broken = false;  // a sink failed or another process claimed it: recover from durable state
-    bool paused = false;  // not read while its lake buffer is full behind a write in progress
-    int recoveries = 0;   // recoveries since it last committed: each waits longer
+    PartitionState state = PartitionState::kReading;  // changed by Transition only
+    // Its reading paused at the source while its lake buffer is full behind a write in progress; a break
+    // leaves it paused until the state is released.
+    bool paused = false;
+    int recoveries = 0;                  // recoveries since it last committed: each waits longer
     SteadyClock::time_point recover_at;  // when broken: not recovered before this
     std::optional<LakeSeal> seal;        // its lake buffer sealed, being written
   };
@@ -104,19 +112,19 @@ class PartitionSet {
              EventTime now);
   // The record at `offset` was added to every sink (`st` OK), or a sink failed: the partition breaks.
   void End(Owned& owned, Offset offset, const Status& st);
-  // The partition recovers from durable state after its backoff.
+  // The partition (reading) breaks: it recovers from durable state after its backoff.
   void Break(Owned& owned, SteadyClock::duration at_least = {});
 
   // Hands every partition's results to the coordinator, then commits the partitions' Kafka transactions,
   // which the results transaction waits for before its COMMIT; with
-  // `final_seal`, every lake buffer is sealed and waited for too (graceful stop). Errors: a lake write's
-  // at a graceful stop, or a Kafka refusal (the process stops). REQUIRES: no commit pending.
-  Status StartCommit(bool final_seal);
-  // Takes in the pending commit's outcome: waits for it, or with `wait` false only if it is done. True
+  // CommitSeal::kAll, every lake buffer is sealed and waited for too (graceful stop). Errors: a lake
+  // write's at a graceful stop, or a Kafka refusal (the process stops). REQUIRES: no commit pending.
+  Status StartCommit(CommitSeal seal);
+  // Takes in the pending commit's outcome: waits for it, or with Wait::kNo only if it is done. True
   // when a commit finished. Errors: the coordinator's (the process stops).
-  Result<bool> FinishCommit(bool wait);
+  Result<bool> FinishCommit(Wait wait);
   // StartCommit and wait for the outcome.
-  Status CommitNow(bool final_seal);
+  Status CommitNow(CommitSeal seal);
   bool commit_pending() const { return committer_.pending(); }
   // When the pending commit started. REQUIRES: commit_pending().
   SteadyClock::time_point commit_started() const { return committer_.started(); }
@@ -148,13 +156,15 @@ class PartitionSet {
   // Starts writing the partition's lake buffer, if it holds rows.
   void StartSeal(Owned& owned);
   // Moves the partition's written lake batch and its snapshot into the commit being built, if the write
-  // is done; with `wait`, waits for it. A failed write is retried later (the rows are kept), or with
-  // `wait` returned (the process stops; the next owner re-reads the rows).
-  Status CollectSeal(Owned& owned, bool wait, std::vector<Batch>* written,
-                     std::optional<std::pair<Offset, std::string>>* snapshot);
-  // Stops or resumes reading the partition (backpressure from the lake).
-  void SetPaused(Owned& owned, bool paused);
+  // is done; with Wait::kYes, waits for it. A failed write is retried later (the rows are kept), or with
+  // Wait::kYes returned (the process stops; the next owner re-reads the rows).
+  Status CollectSeal(Owned& owned, Wait wait, std::vector<Batch>* written,
+                     std::optional<pg::EngineSnapshot>* snapshot);
+  enum class Pause : bool { kNo, kYes };
+  // Stops (kYes) or resumes (kNo) reading the partition: backpressure from the lake.
+  void SetPaused(Owned& owned, Pause pause);
   // Releases what the member holds for the partition besides its state: lake buffer, paused reading.
+  // The state is released, to be destroyed.
   void Forget(Owned& owned);
   // An empty broken state in place of a dropped one, recovered after `at_least` at the soonest.
   std::unique_ptr<Owned> Dropped(Partition p, int recoveries, SteadyClock::duration at_least = {});

@@ -47,12 +47,12 @@ void PartitionTask::Handled(Offset offset) {
   CatchUp(next_);
 }
 
-std::optional<pg::PartitionCommit> PartitionTask::TakeCommit(
-    const Changes* changes, const std::vector<Batch>& written,
-    std::optional<std::pair<Offset, std::string>> snapshot) {
+std::optional<pg::PartitionCommit> PartitionTask::TakeCommit(const Changes* changes,
+                                                             const std::vector<Batch>& written,
+                                                             std::optional<pg::EngineSnapshot> snapshot) {
   if (next_ == db_committed_ && changes->empty() && late_.empty() && !snapshot) return std::nullopt;
   // Its Kafka transaction commits up to next_ before these results do (the coordinator waits for it).
-  CheckOrder(partition_, snapshot ? snapshot->first : db_committed_, next_, next_);
+  CheckOrder(partition_, snapshot ? snapshot->valid_at : db_committed_, next_, next_);
   pg::PartitionCommit commit{partition_,     fence_,           next_, engine_.watermark(),
                              changes,        std::move(late_), {},    std::move(snapshot),
                              lake_recorded_, db_committed_};

@@ -16,7 +16,6 @@
 
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "common/types.h"
@@ -67,7 +66,7 @@ class PartitionTask {
   // nullopt when nothing changed since the previous commit. REQUIRES: !replaying(); the commit is applied
   // only once E is committed up to next() (Committed checks it).
   std::optional<pg::PartitionCommit> TakeCommit(const Changes* changes, const std::vector<Batch>& written,
-                                                std::optional<std::pair<Offset, std::string>> snapshot);
+                                                std::optional<pg::EngineSnapshot> snapshot);
   // `commit` (which recorded lake batches if `recorded_batches`) is durable. True when it moved C.
   bool Committed(const pg::PartitionCommit& commit, bool recorded_batches);
 

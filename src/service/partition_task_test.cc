@@ -59,7 +59,7 @@ TEST(PartitionTaskTest, CommitCarriesProgressLateEventsAndLakeBatches) {
   task.engine().TakeChanges(&changes);
   const Batch batch{Partition(0), Offset(0), Offset(1), {}};
   std::optional<pg::PartitionCommit> commit =
-      task.TakeCommit(&changes, {batch}, std::make_pair(Offset(2), std::string("state")));
+      task.TakeCommit(&changes, {batch}, pg::EngineSnapshot{Offset(2), "state"});
   ASSERT_TRUE(commit);
   EXPECT_EQ(commit->fence, 1);
   EXPECT_EQ(commit->next_offset, Offset(2));

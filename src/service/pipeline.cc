@@ -119,11 +119,11 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   // last commit (nothing is rejected for it), and /healthz says so until the registry answers.
   void RegistryFailed(Owned& ps, const Status& st);
   // The partitions' commit, started now: the freshness budget counts from here.
-  Status StartCommit(bool final_seal);
-  // Takes in the pending commit's outcome, if any: waits for it, or with `wait` false only if it is done.
-  Status FinishCommit(bool wait);
+  Status StartCommit(CommitSeal seal);
+  // Takes in the pending commit's outcome, if any: waits for it, or with Wait::kNo only if it is done.
+  Status FinishCommit(Wait wait);
   // StartCommit and wait for the outcome.
-  Status CommitNow(bool final_seal);
+  Status CommitNow(CommitSeal seal);
   // The consuming loop and the final commit.
   Status Consume();
   // After an error: leaves the group without committing, so that the group's next rebalance need not
@@ -338,7 +338,7 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     return;
   }
   // Claims and commits below use the PostgreSQL connection the background commit holds.
-  if (const Status st = FinishCommit(/*wait=*/true); !st.ok()) rebalance_error_ = st;
+  if (const Status st = FinishCommit(Wait::kYes); !st.ok()) rebalance_error_ = st;
   probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
   member_id_stale_ = true;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
@@ -376,22 +376,22 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   PublishGauges();
 }
 
-Status Pipeline::Impl::StartCommit(bool final_seal) {
+Status Pipeline::Impl::StartCommit(CommitSeal seal) {
   cadence_.Started();
-  CS_RETURN_NOT_OK(partitions_->StartCommit(final_seal));
+  CS_RETURN_NOT_OK(partitions_->StartCommit(seal));
   if (!partitions_->commit_pending()) PublishGauges();
   return Status::OK();
 }
 
-Status Pipeline::Impl::FinishCommit(bool wait) {
+Status Pipeline::Impl::FinishCommit(Wait wait) {
   CS_ASSIGN_OR_RETURN(const bool finished, partitions_->FinishCommit(wait));
   if (finished) PublishGauges();
   return Status::OK();
 }
 
-Status Pipeline::Impl::CommitNow(bool final_seal) {
-  CS_RETURN_NOT_OK(StartCommit(final_seal));
-  return FinishCommit(/*wait=*/true);
+Status Pipeline::Impl::CommitNow(CommitSeal seal) {
+  CS_RETURN_NOT_OK(StartCommit(seal));
+  return FinishCommit(Wait::kYes);
 }
 
 Status Pipeline::Impl::Parse(const RdKafka::Message& msg, ParseOutcome* outcome) {
@@ -508,7 +508,7 @@ bool Pipeline::Impl::GivingUp() {
 std::string Pipeline::Impl::Uncommitted() const {
   std::string out;
   for (const auto& [id, ps] : partitions_->partitions()) {
-    if (ps->broken) continue;
+    if (ps->state == PartitionState::kBroken) continue;
     out += (out.empty() ? "partition " : ", ") + std::to_string(id) + " from offset " +
            std::to_string(ps->task.db_committed().value());
   }
@@ -569,15 +569,14 @@ Status Pipeline::Impl::Consume() {
       }
       log::Warn(kLog, "kafka: {}", msg->errstr());
     }
-    CS_RETURN_NOT_OK(FinishCommit(
-        /*wait=*/partitions_->commit_pending() &&
-        SteadyClock::now() - partitions_->commit_started() > kMaxCommitOverlap));
+    const bool overdue = partitions_->commit_pending() &&
+                         SteadyClock::now() - partitions_->commit_started() > kMaxCommitOverlap;
+    CS_RETURN_NOT_OK(FinishCommit(overdue ? Wait::kYes : Wait::kNo));
     // The interval is reading time: the consuming thread waits out each commit's Kafka transactions.
     if (!partitions_->commit_pending() && cadence_.Due(SteadyClock::now() - partitions_->reading_since())) {
-      CS_RETURN_NOT_OK(StartCommit(/*final_seal=*/false));
+      CS_RETURN_NOT_OK(StartCommit(CommitSeal::kDue));
       if (partitions_->RecoveryDue()) {
-        CS_RETURN_NOT_OK(
-            FinishCommit(/*wait=*/true));  // recovering claims partitions on the sink's connection
+        CS_RETURN_NOT_OK(FinishCommit(Wait::kYes));  // recovering claims partitions on the sink's connection
         CS_RETURN_NOT_OK(partitions_->RecoverBroken());
       }
     }
@@ -587,8 +586,8 @@ Status Pipeline::Impl::Consume() {
   }
   probe_->state.store(PipelineProbe::State::kStopping, std::memory_order_relaxed);
   log::Info(kLog, "stopping: final commit");
-  CS_RETURN_NOT_OK(FinishCommit(/*wait=*/true));
-  CS_RETURN_NOT_OK(CommitNow(/*final_seal=*/true));
+  CS_RETURN_NOT_OK(FinishCommit(Wait::kYes));
+  CS_RETURN_NOT_OK(CommitNow(CommitSeal::kAll));
   PrintStatus(StatusLine::kFinal);
   consumer_->close();
   return Status::OK();

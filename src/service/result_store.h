@@ -27,7 +27,8 @@ class ResultStore {
   // All `commits` in one transaction, committed only once `before_commit` (if given) returned and left
   // none of them out (see pg::ResultsSink::Commit). Errors: kFenced (nothing written; `fenced` names the
   // partitions claimed since or left out), kUnavailable (retry the same commits), kRefused (do not retry).
-  virtual Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+  virtual Status Commit(const std::vector<const pg::PartitionCommit*>& commits,
+                        std::vector<Partition>* fenced,
                         const pg::ResultsSink::BeforeCommit& before_commit) = 0;
 };
 
@@ -38,7 +39,7 @@ class PostgresResultStore final : public ResultStore {
 
   Result<pg::PartitionClaim> Claim(Partition partition) override { return sink_.Claim(partition); }
   Result<int64_t> Fence(Partition partition) override { return sink_.Fence(partition); }
-  Status Commit(const std::vector<pg::PartitionCommit>& commits, std::vector<Partition>* fenced,
+  Status Commit(const std::vector<const pg::PartitionCommit*>& commits, std::vector<Partition>* fenced,
                 const pg::ResultsSink::BeforeCommit& before_commit) override {
     return sink_.Commit(commits, fenced, before_commit);
   }

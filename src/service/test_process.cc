@@ -98,14 +98,15 @@ Status TestProcess::Commit() {
   // Once every partition is read to its end, the process commits as at a graceful stop.
   const bool at_end =
       std::all_of(partitions_.partitions().begin(), partitions_.partitions().end(), [&](const auto& entry) {
-        return !entry.second->broken && entry.second->task.next().value() >= End(entry.first);
+        return entry.second->state != PartitionState::kBroken &&
+               entry.second->task.next().value() >= End(entry.first);
       });
-  return partitions_.CommitNow(/*final_seal=*/at_end);
+  return partitions_.CommitNow(at_end ? CommitSeal::kAll : CommitSeal::kDue);
 }
 
 bool TestProcess::Done() const {
   for (const auto& [id, owned] : partitions_.partitions()) {
-    if (owned->broken || owned->task.next().value() < End(id) ||
+    if (owned->state == PartitionState::kBroken || owned->task.next().value() < End(id) ||
         owned->task.db_committed().value() < End(id) || owned->seal || lake_.Buffered(Partition(id))) {
       return false;
     }
