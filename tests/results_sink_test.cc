@@ -14,9 +14,6 @@
 namespace clickstream::testing {
 namespace {
 
-using pg::EngineSnapshot;
-using pg::PartitionClaim;
-using pg::PartitionCommit;
 using pg::ResultsSink;
 
 EventTime T(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
@@ -159,7 +156,7 @@ TEST_F(ResultsSinkTest, LateEventsAreWrittenOnce) {
   const int64_t fence = Claim(2);
   const Watermark w(T("2026-03-01T10:10:00Z"));
   const auto late = [&](int64_t offset, const char* user) {
-    return pg::LateEventRecord{
+    return LateEventRecord{
         Offset(offset),
         {{T("2026-03-01T10:00:00.5Z"), user, "/x'; DROP TABLE late_events; --", EventType::kClick},
          w.time() - T("2026-03-01T10:00:00.5Z")},
@@ -520,7 +517,7 @@ TEST_F(ResultsSinkTest, FiftyThousandRowCommit) {
   const int64_t f0 = Claim(0), f1 = Claim(1);
   const EventTime base = T("2026-03-01T00:00:00Z");
   Changes p0, p1;
-  std::vector<pg::LateEventRecord> late;
+  std::vector<LateEventRecord> late;
   for (int i = 0; i < 20000; ++i) {
     const EventTime start = base + Duration::Minutes(i % 100);
     const std::string url = "/page/" + std::to_string(i / 100);

@@ -51,47 +51,12 @@
 #include "engine/changes.h"
 #include "engine/options.h"
 #include "postgres/connection.h"
-#include "postgres/engine_snapshot.h"
+#include "protocol/commit_types.h"
 
 namespace clickstream::pg {
 
-// A row of late_events; the partition is the commit's.
-struct LateEventRecord {
-  Offset offset;
-  LateEvent late;
-  Watermark watermark;  // REQUIRES: is_set() (an event can only be late behind a watermark)
-};
-
-// What one partition commits.
-struct PartitionCommit {
-  Partition partition;
-  int64_t fence = 0;   // from Claim
-  Offset next_offset;  // first offset NOT yet processed: a restart resumes here
-  Watermark watermark;
-  // Result rows changed since the partition's previous commit (their late_events are ignored); nullptr
-  // when none. Not owned; must outlive the Commit call.
-  const Changes* changes = nullptr;
-  std::vector<LateEventRecord> late_events;
-  // Opaque texts naming lake files written since the partition's previous commit, oldest first.
-  std::vector<std::string> lake_batches;
-  // Valid where the last lake batch ends; replaces the previous one.
-  std::optional<EngineSnapshot> snapshot;
-  // The files of every lake batch recorded before this commit are published: their records are deleted.
-  bool lake_published = false;
-  // Where the partition's results stood in PostgreSQL before this commit (the previous commit's
-  // next_offset, or the claim's). A retried commit that finds next_offset already there (its COMMIT was
-  // applied but the acknowledgement lost) is not applied again.
-  Offset previous_offset;
-};
-
-// What Claim found for a partition.
-struct PartitionClaim {
-  int64_t fence = 0;                  // pass in every PartitionCommit until the next Claim
-  std::optional<Offset> next_offset;  // nullopt: never committed, start from the beginning
-  Watermark watermark;
-  std::optional<EngineSnapshot> snapshot;
-  std::vector<std::string> lake_batches;  // batches not known to be published, oldest first
-};
+// PartitionCommit, PartitionClaim, LateEventRecord and EngineSnapshot: the commit protocol's values
+// (protocol/commit_types.h); a LateEventRecord is a row of late_events.
 
 class ResultsSink {
  public:
@@ -130,7 +95,6 @@ class ResultsSink {
   // Errors: kFenced when a fence is no longer current: nothing is written, and `fenced` (if given) lists
   // every such partition (stop processing them; the other commits may be retried without them);
   // kUnavailable when the server failed (retry); kRefused when it refused the rows (do not retry).
-  using BeforeCommit = std::function<std::vector<Partition>()>;
   Status Commit(const std::vector<const PartitionCommit*>& commits, std::vector<Partition>* fenced = nullptr,
                 const BeforeCommit& before_commit = nullptr);
   // The same, for commits held side by side.

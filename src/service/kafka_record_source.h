@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "service/record_source.h"
+#include "protocol/record_source.h"
 
 namespace clickstream {
 

@@ -24,14 +24,14 @@
 #include "kafka/topics.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
+#include "protocol/commit_cadence.h"
+#include "protocol/partition_set.h"
+#include "protocol/postgres_retry.h"
 #include "registry/avro_input.h"
-#include "service/commit_cadence.h"
+#include "service/kafka_partition_transactions.h"
 #include "service/kafka_record_source.h"
-#include "service/lake_store.h"
-#include "service/partition_set.h"
-#include "service/partition_transaction.h"
-#include "service/postgres_retry.h"
-#include "service/result_store.h"
+#include "service/lake_writer_store.h"
+#include "service/postgres_result_store.h"
 
 namespace clickstream {
 namespace {

@@ -1,24 +1,12 @@
 // The streaming service: Kafka in; PostgreSQL, the Parquet lake and the enriched topic out, exactly once.
 //
-// Each input partition assigned to this process gets an engine, a transactional producer (enriched
-// events and dead letters) and a fencing token in PostgreSQL. Every commit interval, per partition:
-//   1. the Kafka transaction is committed with the partition's consumer offset (enriched + DLQ records
-//      and the group offset become visible together: progress E);
-//   2. one PostgreSQL transaction writes the changed results of all partitions with each partition's
-//      offset (progress C), and, for a sealed lake buffer whose hidden files have been written (in the
-//      background, since the seal), the batch and the engine snapshot taken where it ends (L = S <= C);
-//   3. recorded lake files are renamed to their visible names.
-// Steps 2 and 3 run on the commit coordinator's thread while the next records are consumed; the next
-// commit starts once they are done.
-// So L <= C <= E always holds. On restart (or when a partition moves to another process) the partition
-// is claimed (fence + 1), the lake is recovered to exactly L, the engine is restored from the snapshot
-// at S = L, and the partition is re-read from S: each sink receives only offsets at or past its own
-// progress, so nothing is written twice and nothing is skipped.
-//
-// The protocol lives beside it: PartitionSet orchestrates the owned partitions' commits, seals,
-// recoveries and rebalances over PartitionTask, RecoverPartition and CommitCoordinator, through the
-// ResultStore, LakeStore, PartitionTransactions, RecordSource and Clock interfaces; this class keeps the
-// Kafka consumer, the parsing of records, the poll loop and the wiring.
+// Each input partition assigned to this process gets an engine, a Kafka transaction (enriched events
+// and dead letters) and a fencing token in PostgreSQL, and is committed by the commit protocol of
+// src/protocol (its README.md states the invariant L <= C <= E and the commit sequence): PartitionSet
+// orchestrates the owned partitions through the ResultStore, LakeStore, PartitionTransactions,
+// RecordSource and Clock interfaces. This class keeps the Kafka consumer, the parsing of records, the
+// poll loop and the wiring of the adapters (service/postgres_result_store.h, lake_writer_store.h,
+// kafka_partition_transactions.h, kafka_record_source.h) into it.
 //
 // Thread safety: Run() drives everything from the calling thread (with helper threads of its own for
 // commits and lake writes); `stop` is polled, so it may read a flag set by a signal handler or another

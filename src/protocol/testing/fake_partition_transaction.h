@@ -1,0 +1,77 @@
+// FakePartitionTransaction: a partition's Kafka transaction in memory, for tests of the commit protocol
+// without a broker. Records sent are pending until CommitWithOffset appends them to the partition's
+// committed output together with the group offset (one step of `faults`); Start fences the previous
+// transaction of the partition (its commits fail from then on) and drops what it had pending, like a
+// transactional producer's InitTransactions.
+//
+// Its durable state (FakeTopics) outlives the transaction: what consumers of the output topics see,
+// and the group offsets.
+//
+// Thread safety: one call at a time per transaction; transactions of different partitions may commit
+// concurrently. The durable state and the injector are not owned and must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/partition_transaction.h"
+#include "protocol/testing/fault_injector.h"
+
+namespace clickstream {
+
+struct FakeTopics {
+  struct Record {
+    std::string topic;
+    std::string key;
+    std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;  // a dead letter's added ones
+
+    bool operator==(const Record&) const = default;
+  };
+  std::mutex mu;
+  std::map<int32_t, std::vector<Record>> records;  // per input partition, in commit order
+  std::map<int32_t, Offset> group_offsets;
+  std::map<int32_t, int64_t> epochs;  // the current transaction's, per input partition
+};
+
+class FakePartitionTransaction final : public PartitionTransaction {
+ public:
+  // Fences the partition's previous transaction (one step).
+  static Result<std::unique_ptr<FakePartitionTransaction>> Start(FakeTopics* durable, FaultInjector* faults,
+                                                                 Partition partition);
+
+  Status Send(const std::string& topic, std::string_view key, std::string_view value) override;
+  Status Forward(const std::string& topic, const RecordView& original,
+                 const std::vector<AddedHeader>& added) override;
+  Status CommitWithOffset(Offset next_offset) override;
+
+ private:
+  FakePartitionTransaction(FakeTopics* durable, FaultInjector* faults, Partition partition, int64_t epoch)
+      : durable_(durable), faults_(faults), partition_(partition), epoch_(epoch) {}
+
+  FakeTopics* durable_;
+  FaultInjector* faults_;
+  Partition partition_;
+  int64_t epoch_;
+  std::vector<FakeTopics::Record> pending_;
+};
+
+// Starts FakePartitionTransactions over one durable state.
+class FakePartitionTransactions final : public PartitionTransactions {
+ public:
+  FakePartitionTransactions(FakeTopics* durable, FaultInjector* faults)
+      : durable_(durable), faults_(faults) {}
+
+  Result<std::unique_ptr<PartitionTransaction>> Start(Partition partition) override;
+
+ private:
+  FakeTopics* durable_;
+  FaultInjector* faults_;
+};
+
+}  // namespace clickstream
