@@ -52,7 +52,7 @@ struct PipelineOptions {
   int commit_interval_ms = 10;
   // The freshness budget, in milliseconds: while the records read arrived this long ago or longer (a
   // backlog), commits are spaced this far apart, so each covers more input and writes each changed session
-  // or window once (service/commit_cadence.h); otherwise they follow commit_interval_ms. 0 = always
+  // or window once (protocol/commit_cadence.h); otherwise they follow commit_interval_ms. 0 = always
   // commit_interval_ms.
   int max_result_delay_ms = 1000;
   // How often a status line is printed to stderr, in seconds; 0 disables it.
