@@ -24,12 +24,12 @@ fi
 promtool check rules "$deploy/prometheus-alerts.yml" || fail "prometheus-alerts.yml is invalid"
 
 jq -e '.panels | length > 0' "$deploy/grafana-dashboard.json" >/dev/null || fail "grafana-dashboard.json does not parse"
-served="$(grep -o '"clickstream_[a-z_]*"' "$root/src/observability/metrics_text.h" | tr -d '"' | sort -u)"
+served="$(grep -o '"clickstream_[a-z_]*"' "$root/src/observability/metric_family.cc" | tr -d '"' | sort -u)"
 named="$( (jq -r '.. | .expr? // empty' "$deploy/grafana-dashboard.json"; cat "$deploy/prometheus-alerts.yml") |
   grep -o 'clickstream_[a-z_]*' | sed -E 's/_(bucket|sum|count)$//' | sort -u)"
 [ -n "$named" ] || fail "the dashboard names no metric"
 missing="$(comm -23 <(echo "$named") <(echo "$served"))"
-[ -z "$missing" ] || fail "named but not declared in src/observability/metrics_text.h: $missing"
+[ -z "$missing" ] || fail "named but not declared in src/observability/metric_family.cc: $missing"
 for m in clickstream_events_consumed_total clickstream_consumer_lag_records clickstream_commit_duration_seconds \
          clickstream_events_rejected_total clickstream_sink_errors_total; do
   jq -r '.. | .expr? // empty' "$deploy/grafana-dashboard.json" | grep -q "$m" || fail "the dashboard lacks $m"

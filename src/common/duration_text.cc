@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 namespace clickstream {
 namespace {
@@ -45,6 +46,19 @@ std::optional<int64_t> ParseSeconds(std::string_view text, bool days) {
   return value * unit;
 }
 
+// `d` as ParseSeconds reads it back: in the largest unit among s, m, h and (when `days`) d that divides
+// it, or in microseconds ("1500us") when it is not whole seconds (only tests make them).
+std::string FormatInLargestUnit(Duration d, bool days) {
+  const int64_t us = d.micros();
+  if (us % 1'000'000 != 0) return std::to_string(us) + "us";
+  const int64_t s = us / 1'000'000;
+  for (const auto& [unit, suffix] :
+       {std::pair{int64_t{86400}, 'd'}, {int64_t{3600}, 'h'}, {int64_t{60}, 'm'}}) {
+    if (s != 0 && s % unit == 0 && (days || suffix != 'd')) return std::to_string(s / unit) + suffix;
+  }
+  return std::to_string(s) + "s";
+}
+
 }  // namespace
 
 Result<Duration> ParseWholeSeconds(std::string_view text) {
@@ -67,22 +81,11 @@ Result<std::optional<Duration>> ParseRetention(std::string_view text) {
   return std::optional<Duration>(Duration::Seconds(*seconds));
 }
 
-std::string FormatWholeSeconds(Duration d) {
-  const int64_t us = d.micros();
-  if (us % 1'000'000 != 0) return std::to_string(us) + "us";
-  const int64_t s = us / 1'000'000;
-  if (s != 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
-  if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
-  return std::to_string(s) + "s";
-}
+std::string FormatWholeSeconds(Duration d) { return FormatInLargestUnit(d, /*days=*/false); }
 
 std::string FormatRetention(std::optional<Duration> retention) {
   if (!retention) return "forever";
-  const Duration kDay = Duration::Minutes(24 * 60);
-  if (retention->micros() % kDay.micros() == 0) {
-    return std::to_string(retention->micros() / kDay.micros()) + "d";
-  }
-  return FormatWholeSeconds(*retention);
+  return FormatInLargestUnit(*retention, /*days=*/true);
 }
 
 }  // namespace clickstream

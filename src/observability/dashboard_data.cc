@@ -31,6 +31,29 @@ void Number(std::string* out, double v) {
   *out += buf;
 }
 
+// The "settings" object of the summary: in seconds ("results_retention_seconds": null for forever) and
+// as the flags take them ("text").
+std::string SettingsJson(const DashboardSettings& settings) {
+  std::string json;
+  JsonWriter sw(&json);
+  sw.Begin();
+  const EngineOptions& a = settings.analytics;
+  const auto seconds = [](Duration d) { return d.micros() / 1'000'000; };
+  sw.Field("page_view_window_seconds", seconds(a.page_view_window));
+  sw.Field("active_users_window_seconds", seconds(a.active_users_window));
+  sw.Field("active_users_slide_seconds", seconds(a.active_users_slide));
+  sw.Field("session_gap_seconds", seconds(a.session_gap));
+  sw.Field("watermark_delay_seconds", seconds(a.allowed_lateness));
+  if (settings.results_retention) {
+    sw.Field("results_retention_seconds", seconds(*settings.results_retention));
+  } else {
+    sw.RawMembers("\"results_retention_seconds\":null");
+  }
+  sw.Field("text", a.ToString() + ", results kept " + FormatRetention(settings.results_retention));
+  sw.End();
+  return json;
+}
+
 }  // namespace
 
 // The most recently started sessions, served by the index session_history_by_start (sql/init-db.sql) under
@@ -41,6 +64,9 @@ SELECT user_id, extract(epoch FROM session_start_time)::float8, extract(epoch FR
 FROM user_sessions
 ORDER BY session_start_time DESC
 LIMIT $1::int)sql";
+
+DashboardData::DashboardData(pg::ConnectionOptions db, const DashboardSettings& settings)
+    : db_options_(std::move(db)), settings_json_(SettingsJson(settings)) {}
 
 Status DashboardData::Connect() {
   if (db_ && db_->healthy()) return Status::OK();
@@ -106,24 +132,7 @@ Status DashboardData::AppendResults(std::string* out) {
 std::string DashboardData::SummaryJson(const PipelineProbe& p, int64_t now_unix_micros) {
   std::string out = "{\"now\":";
   Number(&out, static_cast<double>(now_unix_micros) / 1e6);
-  std::string settings;
-  JsonWriter sw(&settings);
-  sw.Begin();
-  const EngineOptions& a = settings_.analytics;
-  const auto seconds = [](Duration d) { return d.micros() / 1'000'000; };
-  sw.Field("page_view_window_seconds", seconds(a.page_view_window));
-  sw.Field("active_users_window_seconds", seconds(a.active_users_window));
-  sw.Field("active_users_slide_seconds", seconds(a.active_users_slide));
-  sw.Field("session_gap_seconds", seconds(a.session_gap));
-  sw.Field("watermark_delay_seconds", seconds(a.allowed_lateness));
-  if (settings_.results_retention) {
-    sw.Field("results_retention_seconds", seconds(*settings_.results_retention));
-  } else {
-    sw.RawMembers("\"results_retention_seconds\":null");
-  }
-  sw.Field("text", a.ToString() + ", results kept " + FormatRetention(settings_.results_retention));
-  sw.End();
-  out += ",\"settings\":" + settings;
+  out += ",\"settings\":" + settings_json_;
   std::string pipeline;
   JsonWriter w(&pipeline);
   w.Begin();

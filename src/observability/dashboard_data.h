@@ -27,8 +27,7 @@ struct DashboardSettings {
 
 class DashboardData {
  public:
-  DashboardData(pg::ConnectionOptions db, DashboardSettings settings)
-      : db_options_(std::move(db)), settings_(std::move(settings)) {}
+  DashboardData(pg::ConnectionOptions db, const DashboardSettings& settings);
 
   // {"now":..,"settings":{..},"pipeline":{..counters..},"partitions":[..],"page_views":[..],
   //  "active_users":[..],"sessions":[..],"db_error":".."}. Without PostgreSQL the result tables are
@@ -43,7 +42,7 @@ class DashboardData {
   Status AppendResults(std::string* out);
 
   pg::ConnectionOptions db_options_;
-  DashboardSettings settings_;
+  const std::string settings_json_;  // the "settings" member of SummaryJson: fixed for the process
   std::optional<pg::Connection> db_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -51,9 +52,8 @@ TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
     }
   }
   EXPECT_EQ(helped, typed);
-  // Every family rendered is declared in kMetricFamilies, which docs/operations.md lists, and vice versa.
   std::set<std::string> declared;
-  for (const MetricFamily* f : kMetricFamilies) declared.insert(f->name);
+  for (const MetricFamily& f : MetricFamilies()) declared.insert(std::string(f.name));
   EXPECT_EQ(typed, declared);
   for (const char* expected : {"clickstream_events_consumed_total 10\n",
                                "clickstream_events_accepted_total 6\n",
@@ -84,6 +84,57 @@ TEST(MetricsText, EveryFamilyHasHelpTypeAndWellFormedSamples) {
   EXPECT_EQ(text.find("clickstream_watermark_seconds{partition=\"3\""), std::string::npos);
   // Nor a thread that has not joined the group yet a member id.
   EXPECT_EQ(text.find("clickstream_group_member_info{thread=\"1\""), std::string::npos);
+}
+
+// Each family of /metrics is one declaration of MetricFamilies() (which docs/operations.md lists),
+// rendered once, with samples labelled as the declaration says.
+TEST(MetricsText, EveryFamilyRenderedOnceFromOneDeclaration) {
+  std::map<std::string, const MetricFamily*> declared;
+  for (const MetricFamily& f : MetricFamilies()) {
+    EXPECT_TRUE(declared.emplace(std::string(f.name), &f).second) << "declared twice: " << f.name;
+  }
+  // A probe on which every family has samples.
+  PipelineProbe p;
+  p.last_commit_pass_unix_micros = kNow - 1'000'000;
+  p.SetPartitions({{0, {5, 1'700'000'000'000'000, true, 42, 3, 2, 0}}});
+  p.SetThread(0, {"rdkafka-a", 1});
+  p.retention.has_cutoff = true;
+  p.retention.cutoff_micros = 1'600'000'000'000'000;
+  std::istringstream in(RenderMetrics(p, kNow));
+
+  std::map<std::string, int> rendered;  // HELP lines by family
+  std::set<std::string> sampled;
+  const MetricFamily* family = nullptr;
+  const std::regex label(R"(([a-z_]+)=")");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("# HELP ", 0) == 0) {
+      const std::string name = line.substr(7, line.find(' ', 7) - 7);
+      ++rendered[name];
+      const auto it = declared.find(name);
+      family = it == declared.end() ? nullptr : it->second;
+      EXPECT_NE(family, nullptr) << "rendered without a declaration: " << line;
+      if (family) {
+        EXPECT_EQ(line, "# HELP " + name + " " + std::string(family->help));
+      }
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      if (family) {
+        EXPECT_EQ(line.substr(line.rfind(' ') + 1), MetricTypeName(family->type)) << line;
+      }
+    } else if (family) {
+      const std::string name = line.substr(0, line.find_first_of("{ "));
+      sampled.insert(std::string(family->name));
+      std::string keys;
+      for (auto m = std::sregex_iterator(line.begin(), line.end(), label); m != std::sregex_iterator(); ++m) {
+        keys += (keys.empty() ? "" : ",") + (*m)[1].str();
+      }
+      EXPECT_EQ(keys, name.ends_with("_bucket") ? "le" : std::string(family->labels)) << line;
+    }
+  }
+  for (const auto& [name, f] : declared) {
+    EXPECT_EQ(rendered[name], 1) << name << " is rendered " << rendered[name] << " times";
+    EXPECT_TRUE(sampled.contains(name)) << name << " has no sample";
+  }
 }
 
 TEST(Health, ReadyOnlyWhenRunningConnectedAndCommitting) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "observability/metric_family.h"
+
 namespace clickstream {
 namespace {
 
@@ -33,19 +35,12 @@ void ProcessProbe::Aggregate(PipelineProbe* out) const {
   bool starting = false, stopping = false, lake_retrying = false;
   int64_t oldest_commit_pass = 0;
   std::string last_error;
+  // The counters behind the metric families (observability/metric_family.h), summed.
+  const ProbeCounters sums = SummedCounters(*out);
   for (size_t index = 0; index < threads_.size(); ++index) {
-    const PipelineProbe& p = *threads_[index];
-    for (const auto counter :
-         {&PipelineProbe::consumed, &PipelineProbe::accepted, &PipelineProbe::late, &PipelineProbe::misrouted,
-          &PipelineProbe::commits, &PipelineProbe::commit_failures, &PipelineProbe::kafka_errors,
-          &PipelineProbe::lake_errors, &PipelineProbe::registry_errors, &PipelineProbe::recoveries,
-          &PipelineProbe::rebalances, &PipelineProbe::lake_files, &PipelineProbe::kafka_commit_micros_total,
-          &PipelineProbe::db_commit_micros_total, &PipelineProbe::db_rows_total,
-          &PipelineProbe::commit_seconds_sum_micros}) {
-      Add(out->*counter, p.*counter);
-    }
-    for (size_t i = 0; i < p.rejected.size(); ++i) Add(out->rejected[i], p.rejected[i]);
-    for (size_t i = 0; i < p.commit_buckets.size(); ++i) Add(out->commit_buckets[i], p.commit_buckets[i]);
+    PipelineProbe& p = *threads_[index];
+    const ProbeCounters from = SummedCounters(p);
+    for (size_t i = 0; i < from.size(); ++i) Add(*sums[i], *from[i]);
     Max(out->last_commit_micros, p.last_commit_micros);
     Max(out->last_kafka_commit_micros, p.last_kafka_commit_micros);
     Max(out->last_db_commit_micros, p.last_db_commit_micros);

@@ -1,6 +1,7 @@
 // The probes of a process's pipeline threads (`clickstream run --threads N`), read as one by /metrics,
-// /healthz and the dashboard: counters are summed, per-partition and per-thread gauges merged (each
-// partition and thread is one thread's), and health is the worst thread's.
+// /healthz and the dashboard: the counters behind the metric families (observability/metric_family.h)
+// are summed, per-partition and per-thread gauges merged (each partition and thread is one thread's),
+// and health is the worst thread's.
 #pragma once
 
 #include <memory>
