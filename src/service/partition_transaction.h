@@ -48,14 +48,13 @@ class PartitionTransactions {
 };
 
 // On a Kafka transactional producer whose transactional id names the partition. Offsets are committed
-// for the generation `consumer` (not owned) is in at the time: the broker refuses an older one's.
+// for the group by its id alone (TransactionalProducer::CommitWithOffsets says why).
 class KafkaPartitionTransaction final : public PartitionTransaction {
  public:
-  KafkaPartitionTransaction(std::unique_ptr<kafka::TransactionalProducer> producer,
-                            RdKafka::KafkaConsumer* consumer, std::string input_topic, Partition partition,
-                            int timeout_ms)
+  KafkaPartitionTransaction(std::unique_ptr<kafka::TransactionalProducer> producer, std::string group_id,
+                            std::string input_topic, Partition partition, int timeout_ms)
       : producer_(std::move(producer)),
-        consumer_(consumer),
+        group_id_(std::move(group_id)),
         input_topic_(std::move(input_topic)),
         partition_(partition),
         timeout_ms_(timeout_ms) {}
@@ -68,28 +67,24 @@ class KafkaPartitionTransaction final : public PartitionTransaction {
     return producer_->Forward(topic, original, added);
   }
   Status CommitWithOffset(Offset next_offset) override {
-    // The group's current generation and member id, asked for at each commit (thread-safe in librdkafka).
-    const std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
-    return producer_->CommitWithOffset(input_topic_, partition_, next_offset, group.get(), timeout_ms_);
+    return producer_->CommitWithOffset(input_topic_, partition_, next_offset, group_id_, timeout_ms_);
   }
 
  private:
   std::unique_ptr<kafka::TransactionalProducer> producer_;
-  RdKafka::KafkaConsumer* consumer_;
+  std::string group_id_;
   std::string input_topic_;
   Partition partition_;
   int timeout_ms_;
 };
 
 // Kafka transactional producers with ids `<group id>-<input topic>-<partition>`, committing offsets for
-// `consumer`'s group. The consumer and the error reporter are not owned.
+// the group `group_id`. The error reporter is not owned.
 class KafkaPartitionTransactions final : public PartitionTransactions {
  public:
-  KafkaPartitionTransactions(kafka::ConfigPairs config, RdKafka::KafkaConsumer* consumer,
-                             std::string group_id, std::string input_topic, int timeout_ms,
-                             kafka::ErrorReporter* errors)
+  KafkaPartitionTransactions(kafka::ConfigPairs config, std::string group_id, std::string input_topic,
+                             int timeout_ms, kafka::ErrorReporter* errors)
       : config_(std::move(config)),
-        consumer_(consumer),
         group_id_(std::move(group_id)),
         input_topic_(std::move(input_topic)),
         timeout_ms_(timeout_ms),
@@ -101,12 +96,11 @@ class KafkaPartitionTransactions final : public PartitionTransactions {
                             config_, group_id_ + "-" + input_topic_ + "-" + std::to_string(partition.id()),
                             timeout_ms_, errors_));
     return std::unique_ptr<PartitionTransaction>(std::make_unique<KafkaPartitionTransaction>(
-        std::move(producer), consumer_, input_topic_, partition, timeout_ms_));
+        std::move(producer), group_id_, input_topic_, partition, timeout_ms_));
   }
 
  private:
   kafka::ConfigPairs config_;
-  RdKafka::KafkaConsumer* consumer_;
   std::string group_id_;
   std::string input_topic_;
   int timeout_ms_;
