@@ -298,10 +298,11 @@ class TransactionalCopy {
         copy_topic_(topic + "-copy"),
         dlq_topic_(topic + "-copy-dlq"),
         bootstrap_servers_(f.bootstrap_servers),
+        group_("bench-copy-" + topic),
         one_producer_(one_producer),
-        consumer_(Subscribe(f, topic, "bench-copy-" + topic,
+        consumer_(Subscribe(f, topic, group_,
                             // The pipeline's consumer settings (src/service/pipeline.cc).
-                            {{"partition.assignment.strategy", "range"},
+                            {{"partition.assignment.strategy", "cooperative-sticky"},
                              {"isolation.level", "read_committed"},
                              {"fetch.wait.max.ms", "10"},
                              {"queued.max.messages.kbytes", "16384"},
@@ -338,19 +339,18 @@ class TransactionalCopy {
   // Commits every partition read since its last commit; returns once all did, with each committed
   // partition's next offset.
   std::map<int32_t, int64_t> Commit() {
-    std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
     std::vector<std::pair<Partition, Offset>> due;
     for (const auto& [p, copier] : copiers_) {
       if (copier.next > copier.committed) due.emplace_back(Partition(p), copier.next);
     }
     if (one_producer_ && !due.empty()) {
-      Check(shared_->CommitWithOffsets(topic_, due, group.get(), 30000));
+      Check(shared_->CommitWithOffsets(topic_, due, group_, 30000));
     } else {
       std::vector<std::future<Status>> commits;
       for (const auto& [p, next] : due) {
         kafka::TransactionalProducer* producer = copiers_.at(p.id()).producer.get();
         commits.push_back(std::async(std::launch::async, [&, producer, p = p, next = next] {
-          return producer->CommitWithOffset(topic_, p, next, group.get(), 30000);
+          return producer->CommitWithOffset(topic_, p, next, group_, 30000);
         }));
       }
       for (auto& commit : commits) Check(commit.get());
@@ -384,7 +384,7 @@ class TransactionalCopy {
     return std::move(*producer);
   }
 
-  std::string topic_, copy_topic_, dlq_topic_, bootstrap_servers_;
+  std::string topic_, copy_topic_, dlq_topic_, bootstrap_servers_, group_;
   bool one_producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::map<int32_t, Copier> copiers_;

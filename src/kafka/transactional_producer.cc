@@ -1,5 +1,7 @@
 #include "kafka/transactional_producer.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <chrono>
 #include <thread>
 
@@ -15,6 +17,27 @@ namespace {
 class WakeFlush final : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& /*message*/) override {}
+};
+
+// A C API error (rd_kafka_error_t, owned) behind the C++ API's interface, so that one path reads both.
+class CError final : public RdKafka::Error {
+ public:
+  explicit CError(rd_kafka_error_t* error) : error_(error) {}
+  ~CError() override { rd_kafka_error_destroy(error_); }
+  CError(const CError&) = delete;
+  CError& operator=(const CError&) = delete;
+
+  RdKafka::ErrorCode code() const override {
+    return static_cast<RdKafka::ErrorCode>(rd_kafka_error_code(error_));
+  }
+  std::string name() const override { return rd_kafka_error_name(error_); }
+  std::string str() const override { return rd_kafka_error_string(error_); }
+  bool is_fatal() const override { return rd_kafka_error_is_fatal(error_) != 0; }
+  bool is_retriable() const override { return rd_kafka_error_is_retriable(error_) != 0; }
+  bool txn_requires_abort() const override { return rd_kafka_error_txn_requires_abort(error_) != 0; }
+
+ private:
+  rd_kafka_error_t* error_;
 };
 
 }  // namespace
@@ -101,16 +124,14 @@ Status TransactionalProducer::Produce(const std::string& topic, const void* key,
 }
 
 Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, Partition partition,
-                                               Offset next_offset,
-                                               RdKafka::ConsumerGroupMetadata* group_metadata,
+                                               Offset next_offset, const std::string& group_id,
                                                int timeout_ms) {
-  return CommitWithOffsets(input_topic, {{partition, next_offset}}, group_metadata, timeout_ms);
+  return CommitWithOffsets(input_topic, {{partition, next_offset}}, group_id, timeout_ms);
 }
 
 Status TransactionalProducer::CommitWithOffsets(const std::string& input_topic,
                                                 const std::vector<std::pair<Partition, Offset>>& next_offsets,
-                                                RdKafka::ConsumerGroupMetadata* group_metadata,
-                                                int timeout_ms) {
+                                                const std::string& group_id, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string what =
       next_offsets.size() == 1 ? "commit transaction of partition " : "commit transaction of partitions ";
@@ -131,14 +152,26 @@ Status TransactionalProducer::CommitWithOffsets(const std::string& input_topic,
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   };
-  std::vector<RdKafka::TopicPartition*> offsets;
+  // The offsets go to the group by its id alone, without the member's generation (the C API: the C++ one
+  // takes only a consumer's metadata). The broker then accepts them whatever generation the group is in
+  // (it checks generation and member only when they are given), so a commit in flight while the group
+  // rebalances is not refused with ILLEGAL_GENERATION. Ownership needs no generation here: the
+  // transactional id names the partition, so the partition's next owner fences this producer
+  // (init_transactions) before it reads the committed offset.
+  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> offsets(
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())),
+      rd_kafka_topic_partition_list_destroy);
   for (const auto& [partition, next_offset] : next_offsets) {
-    offsets.push_back(RdKafka::TopicPartition::create(input_topic, partition.id(), next_offset.value()));
+    rd_kafka_topic_partition_list_add(offsets.get(), input_topic.c_str(), partition.id())->offset =
+        next_offset.value();
   }
-  Status status = with_retries(
-      [&] { return producer_->send_offsets_to_transaction(offsets, group_metadata, timeout_ms); });
-  RdKafka::TopicPartition::destroy(offsets);
-  CS_RETURN_NOT_OK(status);
+  std::unique_ptr<rd_kafka_consumer_group_metadata_t, decltype(&rd_kafka_consumer_group_metadata_destroy)>
+      group(rd_kafka_consumer_group_metadata_new(group_id.c_str()), rd_kafka_consumer_group_metadata_destroy);
+  CS_RETURN_NOT_OK(with_retries([&]() -> RdKafka::Error* {
+    rd_kafka_error_t* error =
+        rd_kafka_send_offsets_to_transaction(producer_->c_ptr(), offsets.get(), group.get(), timeout_ms);
+    return error ? new CError(error) : nullptr;
+  }));
   CS_RETURN_NOT_OK(with_retries([&] { return producer_->commit_transaction(timeout_ms); }));
   pending_ = 0;
   return FromError(producer_->begin_transaction(), "begin transaction");

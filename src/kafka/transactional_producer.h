@@ -46,15 +46,15 @@ class TransactionalProducer {
   Status Forward(const std::string& topic, const RecordView& original, const std::vector<Header>& added);
 
   // Commits the open transaction together with the consumer position `next_offset` of `partition` of
-  // `input_topic` for the consumer group described by `group_metadata`, then begins the next transaction.
+  // `input_topic` for the consumer group `group_id`, then begins the next transaction.
   // Retriable errors are retried until `timeout_ms`; any other failure leaves the transaction aborted
   // and the producer unusable: the caller recovers the partition from its last durable state.
   Status CommitWithOffset(const std::string& input_topic, Partition partition, Offset next_offset,
-                          RdKafka::ConsumerGroupMetadata* group_metadata, int timeout_ms);
+                          const std::string& group_id, int timeout_ms);
   // The same with the positions of several partitions of `input_topic`, all in one transaction.
   Status CommitWithOffsets(const std::string& input_topic,
                            const std::vector<std::pair<Partition, Offset>>& next_offsets,
-                           RdKafka::ConsumerGroupMetadata* group_metadata, int timeout_ms);
+                           const std::string& group_id, int timeout_ms);
 
   // Records sent since the transaction began.
   int64_t pending() const { return pending_; }

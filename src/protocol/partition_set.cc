@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <set>
 
 #include "common/log.h"
@@ -32,21 +33,53 @@ PartitionSet::PartitionSet(PartitionSetOptions options, ResultStore* store, Lake
   if (options_.write_seals_in_background) seal_writer_.emplace();
 }
 
-Status PartitionSet::Claim(Partition p, std::unique_ptr<Owned>* out) {
-  CS_ASSIGN_OR_RETURN(RecoveredPartition recovered,
-                      RecoverPartition(p, *store_, *lake_, *retry_, options_.engine));
-  // Starting the transaction fences an older owner's and aborts its open one, after which the group
-  // offset is the exact progress of the enriched topic.
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<PartitionTransaction> transaction, transactions_->Start(p));
-  CS_ASSIGN_OR_RETURN(const Offset committed, source_->Committed(p));
-  auto owned = std::make_unique<Owned>(PartitionTask(p, std::move(recovered), committed));
-  owned->transaction = std::move(transaction);
-  const PartitionTask& task = owned->task;
-  log::Info(kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
-            p.id(), task.fence(), task.next().value(), task.results_from().value(),
-            task.kafka_from().value());
-  *out = std::move(owned);
-  return Status::OK();
+std::vector<Status> PartitionSet::Claim(const std::vector<Partition>& claims,
+                                        std::vector<std::unique_ptr<Owned>>* out) {
+  std::vector<Status> results(claims.size());
+  out->clear();
+  out->resize(claims.size());
+  // The states one after the other: they share the PostgreSQL connection.
+  std::vector<std::optional<RecoveredPartition>> recovered(claims.size());
+  for (size_t i = 0; i < claims.size(); ++i) {
+    Result<RecoveredPartition> r = RecoverPartition(claims[i], *store_, *lake_, *retry_, options_.engine);
+    if (r.ok()) {
+      recovered[i].emplace(std::move(*r));
+    } else {
+      results[i] = r.status();
+    }
+  }
+  // The transactions all at once: starting one waits for the broker (the coordinator's lookup and the
+  // fencing of the partition's previous producer; 55-520 ms with librdkafka 2.16), and the partitions
+  // already being read wait for the claims of a rebalance, so they wait for the slowest start rather
+  // than the sum. Starting a transaction fences an older owner's and aborts its open one, after which the
+  // group offset is the exact progress of the enriched topic.
+  std::vector<std::unique_ptr<PartitionTransaction>> transactions(claims.size());
+  kafka_committer_.Run(claims.size(), [&](size_t i) {
+    if (!recovered[i]) return;
+    Result<std::unique_ptr<PartitionTransaction>> t = transactions_->Start(claims[i]);
+    if (t.ok()) {
+      transactions[i] = std::move(*t);
+    } else {
+      results[i] = t.status();
+    }
+  });
+  for (size_t i = 0; i < claims.size(); ++i) {
+    if (!transactions[i]) continue;
+    const Partition p = claims[i];
+    Result<Offset> committed = source_->Committed(p);
+    if (!committed.ok()) {
+      results[i] = committed.status();
+      continue;
+    }
+    auto owned = std::make_unique<Owned>(PartitionTask(p, std::move(*recovered[i]), *committed));
+    owned->transaction = std::move(transactions[i]);
+    const PartitionTask& task = owned->task;
+    log::Info(
+        kLog, "partition {} claimed (fence {}): replay from offset {}, results from {}, enriched from {}",
+        p.id(), task.fence(), task.next().value(), task.results_from().value(), task.kafka_from().value());
+    (*out)[i] = std::move(owned);
+  }
+  return results;
 }
 
 std::unique_ptr<PartitionSet::Owned> PartitionSet::Kept(Partition p) {
@@ -68,16 +101,27 @@ std::unique_ptr<PartitionSet::Owned> PartitionSet::Kept(Partition p) {
   return owned;
 }
 
-Status PartitionSet::Assign(Partition partition) {
-  if (auto it = partitions_.find(partition.id()); it != partitions_.end()) Forget(*it->second);
-  std::unique_ptr<Owned> owned = Kept(partition);
-  Status st;
-  if (!owned) {
-    st = Claim(partition, &owned);
-    if (!st.ok()) owned = Dropped(partition, 0);
+std::vector<Status> PartitionSet::Assign(const std::vector<Partition>& assigned) {
+  std::vector<Status> results(assigned.size());
+  std::vector<Partition> claims;
+  std::vector<size_t> claimed_at;  // claims[j] is assigned[claimed_at[j]]
+  for (size_t i = 0; i < assigned.size(); ++i) {
+    const Partition partition = assigned[i];
+    if (auto it = partitions_.find(partition.id()); it != partitions_.end()) Forget(*it->second);
+    if (std::unique_ptr<Owned> owned = Kept(partition)) {
+      partitions_[partition.id()] = std::move(owned);
+    } else {
+      claims.push_back(partition);
+      claimed_at.push_back(i);
+    }
   }
-  partitions_[partition.id()] = std::move(owned);
-  return st;
+  std::vector<std::unique_ptr<Owned>> fresh;
+  const std::vector<Status> claimed = Claim(claims, &fresh);
+  for (size_t j = 0; j < claims.size(); ++j) {
+    results[claimed_at[j]] = claimed[j];
+    partitions_[claims[j].id()] = claimed[j].ok() ? std::move(fresh[j]) : Dropped(claims[j], 0);
+  }
+  return results;
 }
 
 void PartitionSet::ReleaseKept() {
@@ -382,13 +426,14 @@ Status PartitionSet::RecoverBroken() {
     probe_->recoveries.fetch_add(1, std::memory_order_relaxed);
     Forget(*owned);
     owned.reset();
-    std::unique_ptr<Owned> fresh;
-    if (const Status st = Claim(p, &fresh); !st.ok()) {
+    std::vector<std::unique_ptr<Owned>> claimed;
+    if (const Status st = Claim({p}, &claimed).front(); !st.ok()) {
       owned = Dropped(p, recoveries);
       if (st.code() == StatusCode::kRefused) return st;
       log::Error(kLog, "recovering partition {} failed: {}", p.id(), st.message());
       continue;
     }
+    std::unique_ptr<Owned> fresh = std::move(claimed.front());
     fresh->recoveries = recoveries;
     if (const Status seek = source_->Seek(p, fresh->task.next()); !seek.ok()) {
       log::Error(kLog, "seek failed on partition {}: {}", p.id(), seek.message());

@@ -90,9 +90,10 @@ class PartitionSet {
   PartitionSet(const PartitionSet&) = delete;
   PartitionSet& operator=(const PartitionSet&) = delete;
 
-  // The group assigns the partition: the state kept at its revocation if nobody claimed it since, else
-  // claimed now. Errors: the claim's; the partition is then broken, for RecoverBroken or another Assign.
-  Status Assign(Partition partition);
+  // The group assigns the partitions: each gets the state kept at its revocation if nobody claimed it
+  // since, else is claimed now (the claims together, see Claim). Returns a status for each, in order:
+  // the claim's error, after which the partition is broken, for RecoverBroken or another Assign.
+  std::vector<Status> Assign(const std::vector<Partition>& partitions);
   // The assignment is complete: states kept of partitions that went to other members are released.
   void ReleaseKept();
   // The group revokes the partitions: what was processed is committed; their states are kept for the
@@ -141,7 +142,11 @@ class PartitionSet {
   const std::map<int32_t, std::unique_ptr<Owned>>& partitions() const { return partitions_; }
 
  private:
-  Status Claim(Partition p, std::unique_ptr<Owned>* out);
+  // Claims the partitions: their states recovered from the store one after the other, their
+  // transactions started all at once, then their group offsets read. Returns a status for each, in
+  // order; (*out)[i] is the claimed state where it is OK.
+  std::vector<Status> Claim(const std::vector<Partition>& partitions,
+                            std::vector<std::unique_ptr<Owned>>* out);
   // The state kept of the partition at its revocation, if nobody claimed it since (its fence is
   // unchanged); else null, and the kept state is released.
   std::unique_ptr<Owned> Kept(Partition p);
@@ -184,7 +189,7 @@ class PartitionSet {
   std::string scratch_;  // an enriched record being written
   SteadyClock::time_point last_start_ = SteadyClock::now();
   SteadyClock::time_point reading_since_ = last_start_;
-  ParallelRunner kafka_committer_;  // the partitions' Kafka commits, concurrently
+  ParallelRunner kafka_committer_;  // the partitions' Kafka commits and transaction starts, concurrently
   // Writes commits on its own thread; destroyed (its worker joined) before the partitions' states.
   CommitCoordinator committer_;
 };

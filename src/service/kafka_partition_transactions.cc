@@ -16,9 +16,7 @@ Status KafkaPartitionTransaction::Forward(const std::string& topic, const Record
 }
 
 Status KafkaPartitionTransaction::CommitWithOffset(Offset next_offset) {
-  // The group's current generation and member id, asked for at each commit (thread-safe in librdkafka).
-  const std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
-  return producer_->CommitWithOffset(input_topic_, partition_, next_offset, group.get(), timeout_ms_);
+  return producer_->CommitWithOffset(input_topic_, partition_, next_offset, group_id_, timeout_ms_);
 }
 
 Result<std::unique_ptr<PartitionTransaction>> KafkaPartitionTransactions::Start(Partition partition) {
@@ -27,7 +25,7 @@ Result<std::unique_ptr<PartitionTransaction>> KafkaPartitionTransactions::Start(
                           config_, group_id_ + "-" + input_topic_ + "-" + std::to_string(partition.id()),
                           timeout_ms_, errors_));
   return std::unique_ptr<PartitionTransaction>(std::make_unique<KafkaPartitionTransaction>(
-      std::move(producer), consumer_, input_topic_, partition, timeout_ms_));
+      std::move(producer), group_id_, input_topic_, partition, timeout_ms_));
 }
 
 }  // namespace clickstream

@@ -1,11 +1,9 @@
 // KafkaPartitionTransactions: the commit protocol's PartitionTransactions (protocol/partition_transaction.h)
 // on Kafka transactional producers, one per input partition (KafkaPartitionTransaction).
 //
-// Thread safety: PartitionTransaction's and PartitionTransactions'. The consumer and the error reporter
-// are not owned and must outlive them.
+// Thread safety: PartitionTransaction's and PartitionTransactions'. The error reporter is not owned and
+// must outlive them.
 #pragma once
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include <memory>
 #include <string>
@@ -24,14 +22,13 @@
 namespace clickstream {
 
 // On a Kafka transactional producer whose transactional id names the partition. Offsets are committed
-// for the generation `consumer` (not owned) is in at the time: the broker refuses an older one's.
+// for the group by its id alone (TransactionalProducer::CommitWithOffsets says why).
 class KafkaPartitionTransaction final : public PartitionTransaction {
  public:
-  KafkaPartitionTransaction(std::unique_ptr<kafka::TransactionalProducer> producer,
-                            RdKafka::KafkaConsumer* consumer, std::string input_topic, Partition partition,
-                            int timeout_ms)
+  KafkaPartitionTransaction(std::unique_ptr<kafka::TransactionalProducer> producer, std::string group_id,
+                            std::string input_topic, Partition partition, int timeout_ms)
       : producer_(std::move(producer)),
-        consumer_(consumer),
+        group_id_(std::move(group_id)),
         input_topic_(std::move(input_topic)),
         partition_(partition),
         timeout_ms_(timeout_ms) {}
@@ -43,21 +40,19 @@ class KafkaPartitionTransaction final : public PartitionTransaction {
 
  private:
   std::unique_ptr<kafka::TransactionalProducer> producer_;
-  RdKafka::KafkaConsumer* consumer_;
+  std::string group_id_;
   std::string input_topic_;
   Partition partition_;
   int timeout_ms_;
 };
 
 // Kafka transactional producers with ids `<group id>-<input topic>-<partition>`, committing offsets for
-// `consumer`'s group. The consumer and the error reporter are not owned.
+// the group `group_id`. The error reporter is not owned.
 class KafkaPartitionTransactions final : public PartitionTransactions {
  public:
-  KafkaPartitionTransactions(kafka::ConfigPairs config, RdKafka::KafkaConsumer* consumer,
-                             std::string group_id, std::string input_topic, int timeout_ms,
-                             kafka::ErrorReporter* errors)
+  KafkaPartitionTransactions(kafka::ConfigPairs config, std::string group_id, std::string input_topic,
+                             int timeout_ms, kafka::ErrorReporter* errors)
       : config_(std::move(config)),
-        consumer_(consumer),
         group_id_(std::move(group_id)),
         input_topic_(std::move(input_topic)),
         timeout_ms_(timeout_ms),
@@ -67,7 +62,6 @@ class KafkaPartitionTransactions final : public PartitionTransactions {
 
  private:
   kafka::ConfigPairs config_;
-  RdKafka::KafkaConsumer* consumer_;
   std::string group_id_;
   std::string input_topic_;
   int timeout_ms_;

@@ -235,13 +235,10 @@ Status Pipeline::Impl::Connect() {
     return kv.first == "group.protocol" && kv.second == "consumer";
   });
   if (!kip848) {
-    // Eager rebalancing by default: every member commits and gives up all its partitions, and those that
-    // come back go on where they were. cooperative-sticky (-X partition.assignment.strategy=
-    // cooperative-sticky) keeps the partitions that stay being read, but librdkafka rejoins the group in
-    // its own thread meanwhile: a Kafka commit in flight when the generation changes is refused
-    // (ILLEGAL_GENERATION, abortable), and its partition re-reads from its last lake seal
-    // (docs/scaling.md#rebalances).
-    consumer_config.emplace_back("partition.assignment.strategy", "range");
+    // Incremental rebalancing by default: a rebalance revokes only the partitions that move, and the
+    // others keep being read and committed meanwhile (docs/scaling.md#rebalances). A user's -X
+    // partition.assignment.strategy=range, later in the list, chooses eager rebalancing.
+    consumer_config.emplace_back("partition.assignment.strategy", "cooperative-sticky");
     // A crashed member's partitions move on after this long.
     consumer_config.emplace_back("session.timeout.ms", std::to_string(options_.session_timeout_ms));
   }
@@ -276,9 +273,9 @@ Status Pipeline::Impl::Connect() {
   // The common client settings go last, so a user's property wins over ours.
   producer_config.insert(producer_config.end(), common.begin(), common.end());
   producer_config.emplace_back("client.id", client_id);
-  transactions_ = std::make_unique<KafkaPartitionTransactions>(std::move(producer_config), consumer_.get(),
-                                                               options_.group_id, options_.input_topic,
-                                                               options_.timeout_ms, &kafka_errors_);
+  transactions_ =
+      std::make_unique<KafkaPartitionTransactions>(std::move(producer_config), options_.group_id,
+                                                   options_.input_topic, options_.timeout_ms, &kafka_errors_);
   source_ = std::make_unique<KafkaRecordSource>(consumer_.get(), options_.input_topic, options_.timeout_ms);
   PartitionSetOptions set_options;
   set_options.engine = options_.engine;
@@ -342,22 +339,33 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
   probe_->rebalances.fetch_add(1, std::memory_order_relaxed);
   member_id_stale_ = true;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-    for (auto* tp : partitions) {
-      const Partition p(tp->partition());
-      Status st = partitions_->Assign(p);
-      // A broker that went away during the claim: wait for it rather than lose the assignment (the claim
-      // itself waits for PostgreSQL).
-      for (int attempt = 1; st.retryable() && attempt <= 30 && !GivingUp(); ++attempt) {
-        log::Warn(kLog, "claiming partition failed, retrying: {}", st.message());
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        st = partitions_->Assign(p);
+    std::vector<Partition> assigned;
+    for (const auto* tp : partitions) assigned.emplace_back(tp->partition());
+    std::vector<Status> results = partitions_->Assign(assigned);
+    // A broker that went away during the claims: wait for it rather than lose the assignment (a claim
+    // itself waits for PostgreSQL).
+    for (int attempt = 1; attempt <= 30 && !GivingUp(); ++attempt) {
+      std::vector<Partition> again;
+      std::vector<size_t> again_at;
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].retryable()) continue;
+        log::Warn(kLog, "claiming partition failed, retrying: {}", results[i].message());
+        again.push_back(assigned[i]);
+        again_at.push_back(i);
       }
-      if (!st.ok()) {
-        rebalance_error_ = st;
+      if (again.empty()) break;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const std::vector<Status> retried = partitions_->Assign(again);
+      for (size_t j = 0; j < again.size(); ++j) results[again_at[j]] = retried[j];
+    }
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      RdKafka::TopicPartition* tp = partitions[i];
+      if (!results[i].ok()) {
+        rebalance_error_ = results[i];
         tp->set_offset(RdKafka::Topic::OFFSET_END);
         continue;
       }
-      const Offset next = partitions_->partitions().at(p.id())->task.next();
+      const Offset next = partitions_->partitions().at(tp->partition())->task.next();
       tp->set_offset(next.value() > 0 ? next.value() : RdKafka::Topic::OFFSET_BEGINNING);
     }
     partitions_->ReleaseKept();

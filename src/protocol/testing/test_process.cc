@@ -54,7 +54,7 @@ TestProcess::TestProcess(DurableWorld* world, FaultInjector* faults, const TestI
 
 void TestProcess::Assign(Partition partition) {
   // A failed claim leaves the partition broken: RecoverBroken claims it and moves the consumer there.
-  (void)partitions_.Assign(partition);
+  (void)partitions_.Assign({partition});
   source_.Assign(partition, partitions_.partitions().at(partition.id())->task.next());
 }
 
