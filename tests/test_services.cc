@@ -219,7 +219,9 @@ void TestProducer::Produce(const std::string& topic, const std::vector<RawRecord
     }
     producer->poll(0);
   }
-  ASSERT_EQ(producer->flush(30000), RdKafka::ERR_NO_ERROR);
+  // Generous: the records may have to wait for a broker being restarted, which on a busy machine takes
+  // well over 30 s (pipeline_test's restart timed out at 30 s under parallel builds).
+  ASSERT_EQ(producer->flush(120000), RdKafka::ERR_NO_ERROR);
   ASSERT_EQ(impl_->errors.first, "") << "the broker refused records of " << topic;
 }
 
