@@ -1,7 +1,8 @@
 // The contract suites' common part (partition_transactions_contract.h, result_store_contract.h,
-// lake_store_contract.h): a suite is a value-parameterized fixture, Contract<UnderTest>, whose cases run
-// against each implementation an instantiation names: a ContractImplementation<UnderTest> making the
-// object under test afresh for every case. ImplementationName names the instantiated cases after it.
+// lake_store_contract.h, record_source_contract.h): a suite is a value-parameterized fixture,
+// Contract<UnderTest>, whose cases run against each implementation an instantiation names: a
+// ContractImplementation<UnderTest> making the object under test afresh for every case.
+// ImplementationName names the instantiated cases after it.
 //
 // Thread safety: a test's.
 #pragma once

@@ -6,10 +6,12 @@
 
 #include "protocol/testing/fake_lake_store.h"
 #include "protocol/testing/fake_partition_transaction.h"
+#include "protocol/testing/fake_record_source.h"
 #include "protocol/testing/fake_result_store.h"
 #include "protocol/testing/fault_injector.h"
 #include "protocol/testing/lake_store_contract.h"
 #include "protocol/testing/partition_transactions_contract.h"
+#include "protocol/testing/record_source_contract.h"
 #include "protocol/testing/result_store_contract.h"
 
 namespace clickstream {
@@ -73,6 +75,28 @@ class FakeLakeStoreUnderTest final : public LakeStoreUnderTest {
   FakeLakeStore store_{&lake_, &no_faults_};
 };
 
+// A member's source whose partitions hold records at every offset.
+class FakeRecordSourceUnderTest final : public RecordSourceUnderTest {
+ public:
+  RecordSource& source() override { return source_; }
+  void Assign(Partition partition, Offset next) override { source_.Assign(partition, next); }
+  std::optional<Offset> NextDelivered(Partition partition) override {
+    const std::optional<Offset> next = source_.Position(partition);
+    if (next) source_.Delivered(partition, *next);
+    return next;
+  }
+  Status CommitGroupOffset(Partition partition, Offset next) override {
+    std::lock_guard lock(topics_.mu);
+    topics_.group_offsets[partition.id()] = next;
+    return Status::OK();
+  }
+
+ private:
+  FakeTopics topics_;
+  FaultInjector no_faults_;
+  FakeRecordSource source_{&topics_, &no_faults_};
+};
+
 INSTANTIATE_TEST_SUITE_P(Fake, PartitionTransactionsContract,
                          ::testing::Values(PartitionTransactionsImplementation{
                              "FakePartitionTransactions",
@@ -88,6 +112,12 @@ INSTANTIATE_TEST_SUITE_P(Fake, LakeStoreContract,
                          ::testing::Values(LakeStoreImplementation{
                              "FakeLakeStore", [] { return std::make_unique<FakeLakeStoreUnderTest>(); }}),
                          ImplementationName<LakeStoreUnderTest>);
+
+INSTANTIATE_TEST_SUITE_P(Fake, RecordSourceContract,
+                         ::testing::Values(RecordSourceImplementation{
+                             "FakeRecordSource",
+                             [] { return std::make_unique<FakeRecordSourceUnderTest>(); }}),
+                         ImplementationName<RecordSourceUnderTest>);
 
 }  // namespace
 }  // namespace clickstream

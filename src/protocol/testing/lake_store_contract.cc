@@ -7,6 +7,9 @@
 namespace clickstream {
 namespace {
 
+// A test binary instantiates the suites of the implementations it links.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LakeStoreContract);
+
 // A page view of 2026-03-01T10:00:00Z, read a second later.
 LakeRow Row() {
   const EventTime time = EventTime::FromMicros(1'772'359'200'000'000);

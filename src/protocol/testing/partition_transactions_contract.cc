@@ -5,6 +5,9 @@
 namespace clickstream {
 namespace {
 
+// A test binary instantiates the suites of the implementations it links.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PartitionTransactionsContract);
+
 using Record = FakeTopics::Record;
 using Headers = std::vector<std::pair<std::string, std::optional<std::string>>>;
 

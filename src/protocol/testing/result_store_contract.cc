@@ -5,6 +5,9 @@
 namespace clickstream {
 namespace {
 
+// A test binary instantiates the suites of the implementations it links.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ResultStoreContract);
+
 using Batches = std::vector<std::string>;
 
 Watermark At(int64_t seconds) { return Watermark(EventTime::FromMicros(seconds * 1'000'000)); }
