@@ -40,6 +40,22 @@ Status CommitAll(ResultStore& store, const std::vector<const PartitionCommit*>& 
   return store.Commit(commits, fenced, before_commit);
 }
 
+// The lake batches a claim finds after partition 0's commits recording `first`, then `second` (saying
+// the lake is published when `second_published`).
+Batches RecordedAfterTwoCommits(ResultStore& store, const Batches& first, const Batches& second,
+                                bool second_published) {
+  const Partition p(0);
+  const int64_t fence = Claimed(store, p).fence;
+  PartitionCommit earlier = CommitOf(p, fence, 0, 10);
+  earlier.lake_batches = first;
+  PartitionCommit later = CommitOf(p, fence, 10, 20);
+  later.lake_batches = second;
+  later.lake_published = second_published;
+  EXPECT_TRUE(CommitAll(store, {&earlier}).ok());
+  EXPECT_TRUE(CommitAll(store, {&later}).ok());
+  return Claimed(store, p).lake_batches;
+}
+
 TEST_P(ResultStoreContract, AClaimOfAPartitionNeverCommittedFindsNothingAndTakesTheFence) {
   const Partition p(3);
   ASSERT_EQ(FenceOf(*under_test_, p), 0);
@@ -98,17 +114,8 @@ TEST_P(ResultStoreContract, ASnapshotIsReplacedByTheNextCommitCarryingOne) {
 }
 
 TEST_P(ResultStoreContract, ACommitSayingTheLakeIsPublishedDropsTheBatchesRecordedBeforeIt) {
-  const Partition p(0);
-  const int64_t fence = Claimed(*under_test_, p).fence;
-  PartitionCommit first = CommitOf(p, fence, 0, 10);
-  first.lake_batches = {"batch-a"};
-  PartitionCommit second = CommitOf(p, fence, 10, 20);
-  second.lake_published = true;
-  second.lake_batches = {"batch-b"};
-  ASSERT_TRUE(CommitAll(*under_test_, {&first}).ok());
-  ASSERT_TRUE(CommitAll(*under_test_, {&second}).ok());
-
-  EXPECT_EQ(Claimed(*under_test_, p).lake_batches, Batches{"batch-b"});
+  EXPECT_EQ(RecordedAfterTwoCommits(*under_test_, {"batch-a"}, {"batch-b"}, /*second_published=*/true),
+            Batches{"batch-b"});
 }
 
 TEST_P(ResultStoreContract, ACommitUnderAFenceClaimedSinceWritesNothingAndNamesThePartition) {
@@ -152,6 +159,12 @@ TEST_P(ResultStoreContract, ACommitRetriedAfterItWasAppliedRecordsItsLakeBatches
   const PartitionClaim claim = Claimed(*under_test_, p);
   EXPECT_EQ(claim.next_offset, Offset(10));
   EXPECT_EQ(claim.lake_batches, Batches{"batch-a"});
+}
+
+TEST_P(ResultStoreContract, ABatchRecordedAgainByALaterCommitIsKeptOnce) {
+  EXPECT_EQ(
+      RecordedAfterTwoCommits(*under_test_, {"batch-a"}, {"batch-a", "batch-b"}, /*second_published=*/false),
+      (Batches{"batch-a", "batch-b"}));
 }
 
 TEST_P(ResultStoreContract, ACommitOfManyPartitionsAppliesToEach) {

@@ -4,7 +4,8 @@
 // A claim raises the partition's fence and returns what the partition's last commit left: its next
 // offset, watermark, engine snapshot and the lake batches not known to be published, oldest first. A
 // commit under a fence claimed since, or leaving a partition out before it commits, writes nothing and
-// names the partitions. A commit retried after it was applied changes nothing.
+// names the partitions. A commit retried after it was applied changes nothing, and a lake batch recorded
+// again is kept once.
 //
 // An implementation runs the suite through INSTANTIATE_TEST_SUITE_P(name, ResultStoreContract,
 // ::testing::Values(ResultStoreImplementation{...}), ImplementationName<ResultStore>).
