@@ -111,5 +111,16 @@ TEST_P(LakeStoreContract, RecoveryPublishesTheRecordedBatchesAndDeletesThePartit
   EXPECT_FALSE(store.Publish(unrecorded).ok());
 }
 
+TEST_P(LakeStoreContract, RecoveringAgainWithTheSameBatchesLeavesTheLakeAsTheFirstRecoveryDid) {
+  LakeStore& store = under_test_->store();
+  const Batch recorded = Written(store, Partition(0), {0, 1});
+  ASSERT_TRUE(store.Recover(Partition(0), {recorded}).ok());
+  ASSERT_TRUE(store.Recover(Partition(0), {recorded}).ok());
+
+  const LakeFiles files = under_test_->Files();
+  EXPECT_EQ(files.visible, VisibleFilesOf({recorded}));
+  EXPECT_TRUE(files.hidden.empty());
+}
+
 }  // namespace
 }  // namespace clickstream

@@ -4,7 +4,7 @@
 // from a partition's buffer are written as hidden files of one batch spanning their first and last
 // offsets, and appends go on after them; publishing makes a batch's files visible, again and again;
 // recovering a partition publishes the batches recorded and deletes its other hidden files, and no
-// other partition's, and drops its buffer.
+// other partition's, and drops its buffer; recovering it again changes nothing.
 //
 // An implementation runs the suite through INSTANTIATE_TEST_SUITE_P(name, LakeStoreContract,
 // ::testing::Values(LakeStoreImplementation{...}), ImplementationName<LakeStoreUnderTest>).
