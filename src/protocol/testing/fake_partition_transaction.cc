@@ -18,14 +18,17 @@ Result<std::unique_ptr<FakePartitionTransaction>> FakePartitionTransaction::Star
 
 Status FakePartitionTransaction::Send(const std::string& topic, std::string_view key,
                                       std::string_view value) {
-  pending_.push_back({topic, std::string(key), std::string(value), {}});
+  pending_.push_back({topic, std::string(key), std::string(value), {}, std::nullopt});
   return Status::OK();
 }
 
 Status FakePartitionTransaction::Forward(const std::string& topic, const RecordView& original,
                                          const std::vector<AddedHeader>& added) {
-  FakeTopics::Record& record = pending_.emplace_back(FakeTopics::Record{
-      topic, std::string(original.key.value_or("")), std::string(original.value.value_or("")), {}});
+  FakeTopics::Record& record =
+      pending_.emplace_back(FakeTopics::Record{topic, {}, {}, {}, original.timestamp_ms});
+  if (original.key) record.key.emplace(*original.key);
+  if (original.value) record.value.emplace(*original.value);
+  for (const RecordView::Header& h : original.headers) record.headers.emplace_back(h.name, h.value);
   for (const AddedHeader& h : added) record.headers.emplace_back(h.name, h.value);
   return Status::OK();
 }

@@ -1,8 +1,9 @@
 // FakePartitionTransaction: a partition's Kafka transaction in memory, for tests of the commit protocol
 // without a broker. Records sent are pending until CommitWithOffset appends them to the partition's
-// committed output together with the group offset (one step of `faults`); Start fences the previous
-// transaction of the partition (its commits fail from then on) and drops what it had pending, like a
-// transactional producer's InitTransactions.
+// committed output together with the group offset (one step of `faults`); a forwarded record keeps its
+// original's key and value (null apart from empty), headers and timestamp, as the Kafka producer does.
+// Start fences the previous transaction of the partition (its commits fail with kFenced from then on) and
+// drops what it had pending, like a transactional producer's InitTransactions.
 //
 // Its durable state (FakeTopics) outlives the transaction: what consumers of the output topics see,
 // and the group offsets.
@@ -15,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,11 +27,14 @@
 namespace clickstream {
 
 struct FakeTopics {
+  // A record as a read_committed consumer of `topic` sees it: a null key or value stays null, apart from
+  // an empty one; a dead letter's headers are its original's, in order, then the added ones.
   struct Record {
     std::string topic;
-    std::string key;
-    std::string value;
-    std::vector<std::pair<std::string, std::string>> headers;  // a dead letter's added ones
+    std::optional<std::string> key;                                           // nullopt: a null key
+    std::optional<std::string> value;                                         // nullopt: a null value
+    std::vector<std::pair<std::string, std::optional<std::string>>> headers;  // nullopt: a null value
+    std::optional<int64_t> timestamp_ms;  // a forwarded original's; nullopt: the producer's clock
 
     bool operator==(const Record&) const = default;
   };

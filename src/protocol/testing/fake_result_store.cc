@@ -58,7 +58,12 @@ void FakeResultStore::Apply(const PartitionCommit& c) {
   for (const LateEventRecord& r : c.late_events) rows.late_events.try_emplace({p, r.offset.value()}, r.late);
   if (c.snapshot) progress.snapshot = c.snapshot;
   if (c.lake_published) progress.lake_batches.clear();
-  for (const std::string& batch : c.lake_batches) progress.lake_batches.push_back(batch);
+  for (const std::string& batch : c.lake_batches) {
+    if (std::find(progress.lake_batches.begin(), progress.lake_batches.end(), batch) ==
+        progress.lake_batches.end()) {
+      progress.lake_batches.push_back(batch);
+    }
+  }
 }
 
 }  // namespace clickstream

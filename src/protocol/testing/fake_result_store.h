@@ -1,8 +1,8 @@
 // FakeResultStore: the result store in memory, for tests of the commit protocol without PostgreSQL. It
 // keeps ResultsSink's contract (postgres/results_sink.h): claims take the fence, a commit under an old
 // fence writes nothing and names the partitions, a retried commit whose acknowledgement was lost is not
-// applied again, late events are inserted once, published lake batches are pruned. Result rows are kept
-// per partition as upserts of absolute values, the way the tables hold them.
+// applied again, late events and lake batches are inserted once, published lake batches are pruned.
+// Result rows are kept per partition as upserts of absolute values, the way the tables hold them.
 //
 // Its durable state (FakeResults) outlives the store, as a database outlives a process: a restarted
 // process model opens a new store on it. Every Claim and Commit is one step of `faults`.
