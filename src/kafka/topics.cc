@@ -5,10 +5,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <thread>
 
 #include "kafka/kafka_status.h"
+#include "protocol/backoff.h"
 
 namespace clickstream::kafka {
 namespace {
@@ -181,14 +183,19 @@ Result<std::map<std::string, std::string>> DescribeTopic(rd_kafka_t* rk, const s
 
 Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics, int timeout_ms) {
   CS_ASSIGN_OR_RETURN(auto rk, NewAdminClient(client));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  Backoff backoff(RetryPolicy{.initial = std::chrono::milliseconds(250),
+                              .max = std::chrono::seconds(2),
+                              .deadline = std::chrono::milliseconds(timeout_ms)});
+  backoff.Start(std::chrono::steady_clock::now());
   Status status;
-  do {
+  for (;;) {
     status = CreateOnce(rk.get(), topics, 5000);
     // A refusal (an ACL, a create-topic policy) or a bad request is final: retrying cannot change it.
     if (status.ok() || !status.retryable()) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  } while (std::chrono::steady_clock::now() < deadline);
+    const std::optional<std::chrono::milliseconds> wait = backoff.Failed();
+    if (!wait) break;
+    std::this_thread::sleep_for(*wait);
+  }
   return Status::Unavailable("cannot create topics on Kafka at " + client.bootstrap_servers + ": " +
                              status.message());
 }

@@ -6,9 +6,13 @@
 #include <thread>
 
 #include "kafka/kafka_status.h"
+#include "protocol/backoff.h"
 
 namespace clickstream::kafka {
 namespace {
+
+// A transactional step librdkafka calls retriable is retried until the commit's timeout.
+constexpr RetryPolicy kStepRetry{.initial = std::chrono::milliseconds(200), .max = std::chrono::seconds(2)};
 
 // Does nothing with a report; being set is its purpose. librdkafka's flush (which commit_transaction
 // calls) polls for delivery reports in waits of up to 10 ms and checks for undelivered records between
@@ -132,24 +136,30 @@ Status TransactionalProducer::CommitWithOffset(const std::string& input_topic, P
 Status TransactionalProducer::CommitWithOffsets(const std::string& input_topic,
                                                 const std::vector<std::pair<Partition, Offset>>& next_offsets,
                                                 const std::string& group_id, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string what =
       next_offsets.size() == 1 ? "commit transaction of partition " : "commit transaction of partitions ";
   for (size_t i = 0; i < next_offsets.size(); ++i) {
     what += (i > 0 ? "," : "") + std::to_string(next_offsets[i].first.id());
   }
-  // Runs one transactional step, repeating it while librdkafka calls the error retriable.
+  // Runs one transactional step, repeating it while librdkafka calls the error retriable, until the
+  // timeout (counted from the commit's start).
+  RetryPolicy policy = kStepRetry;
+  policy.deadline = std::chrono::milliseconds(timeout_ms);
+  Backoff backoff(policy);
+  backoff.Start(std::chrono::steady_clock::now());
   auto with_retries = [&](auto&& step) -> Status {
     for (;;) {
       std::unique_ptr<RdKafka::Error> error(step());
       if (!error) return Status::OK();
-      if (!error->is_retriable() || std::chrono::steady_clock::now() >= deadline) {
+      const std::optional<std::chrono::milliseconds> wait =
+          error->is_retriable() ? backoff.Failed() : std::nullopt;
+      if (!wait) {
         // Abortable: the transaction is aborted here, and the caller re-reads the partition from its last
         // commit with a new producer. Fenced or fatal: the producer is dead, nothing to abort.
         if (error->txn_requires_abort()) delete producer_->abort_transaction(timeout_ms);
         return FromError(error.release(), what);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::this_thread::sleep_for(*wait);
     }
   };
   // The offsets go to the group by its id alone, without the member's generation (the C API: the C++ one

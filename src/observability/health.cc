@@ -22,10 +22,9 @@ Health CheckHealth(const PipelineProbe& p, int commit_interval_ms, int64_t now_u
     case PipelineProbe::State::kRunning:
       break;
   }
-  if (const std::optional<Outage> o = p.postgres_outage())
-    return Unavailable("PostgreSQL", *o, now_unix_micros);
-  if (const std::optional<Outage> o = p.registry_outage()) {
-    return Unavailable("schema registry", *o, now_unix_micros);
+  for (const Server server : kServers) {
+    if (const std::optional<Outage> o = p.outage(server))
+      return Unavailable(ServerName(server), *o, now_unix_micros);
   }
   if (p.lake_retrying.load(std::memory_order_relaxed)) return {false, p.last_error()};
   const int64_t last = p.last_commit_pass_unix_micros.load(std::memory_order_relaxed);

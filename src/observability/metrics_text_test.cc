@@ -152,19 +152,20 @@ TEST(Health, ReadyOnlyWhenRunningConnectedAndCommitting) {
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "no commit for 6 s");
   EXPECT_TRUE(CheckHealth(p, 2000, kNow).ok);
   p.last_commit_pass_unix_micros = kNow;
-  p.SetPostgresOutage(Outage{kNow - 12'000'000, 4, "postgres: COMMIT: server closed the connection"});
+  p.SetOutage(Server::kPostgres,
+              Outage{kNow - 12'000'000, 4, "postgres: COMMIT: server closed the connection"});
   EXPECT_EQ(
       CheckHealth(p, 200, kNow).reason,
       "PostgreSQL unavailable for 12 s (4 failed attempts, retrying): postgres: COMMIT: server closed the "
       "connection");
-  p.SetPostgresOutage(std::nullopt);
+  p.SetOutage(Server::kPostgres, std::nullopt);
   EXPECT_TRUE(CheckHealth(p, 200, kNow).ok);
-  p.SetRegistryOutage(
-      Outage{kNow - 3'000'000, 2, "schema registry http://127.0.0.1:1: schema id 1: Connection"});
+  p.SetOutage(Server::kRegistry,
+              Outage{kNow - 3'000'000, 2, "schema registry http://127.0.0.1:1: schema id 1: Connection"});
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason,
             "schema registry unavailable for 3 s (2 failed attempts, retrying): schema registry "
             "http://127.0.0.1:1: schema id 1: Connection");
-  p.SetRegistryOutage(std::nullopt);
+  p.SetOutage(Server::kRegistry, std::nullopt);
   EXPECT_TRUE(CheckHealth(p, 200, kNow).ok);
   p.state = PipelineProbe::State::kStopping;
   EXPECT_EQ(CheckHealth(p, 200, kNow).reason, "stopping");

@@ -35,7 +35,25 @@ struct ThreadGauges {
   int64_t partitions = 0;  // input partitions it owns
 };
 
-// A server (PostgreSQL, the schema registry) unavailable while the pipeline retries its work there.
+// The servers the pipeline retries its work on while they are away.
+enum class Server : int { kPostgres, kKafka, kRegistry };
+// Every server, in the order /healthz reports their outages (the first one only).
+inline constexpr std::array<Server, 3> kServers = {Server::kPostgres, Server::kKafka, Server::kRegistry};
+
+// How /healthz and the log name a server.
+constexpr const char* ServerName(Server server) {
+  switch (server) {
+    case Server::kPostgres:
+      return "PostgreSQL";
+    case Server::kKafka:
+      return "Kafka";
+    case Server::kRegistry:
+      return "schema registry";
+  }
+  return "?";
+}
+
+// A server unavailable while the pipeline retries its work there (protocol/outage_tracker.h).
 struct Outage {
   int64_t since_unix_micros = 0;  // wall clock at the first failure
   int attempts = 0;               // failed so far
@@ -136,21 +154,14 @@ struct PipelineProbe {
     counter.fetch_add(1, std::memory_order_relaxed);
     SetLastError(std::move(text));
   }
-  void SetPostgresOutage(std::optional<Outage> outage) {
+  // The outage of `server` while it lasts; nullopt: none.
+  void SetOutage(Server server, std::optional<Outage> outage) {
     std::lock_guard<std::mutex> lock(mu_);
-    postgres_outage_ = std::move(outage);
+    outages_[static_cast<size_t>(server)] = std::move(outage);
   }
-  std::optional<Outage> postgres_outage() const {
+  std::optional<Outage> outage(Server server) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return postgres_outage_;
-  }
-  void SetRegistryOutage(std::optional<Outage> outage) {
-    std::lock_guard<std::mutex> lock(mu_);
-    registry_outage_ = std::move(outage);
-  }
-  std::optional<Outage> registry_outage() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return registry_outage_;
+    return outages_[static_cast<size_t>(server)];
   }
   // The last error the pipeline met (a sink's), for /healthz; empty: none.
   std::string last_error() const {
@@ -163,8 +174,7 @@ struct PipelineProbe {
   std::map<int32_t, PartitionGauges> partitions_;
   std::map<int, ThreadGauges> threads_;
   std::string last_error_;
-  std::optional<Outage> postgres_outage_;
-  std::optional<Outage> registry_outage_;
+  std::array<std::optional<Outage>, kServers.size()> outages_;  // by Server
 };
 
 }  // namespace clickstream

@@ -50,11 +50,9 @@ void ProcessProbe::Aggregate(PipelineProbe* out) const {
     stopping = stopping || state == State::kStopping;
     const int64_t pass = p.last_commit_pass_unix_micros.load(std::memory_order_relaxed);
     oldest_commit_pass = index == 0 ? pass : std::min(oldest_commit_pass, pass);
-    if (const auto outage = p.postgres_outage(); outage && !out->postgres_outage()) {
-      out->SetPostgresOutage(outage);
-    }
-    if (const auto outage = p.registry_outage(); outage && !out->registry_outage()) {
-      out->SetRegistryOutage(outage);
+    for (const Server server : kServers) {
+      if (const auto outage = p.outage(server); outage && !out->outage(server))
+        out->SetOutage(server, outage);
     }
     // /healthz names the failing lake write when there is one.
     const bool retrying = p.lake_retrying.load(std::memory_order_relaxed);

@@ -24,7 +24,7 @@ class ProcessProbe {
 
   // Fills `out`, a fresh probe, with the process's figures. The state is the least advanced thread's
   // (starting, then stopping), the last commit pass the oldest thread's (a stuck thread shows), a
-  // PostgreSQL outage or failing lake write any thread's; "last" figures are the largest.
+  // server's outage or failing lake write any thread's; "last" figures are the largest.
   void Aggregate(PipelineProbe* out) const;
 
  private:

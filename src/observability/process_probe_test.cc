@@ -66,12 +66,12 @@ TEST(ProcessProbe, HealthIsTheWorstThreads) {
   b.lake_retrying = true;
   EXPECT_EQ(health().reason, "lake: No space left on device");
   b.lake_retrying = false;
-  b.SetPostgresOutage(Outage{kNow - 3'000'000, 2, "gone"});
+  b.SetOutage(Server::kPostgres, Outage{kNow - 3'000'000, 2, "gone"});
   EXPECT_EQ(health().reason, "PostgreSQL unavailable for 3 s (2 failed attempts, retrying): gone");
-  b.SetPostgresOutage(std::nullopt);
-  a.SetRegistryOutage(Outage{kNow - 4'000'000, 3, "refused"});
+  b.SetOutage(Server::kPostgres, std::nullopt);
+  a.SetOutage(Server::kRegistry, Outage{kNow - 4'000'000, 3, "refused"});
   EXPECT_EQ(health().reason, "schema registry unavailable for 4 s (3 failed attempts, retrying): refused");
-  a.SetRegistryOutage(std::nullopt);
+  a.SetOutage(Server::kRegistry, std::nullopt);
   b.state = PipelineProbe::State::kStopping;
   EXPECT_EQ(health().reason, "stopping");
 }

@@ -11,8 +11,7 @@
 namespace clickstream {
 namespace {
 
-constexpr RetryPolicy kNoWait{{std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
-                              std::chrono::hours(1)};
+constexpr RetryPolicy kNoWait{.initial = std::chrono::milliseconds(0), .max = std::chrono::milliseconds(0)};
 
 class CommitCoordinatorTest : public ::testing::Test {
  protected:

@@ -2,7 +2,7 @@
 
 namespace clickstream {
 
-LakeSeal::LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, Backoff retry,
+LakeSeal::LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, RetryPolicy retry,
                    LakeWriteWorker* worker)
     : rows_(std::move(rows)), end_(end), snapshot_(std::move(snapshot)), retry_(retry), worker_(worker) {
   Write();

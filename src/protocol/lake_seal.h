@@ -29,7 +29,7 @@ class LakeSeal {
  public:
   // Starts writing `rows`, whose offsets end before `end`, where the engine's state was `snapshot`, on
   // `worker` (null: when collected).
-  LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, Backoff retry,
+  LakeSeal(std::unique_ptr<SealedRows> rows, Offset end, std::string snapshot, RetryPolicy retry,
            LakeWriteWorker* worker);
   ~LakeSeal();
   LakeSeal(const LakeSeal&) = delete;

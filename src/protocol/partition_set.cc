@@ -274,6 +274,11 @@ KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due, Status* r
     if (!results[i].ok()) {
       log::Error(kLog, "{}", results[i].message());
       probe_->CountError(probe_->kafka_errors, results[i].message());
+      // Retriable past the commit's timeout: the broker is away.
+      if (results[i].retryable()) {
+        kafka_outage_.Failed("transaction of partition " + std::to_string(owned.task.partition().id()),
+                             results[i].message());
+      }
       // Fenced: another process started the partition's transaction, so this one may be a zombie that
       // lost the group without knowing yet: it claims the partition again only if still assigned one
       // session timeout later. Refused (an ACL): retrying cannot help, the process stops. Otherwise
@@ -285,6 +290,7 @@ KafkaOutcome PartitionSet::CommitKafka(const std::vector<Owned*>& due, Status* r
       continue;
     }
     owned.task.KafkaCommitted();
+    kafka_outage_.Succeeded();
   }
   outcome.micros =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started).count();
@@ -385,8 +391,8 @@ Status PartitionSet::CommitNow(CommitSeal seal) {
 
 void PartitionSet::Break(Owned& owned, SteadyClock::duration at_least) {
   Transition(owned.task.partition(), &owned.state, PartitionState::kBroken);
-  owned.recover_at = SteadyClock::now() + std::max<SteadyClock::duration>(
-                                              at_least, options_.recovery_backoff.After(owned.recoveries));
+  owned.recover_at = SteadyClock::now() +
+                     std::max<SteadyClock::duration>(at_least, recovery_backoff_.After(owned.recoveries));
 }
 
 void PartitionSet::Forget(Owned& owned) {

@@ -35,6 +35,7 @@
 #include "protocol/lake_seal.h"
 #include "protocol/lake_store.h"
 #include "protocol/lake_write_worker.h"
+#include "protocol/outage_tracker.h"
 #include "protocol/parallel_runner.h"
 #include "protocol/partition_state.h"
 #include "protocol/partition_task.h"
@@ -56,8 +57,8 @@ struct PartitionSetOptions {
   std::string input_topic = "user_activity";  // named in dead letters' headers
   std::string enriched_topic = "enriched_activity";
   std::string dlq_topic = "user_activity_dlq";
-  // Recoveries of a partition and retries of a lake write: 1 s, 2 s, 4 s ... 30 s.
-  Backoff recovery_backoff{std::chrono::seconds(1), std::chrono::seconds(30)};
+  // Recoveries of a partition and retries of a lake write: about 1 s, 2 s, 4 s ... 30 s.
+  RetryPolicy recovery_backoff{.initial = std::chrono::seconds(1), .max = std::chrono::seconds(30)};
   // A fenced partition is claimed back only if still assigned this long after (the session timeout).
   std::chrono::milliseconds fenced_wait{0};
   // Sealed buffers written by a worker thread; without, each is written when the next commit collects it
@@ -141,6 +142,10 @@ class PartitionSet {
 
   const std::map<int32_t, std::unique_ptr<Owned>>& partitions() const { return partitions_; }
 
+  // The Kafka broker's outage, as the partitions' transactions and claims notice it: started by a Kafka
+  // commit that failed for a reason that may pass, ended by one that succeeded.
+  OutageTracker& kafka_outage() { return kafka_outage_; }
+
  private:
   // Claims the partitions: their states recovered from the store one after the other, their
   // transactions started all at once, then their group offsets read. Returns a status for each, in
@@ -180,6 +185,8 @@ class PartitionSet {
   const Clock* clock_;
   PostgresRetry* retry_;
   PipelineProbe* probe_;
+  OutageTracker kafka_outage_{Server::kKafka, probe_};
+  Backoff recovery_backoff_{options_.recovery_backoff};  // spaces the recoveries of broken partitions
   // Writes the seals; destroyed after the partitions' states (their seals wait for their writes).
   std::optional<LakeWriteWorker> seal_writer_;
   std::map<int32_t, std::unique_ptr<Owned>> partitions_;

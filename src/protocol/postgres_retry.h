@@ -1,33 +1,31 @@
 // The pipeline's PostgreSQL work (commits, claims) through outages: a failure that may pass
-// (Status::retryable()) is retried with capped exponential backoff, and logged on each change of state
-// rather than on each attempt: once when the outage starts, at most every `report_every` while it lasts
-// (with the count of attempts), once when the server is reachable again. The probe names the outage
-// for /healthz while it lasts.
+// (Status::retryable()) is retried by the retry policy (backoff.h), and the outage is tracked for /healthz
+// and the log by an OutageTracker (a line when it starts, at most one every 10 s while it lasts, one when
+// the server is reachable again).
 //
 // Not thread-safe: one thread at a time (the pipeline's commit thread, or its consuming thread while no
 // commit is pending).
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <string>
 
 #include "common/status.h"
 #include "observability/pipeline_probe.h"
 #include "protocol/backoff.h"
+#include "protocol/outage_tracker.h"
 
 namespace clickstream {
 
-struct RetryPolicy {
-  Backoff backoff;  // 250 ms doubling to 5 s
-  std::chrono::milliseconds report_every{10000};
-};
+// PostgreSQL's work is retried until it succeeds or the process gives up: no deadline, no attempt cap.
+inline constexpr RetryPolicy kPostgresRetry{.initial = std::chrono::milliseconds(250),
+                                            .max = std::chrono::milliseconds(5000)};
 
 class PostgresRetry {
  public:
   // `give_up` is polled between attempts (graceful stop): once true, the last failure is returned.
-  PostgresRetry(PipelineProbe* probe, std::function<bool()> give_up, RetryPolicy policy = {})
-      : probe_(probe), give_up_(std::move(give_up)), policy_(policy) {}
+  PostgresRetry(PipelineProbe* probe, std::function<bool()> give_up, RetryPolicy policy = kPostgresRetry)
+      : probe_(probe), give_up_(std::move(give_up)), backoff_(policy), outage_(Server::kPostgres, probe) {}
 
   // Runs `attempt` until it succeeds, fails for a reason a retry cannot fix (that Status), or give_up()
   // (the last failure). `what` names the work in the log: "commit", "claim of partition 3".
@@ -36,7 +34,8 @@ class PostgresRetry {
  private:
   PipelineProbe* probe_;
   std::function<bool()> give_up_;
-  RetryPolicy policy_;
+  Backoff backoff_;
+  OutageTracker outage_;
 };
 
 }  // namespace clickstream

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "common/log.h"
-#include "common/wall_clock.h"
 #include "engine/parser.h"
 #include "kafka/client_config.h"
 #include "kafka/error_reporter.h"
@@ -24,7 +23,9 @@
 #include "kafka/topics.h"
 #include "lake/lake_writer.h"
 #include "postgres/results_sink.h"
+#include "protocol/backoff.h"
 #include "protocol/commit_cadence.h"
+#include "protocol/outage_tracker.h"
 #include "protocol/partition_set.h"
 #include "protocol/postgres_retry.h"
 #include "registry/avro_input.h"
@@ -48,6 +49,10 @@ constexpr int64_t kKafkaMaxMessageBytes = 1'048'588;
 // After a stop request, PostgreSQL has this long to take the last commit; then the process gives up on
 // it (a restart re-reads what was not committed), so that a stop during an outage ends in bounded time.
 constexpr auto kStopGrace = std::chrono::seconds(8);
+// Claims that failed for a reason that may pass (a broker away) are retried for about 30 s.
+constexpr RetryPolicy kClaimRetry{.initial = std::chrono::milliseconds(500),
+                                  .max = std::chrono::seconds(5),
+                                  .deadline = std::chrono::seconds(30)};
 
 // How long before `now` the record was written (its Kafka timestamp); 0 when it has none.
 std::chrono::milliseconds RecordAge(const RdKafka::Message& msg, EventTime now) {
@@ -92,7 +97,11 @@ Status Unassign(RdKafka::KafkaConsumer* consumer, std::vector<RdKafka::TopicPart
 class Pipeline::Impl : public RdKafka::RebalanceCb {
  public:
   Impl(const PipelineOptions& options, int thread, PipelineProbe* probe)
-      : options_(options), thread_(thread), probe_(probe), retry_(probe, [this] { return GivingUp(); }) {
+      : options_(options),
+        thread_(thread),
+        probe_(probe),
+        retry_(probe, [this] { return GivingUp(); }),
+        registry_outage_(Server::kRegistry, probe, {.report_every = {}, .recovered = "answers again"}) {
     options_.db.interrupted = [this] { return GivingUp(); };
   }
 
@@ -176,7 +185,7 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   EventParser parser_;
   ParseOutcome outcome_;             // of the record being handled; kept so that parsing reuses its strings
   std::unique_ptr<AvroInput> avro_;  // Avro input only
-  int registry_failures_ = 0;        // since the registry last answered
+  OutageTracker registry_outage_;    // Avro input only
   Status rebalance_error_;
   bool leaving_after_error_ = false;  // the rebalance callback gives partitions up without committing
   CommitCadence cadence_{std::chrono::milliseconds(options_.commit_interval_ms),
@@ -342,19 +351,26 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     std::vector<Partition> assigned;
     for (const auto* tp : partitions) assigned.emplace_back(tp->partition());
     std::vector<Status> results = partitions_->Assign(assigned);
-    // A broker that went away during the claims: wait for it rather than lose the assignment (a claim
-    // itself waits for PostgreSQL).
-    for (int attempt = 1; attempt <= 30 && !GivingUp(); ++attempt) {
+    // A broker that went away during the claims: wait for it, about 30 s, rather than lose the assignment
+    // (a claim itself waits for PostgreSQL).
+    OutageTracker& kafka_outage = partitions_->kafka_outage();
+    Backoff backoff(kClaimRetry);
+    while (!GivingUp()) {
       std::vector<Partition> again;
       std::vector<size_t> again_at;
       for (size_t i = 0; i < results.size(); ++i) {
         if (!results[i].retryable()) continue;
-        log::Warn(kLog, "claiming partition failed, retrying: {}", results[i].message());
+        kafka_outage.Failed("claim of partition " + std::to_string(assigned[i].id()), results[i].message());
         again.push_back(assigned[i]);
         again_at.push_back(i);
       }
-      if (again.empty()) break;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (again.empty()) {
+        if (backoff.failures() > 0) kafka_outage.Succeeded();
+        break;
+      }
+      const std::optional<std::chrono::milliseconds> wait = backoff.Failed();
+      if (!wait) break;
+      std::this_thread::sleep_for(*wait);
       const std::vector<Status> retried = partitions_->Assign(again);
       for (size_t j = 0; j < again.size(); ++j) results[again_at[j]] = retried[j];
     }
@@ -373,6 +389,8 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
                                   : kafka::FromRdKafka(consumer->assign(partitions), "assign");
     if (!st.ok()) rebalance_error_ = st;
   } else {
+    // The group coordinator answered: a thread left without partitions has no other sign of the broker.
+    partitions_->kafka_outage().Succeeded();
     std::vector<Partition> revoked;
     for (const auto* tp : partitions) revoked.emplace_back(tp->partition());
     cadence_.Started();
@@ -409,11 +427,7 @@ Status Pipeline::Impl::Parse(const RdKafka::Message& msg, ParseOutcome* outcome)
   } else {
     const int64_t answers = avro_->answers();
     CS_ASSIGN_OR_RETURN(*outcome, avro_->Parse(value));
-    if (registry_failures_ > 0 && avro_->answers() > answers) {
-      log::Info(kLog, "schema registry answers again after {} failed lookups", registry_failures_);
-      registry_failures_ = 0;
-      probe_->SetRegistryOutage(std::nullopt);
-    }
+    if (avro_->answers() > answers) registry_outage_.Succeeded();
   }
   RejectFuture(msg, Duration::Seconds(options_.max_future_s), outcome);
   return Status::OK();
@@ -423,9 +437,7 @@ void Pipeline::Impl::RegistryFailed(Owned& ps, const Status& st) {
   log::Warn(kLog, "partition {}: {}; re-reading from the last commit once it answers",
             ps.task.partition().id(), st.message());
   probe_->registry_errors.fetch_add(1, std::memory_order_relaxed);
-  const std::optional<Outage> outage = probe_->registry_outage();
-  probe_->SetRegistryOutage(Outage{outage ? outage->since_unix_micros : WallClockNow().micros(),
-                                   ++registry_failures_, st.message()});
+  registry_outage_.Failed("lookup", st.message());
   partitions_->Break(ps);
 }
 

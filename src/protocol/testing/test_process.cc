@@ -6,14 +6,13 @@ namespace clickstream {
 namespace {
 
 // Failures are retried at once; a crash ends the retries.
-constexpr RetryPolicy kNoWait{{std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
-                              std::chrono::hours(1)};
+constexpr RetryPolicy kNoWait{.initial = std::chrono::milliseconds(0), .max = std::chrono::milliseconds(0)};
 
 // Lake seals written by the commit that records them, in the order of the other steps; failures
 // retried at the next chance.
 PartitionSetOptions FakeSetOptions() {
   PartitionSetOptions options;
-  options.recovery_backoff = kNoWait.backoff;
+  options.recovery_backoff = kNoWait;
   options.write_seals_in_background = false;
   return options;
 }
