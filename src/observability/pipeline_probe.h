@@ -10,10 +10,10 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "common/mutex.h"
 #include "engine/parser.h"
 
 namespace clickstream {
@@ -111,24 +111,24 @@ struct PipelineProbe {
   }
 
   void SetPartitions(std::map<int32_t, PartitionGauges> partitions) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     partitions_ = std::move(partitions);
   }
   std::map<int32_t, PartitionGauges> partitions() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return partitions_;
   }
   // Per thread, by the thread's index in the process.
   void SetThread(int thread, ThreadGauges gauges) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     threads_[thread] = std::move(gauges);
   }
   std::map<int, ThreadGauges> threads() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return threads_;
   }
   void SetLastError(std::string text) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = std::move(text);
   }
   // Counts one failure in `counter` (kafka_errors or lake_errors) and keeps its message as the last error.
@@ -137,34 +137,34 @@ struct PipelineProbe {
     SetLastError(std::move(text));
   }
   void SetPostgresOutage(std::optional<Outage> outage) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     postgres_outage_ = std::move(outage);
   }
   std::optional<Outage> postgres_outage() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return postgres_outage_;
   }
   void SetRegistryOutage(std::optional<Outage> outage) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     registry_outage_ = std::move(outage);
   }
   std::optional<Outage> registry_outage() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return registry_outage_;
   }
   // The last error the pipeline met (a sink's), for /healthz; empty: none.
   std::string last_error() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return last_error_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::map<int32_t, PartitionGauges> partitions_;
-  std::map<int, ThreadGauges> threads_;
-  std::string last_error_;
-  std::optional<Outage> postgres_outage_;
-  std::optional<Outage> registry_outage_;
+  mutable Mutex mu_;
+  std::map<int32_t, PartitionGauges> partitions_ GUARDED_BY(mu_);
+  std::map<int, ThreadGauges> threads_ GUARDED_BY(mu_);
+  std::string last_error_ GUARDED_BY(mu_);
+  std::optional<Outage> postgres_outage_ GUARDED_BY(mu_);
+  std::optional<Outage> registry_outage_ GUARDED_BY(mu_);
 };
 
 }  // namespace clickstream
