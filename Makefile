@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build docs run test test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-retention bench-replay fuzz services services-stop clean
+.PHONY: all deps build docs run test check-thread-safety test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-retention bench-replay fuzz services services-stop clean
 
 all: build
 
@@ -31,11 +31,19 @@ docs: deps
 run: build
 	@bash scripts/run.sh
 
-# Every test: unit tests, then integration tests against a real broker and server started for the run,
-# then the unit tests again under the sanitizers (test-sanitize).
+# Every test: the locking rules (check-thread-safety), unit tests, then integration tests against a real
+# broker and server started for the run, then the unit tests again under the sanitizers (test-sanitize).
 test: build
+	@$(MAKE) --no-print-directory check-thread-safety
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -j 2
 	@$(MAKE) --no-print-directory test-sanitize
+
+# Clang's thread-safety analysis (-Wthread-safety, no code generated) over the sources of src/, tests/ and
+# bench/ in the build's compile_commands.json: GUARDED_BY members touched without their mutex, REQUIRES
+# functions called without it (src/common/thread_annotations.h). clang-14 is installed on first use.
+check-thread-safety: deps
+	@$(CONFIGURE)
+	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
 
 # The unit tests (ctest -LE integration: everything that needs no server) under AddressSanitizer with
 # UBSan, then under ThreadSanitizer (CMake's CLICKSTREAM_SANITIZE), each in its own build folder

@@ -40,7 +40,6 @@
 #include <future>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -49,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/wall_clock.h"
 #include "format/event_avro.h"
 #include "format/event_json.h"
@@ -111,17 +111,17 @@ class SendTimes : public RdKafka::DeliveryReportCb {
   void dr_cb(RdKafka::Message& m) override {
     if (m.err() != RdKafka::ERR_NO_ERROR || m.msg_opaque() == nullptr) return;
     const auto sent = Clock::time_point(Clock::duration(reinterpret_cast<intptr_t>(m.msg_opaque())));
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     by_partition_[m.partition()].emplace_back(m.offset(), sent);
   }
   std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> Take() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return std::move(by_partition_);
   }
 
  private:
-  std::mutex mu_;
-  std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> by_partition_;
+  Mutex mu_;
+  std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>> by_partition_ GUARDED_BY(mu_);
 };
 
 std::unique_ptr<RdKafka::Producer> MakeProducer(const Flags& f, RdKafka::DeliveryReportCb* dr) {
@@ -714,7 +714,7 @@ WHERE pid <> pg_backend_pid() AND pid <> $1::int AND
                             {std::to_string(own_pid)});
         if (res.ok()) {
           const auto now = Clock::now();
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(mu_);
           for (int i = 0; i < res->rows(); ++i) samples_.emplace_back(now, std::string(res->text(i, 0)));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -729,7 +729,7 @@ WHERE pid <> pg_backend_pid() AND pid <> $1::int AND
   // The most frequent states sampled in [from, to], with their counts: "IO:WALSync [COMMIT] x12, idle x3".
   std::string Between(Clock::time_point from, Clock::time_point to) {
     std::map<std::string, int> counts;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [at, what] : samples_) {
       if (at >= from && at <= to) ++counts[what];
     }
@@ -745,8 +745,8 @@ WHERE pid <> pg_backend_pid() AND pid <> $1::int AND
 
  private:
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<std::pair<Clock::time_point, std::string>> samples_;
+  Mutex mu_;
+  std::vector<std::pair<Clock::time_point, std::string>> samples_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 
@@ -767,7 +767,7 @@ class CpuSampler {
   std::string Between(Clock::time_point from, Clock::time_point to) {
     std::map<std::string, int64_t> ticks;  // by "process/thread" name, threads of one name summed
     int64_t stall_us = 0, covered_us = 0;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const Sample& sample : samples_) {
       if (sample.at < from || sample.at - kInterval > to) continue;  // covers (at - kInterval, at]
       stall_us += sample.stall_us;
@@ -851,7 +851,7 @@ class CpuSampler {
         if (delta > 0) sample.ticks[named.first] += delta;
       }
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         samples_.push_back(std::move(sample));
       }
       previous = std::move(current);
@@ -860,8 +860,8 @@ class CpuSampler {
   }
 
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<Sample> samples_;
+  Mutex mu_;
+  std::vector<Sample> samples_ GUARDED_BY(mu_);
   std::thread thread_;  // last: started once the rest is initialized
 };
 

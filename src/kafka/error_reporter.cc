@@ -33,7 +33,7 @@ void ErrorReporter::event_cb(RdKafka::Event& event) {
     if (event.fac() == "FAIL" && Contains(event.str(), "APIVERSION_QUERY") &&
         (Contains(event.str(), "closed by peer") || Contains(event.str(), "Disconnected"))) {
       refused_.store(true);
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       last_error_ = "the broker closed the connection during the first request (" + event.str() +
                     "): its listener expects another security.protocol";
     }
@@ -44,7 +44,7 @@ void ErrorReporter::event_cb(RdKafka::Event& event) {
   if (refusal) refused_.store(true);
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     // "All brokers down" follows the failure that caused it: keep the cause.
     if (event.err() != RdKafka::ERR__ALL_BROKERS_DOWN || last_error_.empty()) {
       if (refusal || !refused_.load()) last_error_ = RdKafka::err2str(event.err()) + " (" + event.str() + ")";
@@ -58,7 +58,7 @@ void ErrorReporter::event_cb(RdKafka::Event& event) {
 }
 
 std::string ErrorReporter::last_error() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_error_;
 }
 

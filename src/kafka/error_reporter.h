@@ -10,8 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "common/mutex.h"
 
 namespace clickstream::kafka {
 
@@ -39,9 +40,9 @@ class ErrorReporter : public RdKafka::EventCb {
   std::string component_;
   std::atomic<bool> print_;
   std::atomic<bool> refused_{false};
-  mutable std::mutex mu_;
-  std::string last_error_;
-  std::map<int, std::chrono::steady_clock::time_point> last_report_;  // by error code
+  mutable Mutex mu_;
+  std::string last_error_ GUARDED_BY(mu_);
+  std::map<int, std::chrono::steady_clock::time_point> last_report_ GUARDED_BY(mu_);  // by error code
 };
 
 }  // namespace clickstream::kafka

@@ -4,9 +4,9 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <chrono>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/wall_clock.h"
 #include "kafka/client_config.h"
 #include "observability/dashboard_data.h"
@@ -44,7 +44,7 @@ struct HttpServer::Impl {
 
   // Whether a Kafka broker answers a metadata request within 2 s, through a client of our own: the
   // pipeline's consumer does not tell when an idle connection comes back.
-  Status PingKafka() {
+  Status PingKafka() REQUIRES(backends) {
     if (!kafka) {
       CS_ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(options.kafka, {{"log_level", "0"}}));
       std::string err;
@@ -63,10 +63,10 @@ struct HttpServer::Impl {
 
   HttpOptions options;
   const ProcessProbe* probe;
-  DashboardData dashboard;
+  Mutex backends;  // one connection to each backend, one user at a time
+  DashboardData dashboard GUARDED_BY(backends);
   httplib::Server server;
-  std::unique_ptr<RdKafka::Producer> kafka;
-  std::mutex backends;  // guards dashboard and kafka: one connection each, one user at a time
+  std::unique_ptr<RdKafka::Producer> kafka GUARDED_BY(backends);
   std::thread thread;
   int port = 0;
 };
@@ -104,7 +104,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options
   });
   s.Get("/healthz", [self](const httplib::Request&, httplib::Response& res) {
     Health h = CheckHealth(*self->Figures(), self->options.commit_interval_ms, UnixMicros());
-    std::lock_guard lock(self->backends);
+    MutexLock lock(self->backends);
     if (h.ok) {
       // An idle pipeline touches neither server: ask them directly.
       const Status db = self->dashboard.Ping();
@@ -119,7 +119,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options
   });
   s.Get("/api/summary", [self](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
-    std::lock_guard lock(self->backends);
+    MutexLock lock(self->backends);
     res.set_content(self->dashboard.SummaryJson(*self->Figures(), UnixMicros()), "application/json");
   });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) {

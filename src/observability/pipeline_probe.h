@@ -10,10 +10,10 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "common/mutex.h"
 #include "engine/parser.h"
 
 namespace clickstream {
@@ -129,24 +129,24 @@ struct PipelineProbe {
   }
 
   void SetPartitions(std::map<int32_t, PartitionGauges> partitions) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     partitions_ = std::move(partitions);
   }
   std::map<int32_t, PartitionGauges> partitions() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return partitions_;
   }
   // Per thread, by the thread's index in the process.
   void SetThread(int thread, ThreadGauges gauges) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     threads_[thread] = std::move(gauges);
   }
   std::map<int, ThreadGauges> threads() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return threads_;
   }
   void SetLastError(std::string text) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = std::move(text);
   }
   // Counts one failure in `counter` (kafka_errors or lake_errors) and keeps its message as the last error.
@@ -156,25 +156,25 @@ struct PipelineProbe {
   }
   // The outage of `server` while it lasts; nullopt: none.
   void SetOutage(Server server, std::optional<Outage> outage) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     outages_[static_cast<size_t>(server)] = std::move(outage);
   }
   std::optional<Outage> outage(Server server) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return outages_[static_cast<size_t>(server)];
   }
   // The last error the pipeline met (a sink's), for /healthz; empty: none.
   std::string last_error() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return last_error_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::map<int32_t, PartitionGauges> partitions_;
-  std::map<int, ThreadGauges> threads_;
-  std::string last_error_;
-  std::array<std::optional<Outage>, kServers.size()> outages_;  // by Server
+  mutable Mutex mu_;
+  std::map<int32_t, PartitionGauges> partitions_ GUARDED_BY(mu_);
+  std::map<int, ThreadGauges> threads_ GUARDED_BY(mu_);
+  std::string last_error_ GUARDED_BY(mu_);
+  std::array<std::optional<Outage>, kServers.size()> outages_ GUARDED_BY(mu_);  // by Server
 };
 
 }  // namespace clickstream

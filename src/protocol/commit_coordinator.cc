@@ -27,10 +27,10 @@ CommitCoordinator::CommitCoordinator(ResultStore* store, const LakeStore* lake, 
 
 CommitCoordinator::~CommitCoordinator() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   worker_.join();
 }
 
@@ -38,18 +38,18 @@ void CommitCoordinator::Start(PendingCommit commit) {
   started_ = commit.started;
   pending_ = true;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     job_ = std::move(commit);
     done_.reset();
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 std::optional<CommitCoordinator::Finished> CommitCoordinator::Finish(Wait wait) {
   if (!pending_) return std::nullopt;
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (wait == Wait::kYes) {
-    cv_.wait(lock, [this] { return done_.has_value(); });
+    while (!done_) cv_.Wait(mu_);
   } else if (!done_) {
     return std::nullopt;
   }
@@ -61,16 +61,18 @@ std::optional<CommitCoordinator::Finished> CommitCoordinator::Finish(Wait wait) 
 }
 
 void CommitCoordinator::Work() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
-    cv_.wait(lock, [this] { return stopping_ || (job_ && !done_); });
+    while (!stopping_ && !(job_ && !done_)) cv_.Wait(mu_);
     if (stopping_) return;
     PendingCommit& job = *job_;  // the consuming thread leaves job_ alone until done_ is set
-    lock.unlock();
-    Status st = Write(job);
-    lock.lock();
+    Status st;
+    {
+      MutexUnlock unlocked(mu_);
+      st = Write(job);
+    }
     done_ = std::move(st);
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
 }
 

@@ -15,14 +15,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "engine/changes.h"
 #include "lake/lake_batch.h"
@@ -99,12 +98,12 @@ class CommitCoordinator {
   bool pending_ = false;  // consuming thread only
   std::chrono::steady_clock::time_point started_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<PendingCommit> job_;  // guarded by mu_: handed to the worker, written, handed back
-  std::optional<Status> done_;        // guarded by mu_: the outcome of job_ once written
-  bool stopping_ = false;             // guarded by mu_
-  std::thread worker_;                // last: started once the rest is initialized
+  Mutex mu_;
+  CondVar cv_;
+  std::optional<PendingCommit> job_ GUARDED_BY(mu_);  // handed to the worker, written, handed back
+  std::optional<Status> done_ GUARDED_BY(mu_);        // the outcome of job_ once written
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread worker_;  // last: started once the rest is initialized
 };
 
 }  // namespace clickstream

@@ -47,7 +47,7 @@ TEST(CrashPointTest, EveryStepOfCommitsAndRecoveries) {
   }
   ASSERT_LT(events, static_cast<size_t>(kPartitions * kEvents));
   ASSERT_EQ(reference.lake.VisibleRows().size(), events);
-  ASSERT_EQ(reference.topics.records[0].size(), static_cast<size_t>(kEvents));
+  ASSERT_EQ(reference.topics.Records()[0].size(), static_cast<size_t>(kEvents));
   ASSERT_FALSE(reference.results.rows.late_events.empty());
 
   for (int64_t k = 0; k < steps; ++k) {

@@ -6,12 +6,11 @@
 // submitted, then joins it. The rows submitted are not owned and must live until their future is ready.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <future>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "lake/lake_batch.h"
 #include "protocol/lake_store.h"
@@ -31,11 +30,11 @@ class LakeWriteWorker {
  private:
   void Work();
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::packaged_task<Result<Batch>()>> jobs_;  // guarded by mu_
-  bool stopping_ = false;                                 // guarded by mu_
-  std::thread worker_;                                    // last: started once the rest is initialized
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::packaged_task<Result<Batch>()>> jobs_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread worker_;  // last: started once the rest is initialized
 };
 
 }  // namespace clickstream

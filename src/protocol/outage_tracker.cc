@@ -11,7 +11,7 @@ constexpr std::string_view kLog = "run";
 }  // namespace
 
 int OutageTracker::Failed(std::string_view what, const std::string& cause) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const Clock::time_point now = Clock::now();
   if (!outage_) {
     outage_ = Outage{WallClockNow().micros(), 0, {}};
@@ -29,7 +29,7 @@ int OutageTracker::Failed(std::string_view what, const std::string& cause) {
 }
 
 void OutageTracker::Succeeded() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!outage_) return;
   log::Info(kLog, "{} {} after {} attempts ({:.1f} s)", ServerName(server_), options_.recovered,
             outage_->attempts + 1, std::chrono::duration<double>(Clock::now() - started_).count());
@@ -38,7 +38,7 @@ void OutageTracker::Succeeded() {
 }
 
 std::optional<Outage> OutageTracker::outage() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return outage_;
 }
 

@@ -8,11 +8,11 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "observability/pipeline_probe.h"
 
 namespace clickstream {
@@ -45,10 +45,10 @@ class OutageTracker {
   const Server server_;
   PipelineProbe* const probe_;
   const OutageTrackerOptions options_;
-  mutable std::mutex mu_;
-  std::optional<Outage> outage_;     // guarded by mu_
-  Clock::time_point started_;        // guarded by mu_; valid while outage_ is
-  Clock::time_point last_reported_;  // guarded by mu_; valid while outage_ is
+  mutable Mutex mu_;
+  std::optional<Outage> outage_ GUARDED_BY(mu_);
+  Clock::time_point started_ GUARDED_BY(mu_);        // valid while outage_ is
+  Clock::time_point last_reported_ GUARDED_BY(mu_);  // valid while outage_ is
 };
 
 }  // namespace clickstream

@@ -6,12 +6,12 @@
 // kept until destruction. Thread safety: Run is for one thread at a time. Owns its threads.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace clickstream {
 
@@ -27,18 +27,18 @@ class ParallelRunner {
 
  private:
   void Work();
-  // Runs tasks of the current batch while any is left unstarted. REQUIRES: `lock` holds mu_.
-  void RunTasks(std::unique_lock<std::mutex>& lock);
+  // Runs tasks of the current batch while any is left unstarted, each without mu_.
+  void RunTasks() REQUIRES(mu_);
 
-  std::mutex mu_;
-  std::condition_variable work_;                       // a batch has unstarted tasks, or stopping
-  std::condition_variable done_;                       // the batch's last task returned
-  const std::function<void(size_t)>* task_ = nullptr;  // guarded by mu_, with next_, count_, unfinished_
-  size_t next_ = 0;
-  size_t count_ = 0;
-  size_t unfinished_ = 0;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  Mutex mu_;
+  CondVar work_;  // a batch has unstarted tasks, or stopping
+  CondVar done_;  // the batch's last task returned
+  const std::function<void(size_t)>* task_ GUARDED_BY(mu_) = nullptr;
+  size_t next_ GUARDED_BY(mu_) = 0;
+  size_t count_ GUARDED_BY(mu_) = 0;
+  size_t unfinished_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // Run's thread only (and the destructor's)
 };
 
 }  // namespace clickstream

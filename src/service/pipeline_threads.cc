@@ -1,11 +1,11 @@
 #include "service/pipeline_threads.h"
 
 #include <atomic>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "common/log.h"
+#include "common/mutex.h"
 
 namespace clickstream {
 
@@ -28,15 +28,15 @@ PipelineThreads::PipelineThreads(std::vector<std::unique_ptr<Pipeline>> pipeline
 Status PipelineThreads::Run(const std::function<bool()>& stop) {
   if (pipelines_.size() == 1) return pipelines_[0]->Run(stop);
   std::atomic<bool> failed{false};
-  std::mutex mu;
-  std::optional<Status> first_failure;
+  Mutex mu;
+  std::optional<Status> first_failure;  // guarded by mu (a local: GUARDED_BY is for members)
   const std::function<bool()> stop_all = [&] { return failed.load(std::memory_order_relaxed) || stop(); };
   std::vector<std::thread> threads;
   for (size_t i = 0; i < pipelines_.size(); ++i) {
     threads.emplace_back([&, i] {
       const Status st = pipelines_[i]->Run(stop_all);
       if (st.ok()) return;
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (first_failure) {
         // The process ends with the first failure; the others are told here.
         log::Error("run", "thread {}: {}", i, st.message());

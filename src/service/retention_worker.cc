@@ -27,10 +27,10 @@ RetentionWorker::RetentionWorker(pg::ConnectionOptions db, Duration retention,
 
 RetentionWorker::~RetentionWorker() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_.store(true, std::memory_order_relaxed);
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   worker_.join();
 }
 
@@ -74,8 +74,8 @@ void RetentionWorker::Work() {
         log::Warn(kLog, "pass failed, retrying every {} s: {}", interval_.count() / 1000, failure.message());
       failing = true;
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, interval_, [&] { return stop(); });
+    MutexLock lock(mu_);
+    cv_.WaitFor(mu_, interval_, stop);
   }
 }
 

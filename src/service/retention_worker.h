@@ -9,10 +9,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/types.h"
 #include "observability/pipeline_probe.h"
 #include "postgres/connection.h"
@@ -36,8 +35,8 @@ class RetentionWorker {
   std::chrono::milliseconds interval_;
   RetentionProbe* probe_;
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;            // guards nothing: what cv_ waits with
+  CondVar cv_;          // stopping_ was set
   std::thread worker_;  // last: started once the rest is initialized
 };
 

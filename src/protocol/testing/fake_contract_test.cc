@@ -22,7 +22,7 @@ class FakePartitionTransactionsUnderTest final : public PartitionTransactionsUnd
   PartitionTransactions& transactions() override { return transactions_; }
   const std::string& output_topic() const override { return output_topic_; }
   std::vector<FakeTopics::Record> ReadCommitted(size_t /*expected*/) override {
-    std::lock_guard lock(topics_.mu);
+    MutexLock lock(topics_.mu);
     std::vector<FakeTopics::Record> seen;
     for (const auto& [partition, records] : topics_.records) {
       std::copy_if(records.begin(), records.end(), std::back_inserter(seen),
@@ -31,7 +31,7 @@ class FakePartitionTransactionsUnderTest final : public PartitionTransactionsUnd
     return seen;
   }
   Result<std::optional<Offset>> GroupOffset(Partition partition) override {
-    std::lock_guard lock(topics_.mu);
+    MutexLock lock(topics_.mu);
     const auto it = topics_.group_offsets.find(partition.id());
     return it == topics_.group_offsets.end() ? std::nullopt : std::optional<Offset>(it->second);
   }
@@ -86,7 +86,7 @@ class FakeRecordSourceUnderTest final : public RecordSourceUnderTest {
     return next;
   }
   Status CommitGroupOffset(Partition partition, Offset next) override {
-    std::lock_guard lock(topics_.mu);
+    MutexLock lock(topics_.mu);
     topics_.group_offsets[partition.id()] = next;
     return Status::OK();
   }

@@ -8,7 +8,7 @@ Result<std::unique_ptr<FakePartitionTransaction>> FakePartitionTransaction::Star
   CS_RETURN_NOT_OK(faults->BeginStep("init transactions"));
   int64_t epoch = 0;
   {
-    std::lock_guard lock(durable->mu);
+    MutexLock lock(durable->mu);
     epoch = ++durable->epochs[partition.id()];
   }
   CS_RETURN_NOT_OK(faults->EndStep("init transactions"));
@@ -36,7 +36,7 @@ Status FakePartitionTransaction::Forward(const std::string& topic, const RecordV
 Status FakePartitionTransaction::CommitWithOffset(Offset next_offset) {
   CS_RETURN_NOT_OK(faults_->BeginStep("commit transaction"));
   {
-    std::lock_guard lock(durable_->mu);
+    MutexLock lock(durable_->mu);
     if (durable_->epochs[partition_.id()] != epoch_) {
       pending_.clear();
       return Status::Fenced("partition " + std::to_string(partition_.id()) + ": producer fenced");

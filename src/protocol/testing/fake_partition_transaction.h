@@ -15,12 +15,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "protocol/partition_transaction.h"
 #include "protocol/testing/fault_injector.h"
 
@@ -38,10 +38,20 @@ struct FakeTopics {
 
     bool operator==(const Record&) const = default;
   };
-  std::mutex mu;
-  std::map<int32_t, std::vector<Record>> records;  // per input partition, in commit order
-  std::map<int32_t, Offset> group_offsets;
-  std::map<int32_t, int64_t> epochs;  // the current transaction's, per input partition
+  // Copies of records and group_offsets, for a test's checks.
+  std::map<int32_t, std::vector<Record>> Records() const EXCLUDES(mu) {
+    MutexLock lock(mu);
+    return records;
+  }
+  std::map<int32_t, Offset> GroupOffsets() const EXCLUDES(mu) {
+    MutexLock lock(mu);
+    return group_offsets;
+  }
+
+  mutable Mutex mu;
+  std::map<int32_t, std::vector<Record>> records GUARDED_BY(mu);  // per input partition, in commit order
+  std::map<int32_t, Offset> group_offsets GUARDED_BY(mu);
+  std::map<int32_t, int64_t> epochs GUARDED_BY(mu);  // the current transaction's, per input partition
 };
 
 class FakePartitionTransaction final : public PartitionTransaction {

@@ -24,7 +24,7 @@ std::set<int32_t> FakeRecordSource::Assigned() {
 
 Result<Offset> FakeRecordSource::Committed(Partition partition) {
   CS_RETURN_NOT_OK(faults_->Read("committed offset"));
-  std::lock_guard lock(topics_->mu);
+  MutexLock lock(topics_->mu);
   const auto it = topics_->group_offsets.find(partition.id());
   return it == topics_->group_offsets.end() ? Offset(0) : it->second;
 }

@@ -5,22 +5,22 @@
 namespace clickstream {
 
 void FaultInjector::CrashAfter(int64_t steps) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   crash_after_ = steps;
 }
 
 void FaultInjector::FailNext() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   fail_next_ = true;
 }
 
 void FaultInjector::LoseNextAck() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   lose_next_ack_ = true;
 }
 
 void FaultInjector::Restart() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   crash_after_.reset();
   crashed_ = false;
   fail_next_ = false;
@@ -28,7 +28,7 @@ void FaultInjector::Restart() {
 }
 
 Status FaultInjector::BeginStep(std::string_view what) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (crash_after_ && steps_ >= *crash_after_) crashed_ = true;
   if (crashed_) return Status::Unavailable(std::string(what) + ": the process crashed");
   if (fail_next_) {
@@ -40,24 +40,24 @@ Status FaultInjector::BeginStep(std::string_view what) {
 }
 
 Status FaultInjector::EndStep(std::string_view what) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!lose_next_ack_) return Status::OK();
   lose_next_ack_ = false;
   return Status::Unavailable(std::string(what) + ": applied, acknowledgement lost");
 }
 
 Status FaultInjector::Read(std::string_view what) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return crashed_ ? Status::Unavailable(std::string(what) + ": the process crashed") : Status::OK();
 }
 
 bool FaultInjector::crashed() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return crashed_;
 }
 
 int64_t FaultInjector::steps() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return steps_;
 }
 

@@ -11,10 +11,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace clickstream {
@@ -39,12 +39,12 @@ class FaultInjector {
   int64_t steps() const;
 
  private:
-  mutable std::mutex mu_;
-  int64_t steps_ = 0;
-  std::optional<int64_t> crash_after_;
-  bool crashed_ = false;
-  bool fail_next_ = false;
-  bool lose_next_ack_ = false;
+  mutable Mutex mu_;
+  int64_t steps_ GUARDED_BY(mu_) = 0;
+  std::optional<int64_t> crash_after_ GUARDED_BY(mu_);
+  bool crashed_ GUARDED_BY(mu_) = false;
+  bool fail_next_ GUARDED_BY(mu_) = false;
+  bool lose_next_ack_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace clickstream

@@ -137,7 +137,7 @@ bool SameOutput(const DurableWorld& a, const DurableWorld& b, std::string* diffe
     *difference = "hidden lake files left";
     return false;
   }
-  if (a.topics.records != b.topics.records || a.topics.group_offsets != b.topics.group_offsets) {
+  if (a.topics.Records() != b.topics.Records() || a.topics.GroupOffsets() != b.topics.GroupOffsets()) {
     *difference = "topic records or group offsets differ";
     return false;
   }
