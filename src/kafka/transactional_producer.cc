@@ -59,10 +59,18 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Start(
   // librdkafka (up to 2.16 at least, issues #5456 and #5511) retries finding it only when one of the
   // producer's broker connections changes state. After a broker restart the wait never ended; a closed
   // idle connection is such a change, and reconnecting costs a round trip.
+  //
+  // No re-bootstrap (KIP-899/1102, on by default in librdkafka 2.16): when every known broker is down at
+  // once (a one-broker cluster restarting), librdkafka re-bootstraps and decommissions the brokers it
+  // had learned, but keeps the decommissioned one cached as the group coordinator: a
+  // send_offsets_to_transaction in flight then waits forever for it to come up (issue #5511), and the
+  // commit's timeout does not end the wait (#5456). Seen as a pipeline that stopped committing, with no
+  // error, after a broker restart. Without re-bootstrap the broker thread stays and reconnects.
   ConfigPairs pairs = {{"linger.ms", "1000"},
                        {"batch.num.messages", "10000"},
                        {"compression.type", "lz4"},
-                       {"connections.max.idle.ms", "10000"}};
+                       {"connections.max.idle.ms", "10000"},
+                       {"metadata.recovery.strategy", "none"}};
   pairs.insert(pairs.end(), base.begin(), base.end());
   pairs.emplace_back("transactional.id", transactional_id);
   pairs.emplace_back("enable.idempotence", "true");
