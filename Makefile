@@ -46,17 +46,22 @@ check-thread-safety: deps
 	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
 
 # The unit tests (ctest -LE integration: everything that needs no server) under AddressSanitizer with
-# UBSan, then under ThreadSanitizer (CMake's CLICKSTREAM_SANITIZE), each in its own build folder
-# ($(BUILD_DIR)-asan, $(BUILD_DIR)-tsan), building only what they run; the first report fails it.
+# UBSan, then those whose code runs threads (ctest label "threads", CMake target threaded_unit_tests)
+# under ThreadSanitizer (CMake's CLICKSTREAM_SANITIZE), each in its own build folder ($(BUILD_DIR)-asan,
+# $(BUILD_DIR)-tsan), building only what they run; the first report fails it.
 # hard_rss_limit_mb: a test that runs away with memory fails instead of taking the machine's.
 SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:hard_rss_limit_mb=4096 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:hard_rss_limit_mb=4096:suppressions=$(CURDIR)/scripts/tsan.supp
 test-sanitize: test-sanitize-asan test-sanitize-tsan
+SANITIZE_TARGET_asan := unit_tests
+SANITIZE_TESTS_asan := -LE integration
+SANITIZE_TARGET_tsan := threaded_unit_tests
+SANITIZE_TESTS_tsan := -L threads -LE integration
 test-sanitize-asan test-sanitize-tsan: test-sanitize-%: deps
 	@[ -f $(BUILD_DIR)-$*/build.ninja ] || cmake -S . -B $(BUILD_DIR)-$* -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCLICKSTREAM_SANITIZE=$* -DCLICKSTREAM_BUILD_BENCHMARKS=OFF >/dev/null
-	@cmake --build $(BUILD_DIR)-$* -j $(JOBS) --target unit_tests
-	@cd $(BUILD_DIR)-$* && $(SANITIZE_ENV) ctest -LE integration --output-on-failure -j 2
+	@cmake --build $(BUILD_DIR)-$* -j $(JOBS) --target $(SANITIZE_TARGET_$*)
+	@cd $(BUILD_DIR)-$* && $(SANITIZE_ENV) ctest $(SANITIZE_TESTS_$*) --output-on-failure -j 2
 
 # End-to-end throughput and latency against the raw Kafka limit, on the local services (minutes).
 # BENCH_FLAGS passes options, e.g. BENCH_FLAGS="--events 500000 --latency-seconds 20".
