@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build docs run test check-thread-safety test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-retention bench-replay fuzz services services-stop clean
+.PHONY: all deps build docs run test check-thread-safety test-sanitize test-sanitize-asan test-sanitize-tsan bench bench-librdkafka bench-retention bench-replay fuzz services services-stop clean
 
 all: build
 
@@ -70,6 +70,13 @@ bench: build
 	@bash scripts/services.sh start
 	@if [ "$${INPUT_FORMAT:-json}" = avro ] && [ -z "$${SCHEMA_REGISTRY_URL:-}" ]; then bash scripts/services.sh registry-start; fi
 	@set -a && source <(bash scripts/services.sh env) && set +a && $(BUILD_DIR)/bench/e2e_benchmark $(BENCH_FLAGS)
+
+# The Kafka client's A/B: bench's end-to-end benchmark RUNS times with Debian 12's librdkafka 2.0.2 and with
+# the pinned one, in turns, then the medians side by side (bench/librdkafka_ab.sh).
+RUNS ?= 3
+bench-librdkafka: build
+	@bash scripts/services.sh start
+	@BUILD_DIR=$(BUILD_DIR) RUNS=$(RUNS) BENCH_FLAGS="$(BENCH_FLAGS)" bash bench/librdkafka_ab.sh
 
 # What --results-retention's batched deletes cost concurrent commits, against tables partitioned by day
 # (local PostgreSQL, a database of its own; about a minute).

@@ -71,6 +71,10 @@ Result<ConfigPairs> ClientOptions::Pairs() const {
   return pairs;
 }
 
+bool IsNewerLibraryTuning(const std::string& key) {
+  return key == "fetch.queue.backoff.ms" || key == "metadata.recovery.strategy";
+}
+
 bool IsSecretKey(const std::string& key) {
   std::string k = key;
   std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -89,7 +93,9 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const ConfigPairs& pairs) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
   for (const auto& [key, value] : pairs) {
-    if (conf->set(key, value, err) != RdKafka::Conf::CONF_OK) {
+    const RdKafka::Conf::ConfResult set = conf->set(key, value, err);
+    if (set == RdKafka::Conf::CONF_UNKNOWN && IsNewerLibraryTuning(key)) continue;
+    if (set != RdKafka::Conf::CONF_OK) {
       // librdkafka's message may quote the value: never print it for a secret.
       return Status::InvalidArgument("kafka: setting " + key + "=" + Printable(key, value) + ": " +
                                      (IsSecretKey(key) ? "invalid value" : err));

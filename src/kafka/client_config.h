@@ -51,6 +51,12 @@ struct ClientOptions {
   Result<ConfigPairs> Pairs() const;
 };
 
+// True for the properties of librdkafka releases after 2.0.2 that clickstream sets to tune or to work
+// around a bug of the pinned release (fetch.queue.backoff.ms, metadata.recovery.strategy). MakeConf skips
+// them on a library that does not know them, which only a build with a lowered minimum runs on (an A/B
+// of an older library, bench/librdkafka_ab.sh).
+bool IsNewerLibraryTuning(const std::string& key);
+
 // True for keys whose values are secrets (passwords, private keys, JAAS configs): never printed.
 bool IsSecretKey(const std::string& key);
 

@@ -83,6 +83,19 @@ TEST(ClientOptions, BadPropertyNamesTheKey) {
   EXPECT_EQ(o.Pairs().status().code(), StatusCode::kInvalidArgument);
 }
 
+// The pinned librdkafka knows the newer properties clickstream sets, so they take effect; only those
+// are ever skipped, so a misspelt property still fails.
+TEST(ClientOptions, NewerLibraryTuningIsSetAndNothingElseIsSkipped) {
+  auto conf = MakeConf({{"metadata.recovery.strategy", "none"}, {"fetch.queue.backoff.ms", "10"}});
+  ASSERT_TRUE(conf.ok()) << conf.status().message();
+  std::string value;
+  ASSERT_EQ((*conf)->get("metadata.recovery.strategy", value), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(value, "none");
+  EXPECT_TRUE(IsNewerLibraryTuning("fetch.queue.backoff.ms"));
+  EXPECT_FALSE(IsNewerLibraryTuning("fetch.queue.backof.ms"));
+  EXPECT_FALSE(MakeConf({{"fetch.queue.backof.ms", "10"}}).ok());
+}
+
 TEST(ClientOptions, SecretsAreNeverInErrors) {
   ClientOptions o;
   o.security_protocol = "NOT_A_PROTOCOL";
