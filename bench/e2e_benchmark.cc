@@ -3,7 +3,9 @@
 //   1. preload a fresh 4-partition topic with N producer-like events (100k users, 2% late, 1% invalid);
 //   2. raw limit: a plain librdkafka consumer reads all N and does nothing else; copy limit: a consumer
 //      and one transactional producer per partition copy all N to a fresh topic, each commit carrying the
-//      consumer offsets, spaced like the pipeline's commits while it drains (no engine, PostgreSQL, lake);
+//      consumer offsets, spaced like the pipeline's commits while it drains (no engine, PostgreSQL, lake):
+//      the limit is its steady state, from the moment every partition has committed once; the start-up
+//      before it, the longest time between two commits and the CPU it used are printed beside it;
 //   3. the pipeline, all sinks on, drains the same N from a fresh group and fresh tables: events/s from
 //      its start to the moment PostgreSQL holds the last offset; then again with 2 .. --max-threads
 //      consumer threads (`--threads`), each from a fresh group: the scaling table (events/s, the
@@ -392,25 +394,6 @@ class TransactionalCopy {
   int64_t read_ = 0, committed_ = 0;
 };
 
-// The copy limit: TransactionalCopy of the `n` records of `topic`, commits spaced as the pipeline spaces
-// them while it drains. Returns events/s from the start (the producers' transactions set up, as the
-// pipeline's are) until the last record is committed.
-double CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
-  TransactionalCopy::CreateTopics(f, topic);
-  const auto start = Clock::now();
-  TransactionalCopy copy(f, topic);
-  const auto spacing = std::chrono::milliseconds(std::max(f.commit_interval_ms, f.max_result_delay_ms));
-  auto last_commit = Clock::now();
-  while (copy.committed() < n) {
-    copy.Read(copy.read() < n ? 10 : 1);
-    if (Clock::now() - last_commit >= spacing || copy.read() == n) {
-      copy.Commit();
-      last_commit = Clock::now();
-    }
-  }
-  return static_cast<double>(n) / Seconds(Clock::now() - start);
-}
-
 // Per partition, the progress seen and when, in order: a record is visible from the first entry past
 // its offset.
 using Visible = std::map<int32_t, std::vector<std::pair<int64_t, Clock::time_point>>>;
@@ -504,6 +487,30 @@ double StatTicks(const std::string& stat) {
   return 0;
 }
 
+// CPU time process `pid` used so far (user + system), in seconds.
+double CpuSecondsOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return StatTicks(stat) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// CPU time librdkafka's own threads (named "rdk:...") of process `pid` used so far, in seconds: the
+// client's share of CpuSecondsOf(pid).
+double KafkaClientCpuSecondsOf(pid_t pid) {
+  double ticks = 0;
+  std::error_code ec;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;  // the thread just ended
+    if (stat.compare(open + 1, 4, "rdk:") != 0) continue;
+    ticks += StatTicks(stat);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 // Jiffies the whole machine spent busy and in all, since boot (/proc/stat).
 std::pair<double, double> MachineJiffies() {
   std::ifstream in("/proc/stat");
@@ -515,6 +522,70 @@ std::pair<double, double> MachineJiffies() {
     if (i == 3 || i == 4) idle += v;  // idle and iowait
   }
   return {total - idle, total};
+}
+
+// The copy limit: TransactionalCopy of the `n` records of `topic`, commits spaced as the pipeline spaces
+// them while it drains, measured twice: over the whole run, from the start (the consumer joining its
+// group, the producers' transactions set up, as the pipeline's are) until the last record is committed;
+// and in its steady state, from the moment every partition has committed once. A limit is what the copy
+// does once running; the start-up is reported on its own.
+struct CopyRun {
+  double eps = 0;                 // n over the whole run
+  double startup_s = 0;           // from the start until every partition had committed once
+  double steady_eps = 0;          // records committed after start-up, over the time since
+  double longest_stall_s = 0;     // after start-up, the longest time between two commits (none in between)
+  double cpu_cores = 0;           // the copy's CPU time (this process) over the run's wall time
+  double kafka_client_cores = 0;  // its librdkafka threads' share of that
+  double machine_busy = 0;        // share of the machine's CPU busy over the run (broker included), 0-1
+};
+
+CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
+  TransactionalCopy::CreateTopics(f, topic);
+  const double cpu_before = CpuSecondsOf(::getpid());
+  const double client_before = KafkaClientCpuSecondsOf(::getpid());
+  const auto machine_before = MachineJiffies();
+  const auto start = Clock::now();
+  std::optional<Clock::time_point> steady_since;
+  int64_t committed_at_steady = 0;
+  std::set<int32_t> committed_once;
+  Clock::time_point end;
+  CopyRun r;
+  {
+    TransactionalCopy copy(f, topic);
+    const auto spacing = std::chrono::milliseconds(std::max(f.commit_interval_ms, f.max_result_delay_ms));
+    auto last_commit = Clock::now();
+    auto last_progress = last_commit;  // the end of the last commit that committed something
+    while (copy.committed() < n) {
+      copy.Read(copy.read() < n ? 10 : 1);
+      if (Clock::now() - last_commit >= spacing || copy.read() == n) {
+        const std::map<int32_t, int64_t> done = copy.Commit();
+        last_commit = Clock::now();
+        if (done.empty()) continue;
+        if (steady_since)
+          r.longest_stall_s = std::max(r.longest_stall_s, Seconds(last_commit - last_progress));
+        last_progress = last_commit;
+        for (const auto& [p, next] : done) committed_once.insert(p);
+        if (!steady_since && committed_once.size() == static_cast<size_t>(f.partitions)) {
+          steady_since = last_commit;
+          committed_at_steady = copy.committed();
+        }
+      }
+    }
+    end = Clock::now();
+    const double seconds = Seconds(end - start);
+    r.eps = static_cast<double>(n) / seconds;
+    r.cpu_cores = (CpuSecondsOf(::getpid()) - cpu_before) / seconds;
+    r.kafka_client_cores = (KafkaClientCpuSecondsOf(::getpid()) - client_before) / seconds;
+  }
+  const auto machine_after = MachineJiffies();
+  r.machine_busy =
+      (machine_after.first - machine_before.first) / (machine_after.second - machine_before.second);
+  if (steady_since) {
+    r.startup_s = Seconds(*steady_since - start);
+    const double steady_s = Seconds(end - *steady_since);
+    if (steady_s > 0) r.steady_eps = static_cast<double>(n - committed_at_steady) / steady_s;
+  }
+  return r;
 }
 
 // `clickstream run` as a child process; `threads` is its --threads. Each thread count has its own
@@ -579,27 +650,9 @@ class Pipeline {
     return 0;
   }
   // CPU time the process used so far (user + system), in seconds.
-  double CpuSeconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return StatTicks(stat) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  // CPU time librdkafka's own threads (named "rdk:...") used so far, in seconds: the client's share of
-  // CpuSeconds().
-  double KafkaClientCpuSeconds() const {
-    double ticks = 0;
-    std::error_code ec;
-    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
-    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
-      std::ifstream in(task.path() / "stat");
-      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      const size_t open = stat.find('('), close = stat.rfind(')');
-      if (open == std::string::npos || close == std::string::npos) continue;  // the thread just ended
-      if (stat.compare(open + 1, 4, "rdk:") != 0) continue;
-      ticks += StatTicks(stat);
-    }
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
+  double CpuSeconds() const { return CpuSecondsOf(pid_); }
+  // CPU time librdkafka's own threads used so far, in seconds: the client's share of CpuSeconds().
+  double KafkaClientCpuSeconds() const { return KafkaClientCpuSecondsOf(pid_); }
   // A counter or gauge from the pipeline's /metrics (0 if absent).
   double Metric(const std::string& name) const {
     httplib::Client client("127.0.0.1", http_port_);
@@ -993,6 +1046,7 @@ int Main(const Flags& f) {
 
   // Throughput; --events 0 skips it (to look at latency alone).
   double preload_eps = 0, raw_eps = 0, copy_eps = 0, pipeline_eps = 0, throughput_rss = 0;
+  CopyRun copy;
   double run_seconds = 0, db_seconds = 0, kafka_seconds = 0, db_rows = 0;
   std::vector<ThroughputRun> runs;
   if (f.events > 0) {
@@ -1007,8 +1061,10 @@ int Main(const Flags& f) {
     raw_eps = RawConsume(f, throughput_topic, f.events);
     std::printf("raw consumer: %.0f events/s\n", raw_eps);
     std::fflush(stdout);
-    copy_eps = CopyLimit(f, throughput_topic, f.events);
-    std::printf("transactional copy: %.0f events/s\n", copy_eps);
+    copy = CopyLimit(f, throughput_topic, f.events);
+    copy_eps = copy.steady_eps;
+    std::printf("transactional copy: %.0f events/s steady (%.0f over the whole run, start-up %.2f s)\n",
+                copy.steady_eps, copy.eps, copy.startup_s);
     std::fflush(stdout);
 
     for (int threads = 1; threads <= f.max_threads; ++threads) {
@@ -1150,7 +1206,13 @@ int Main(const Flags& f) {
               static_cast<long long>(f.events));
   std::printf("%-44s %14.0f\n", "producer preload, events/s", preload_eps);
   std::printf("%-44s %14.0f\n", "raw librdkafka consumer, events/s", raw_eps);
-  std::printf("%-44s %14.0f\n", "transactional copy limit, events/s", copy_eps);
+  std::printf("%-44s %14.0f\n", "transactional copy limit (steady), events/s", copy_eps);
+  std::printf("%-44s %14.0f\n", "  copy over the whole run, events/s", copy.eps);
+  std::printf("%-44s %14.2f\n", "  copy start-up until all committed, s", copy.startup_s);
+  std::printf("%-44s %14.2f\n", "  copy's longest time between commits, s", copy.longest_stall_s);
+  std::printf("%-44s %14.2f\n", "  copy CPU (this process), cores", copy.cpu_cores);
+  std::printf("%-44s %14.2f\n", "  copy CPU, of which librdkafka, cores", copy.kafka_client_cores);
+  std::printf("%-44s %14.0f\n", "  machine busy during the copy, % of CPU", 100 * copy.machine_busy);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
   std::printf("%-44s %14.2f\n", "ratio pipeline / raw", (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0));
   std::printf("%-44s %14.2f\n", "ratio pipeline / copy", (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0));
@@ -1200,7 +1262,9 @@ int Main(const Flags& f) {
     scaling += row;
   }
   std::printf(
-      "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_ratio\":%.3f,"
+      "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"copy_total_eps\":%.0f,\"copy_startup_s\":%.2f,"
+      "\"copy_longest_stall_s\":%.2f,\"copy_cpu_cores\":%.2f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_"
+      "ratio\":%.3f,"
       "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"copy_p50_ms\":%.1f,\"copy_p99_ms\":%.1f,"
       "\"copy_one_producer_p50_ms\":%.1f,\"copy_one_producer_p99_ms\":%.1f,"
       "\"slow_commits\":%d,"
@@ -1208,10 +1272,10 @@ int Main(const Flags& f) {
       "\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
       "\"events\":%lld,\"latency_rate\":%d,\"warmup_s\":%.1f,\"commit_interval_ms\":%d,"
       "\"max_result_delay_ms\":%d,\"input_format\":\"%s\",\"scaling\":[%s]}\n",
-      raw_eps, copy_eps, pipeline_eps, (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0),
-      (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99, max, floors[0].p50, floors[0].p99,
-      floors[1].p50, floors[1].p99, slow_commits, peak_rss, claim_median_ms, claim_slowest_ms,
-      run_seconds > 0 ? db_seconds / run_seconds : 0,
+      raw_eps, copy_eps, copy.eps, copy.startup_s, copy.longest_stall_s, copy.cpu_cores, pipeline_eps,
+      (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99,
+      max, floors[0].p50, floors[0].p99, floors[1].p50, floors[1].p99, slow_commits, peak_rss,
+      claim_median_ms, claim_slowest_ms, run_seconds > 0 ? db_seconds / run_seconds : 0,
       events > 0 ? db_rows / events : 0, db_seconds > 0 ? db_rows / db_seconds : 0,
       static_cast<long long>(f.events), f.latency_rate, warmup_s, f.commit_interval_ms, f.max_result_delay_ms,
       f.input_format.c_str(), scaling.c_str());
