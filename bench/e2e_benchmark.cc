@@ -532,7 +532,10 @@ std::pair<double, double> MachineJiffies() {
 struct CopyRun {
   double eps = 0;                 // n over the whole run
   double startup_s = 0;           // from the start until every partition had committed once
-  double steady_eps = 0;          // records committed after start-up, over the time since
+  double steady_eps = 0;          // records committed after start-up, over the time since; see steady
+  // False when start-up committed every record (a run too short to have a steady state): steady_eps is
+  // then the whole run's rate.
+  bool steady = false;
   double longest_stall_s = 0;     // after start-up, the longest time between two commits (none in between)
   double cpu_cores = 0;           // the copy's CPU time (this process) over the run's wall time
   double kafka_client_cores = 0;  // its librdkafka threads' share of that
@@ -580,11 +583,10 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
   const auto machine_after = MachineJiffies();
   r.machine_busy =
       (machine_after.first - machine_before.first) / (machine_after.second - machine_before.second);
-  if (steady_since) {
-    r.startup_s = Seconds(*steady_since - start);
-    const double steady_s = Seconds(end - *steady_since);
-    if (steady_s > 0) r.steady_eps = static_cast<double>(n - committed_at_steady) / steady_s;
-  }
+  if (steady_since) r.startup_s = Seconds(*steady_since - start);
+  const double steady_s = steady_since ? Seconds(end - *steady_since) : 0;
+  r.steady = committed_at_steady < n && steady_s > 0;
+  r.steady_eps = r.steady ? static_cast<double>(n - committed_at_steady) / steady_s : r.eps;
   return r;
 }
 
@@ -1063,8 +1065,15 @@ int Main(const Flags& f) {
     std::fflush(stdout);
     copy = CopyLimit(f, throughput_topic, f.events);
     copy_eps = copy.steady_eps;
-    std::printf("transactional copy: %.0f events/s steady (%.0f over the whole run, start-up %.2f s)\n",
-                copy.steady_eps, copy.eps, copy.startup_s);
+    if (copy.steady) {
+      std::printf("transactional copy: %.0f events/s steady (%.0f over the whole run, start-up %.2f s)\n",
+                  copy.steady_eps, copy.eps, copy.startup_s);
+    } else {
+      std::printf(
+          "transactional copy: %.0f events/s over the whole run, too short for a steady state "
+          "(start-up %.2f s)\n",
+          copy.eps, copy.startup_s);
+    }
     std::fflush(stdout);
 
     for (int threads = 1; threads <= f.max_threads; ++threads) {

@@ -27,6 +27,12 @@ assert 0 < d["p50_ms"] <= d["p99_ms"] and d["peak_rss_mb"] > 0 and 1 <= d["warmu
 assert 0 < d["copy_p50_ms"] <= d["copy_p99_ms"] and 0 < d["copy_one_producer_p50_ms"] <= d["copy_one_producer_p99_ms"], d
 assert 0 < d["pg_busy_share"] <= 1 and d["pg_rows_per_event"] > 0 and d["pg_rows_per_s"] > 0, d
 assert 0 < d["claim_median_ms"] <= d["claim_slowest_ms"], d
+# The copy limit with its start-up, longest gap and CPU; a run this short may have no steady state, and
+# copy_eps is then the whole run: never more than that.
+for key in ("copy_total_eps", "copy_startup_s", "copy_longest_stall_s", "copy_cpu_cores"):
+    assert key in d, "missing " + key
+assert d["copy_total_eps"] > 0 and d["copy_startup_s"] > 0 and d["copy_longest_stall_s"] >= 0, d
+assert d["copy_cpu_cores"] > 0, d
 '
 [ -s "$work/latency.csv" ] || { echo "FAIL: no latency.csv"; exit 1; }
 # Runs must not pile up topics on a long-lived broker.
