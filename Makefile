@@ -75,7 +75,6 @@ bench: build
 # the pinned one, in turns, then the medians side by side (bench/librdkafka_ab.sh).
 RUNS ?= 3
 bench-librdkafka: build
-	@bash scripts/services.sh start
 	@BUILD_DIR=$(BUILD_DIR) RUNS=$(RUNS) BENCH_FLAGS="$(BENCH_FLAGS)" bash bench/librdkafka_ab.sh
 
 # What --results-retention's batched deletes cost concurrent commits, against tables partitioned by day
