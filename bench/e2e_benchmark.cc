@@ -224,6 +224,16 @@ std::unique_ptr<RdKafka::KafkaConsumer> Subscribe(const Flags& f, const std::str
   return c;
 }
 
+// The pipeline's consumer settings (src/service/pipeline.cc), for the copies that stand for it.
+kafka::ConfigPairs PipelineConsumerSettings() {
+  kafka::ConfigPairs pairs = {{"partition.assignment.strategy", "cooperative-sticky"},
+                              {"isolation.level", "read_committed"},
+                              {"fetch.wait.max.ms", "10"}};
+  const kafka::ConfigPairs read_ahead = kafka::ConsumerReadAhead();
+  pairs.insert(pairs.end(), read_ahead.begin(), read_ahead.end());
+  return pairs;
+}
+
 // Reads every record of `topic` with a plain consumer; returns events/s.
 double RawConsume(const Flags& f, const std::string& topic, int64_t n) {
   // librdkafka 2.x pauses fetching for fetch.queue.backoff.ms (1 s by default) whenever it finds the
@@ -302,13 +312,7 @@ class TransactionalCopy {
         bootstrap_servers_(f.bootstrap_servers),
         group_("bench-copy-" + topic),
         one_producer_(one_producer),
-        consumer_(Subscribe(f, topic, group_,
-                            // The pipeline's consumer settings (src/service/pipeline.cc).
-                            {{"partition.assignment.strategy", "cooperative-sticky"},
-                             {"isolation.level", "read_committed"},
-                             {"fetch.wait.max.ms", "10"},
-                             {"queued.max.messages.kbytes", "16384"},
-                             {"fetch.queue.backoff.ms", "10"}})) {}
+        consumer_(Subscribe(f, topic, group_, PipelineConsumerSettings())) {}
   ~TransactionalCopy() { consumer_->close(); }
 
   // Creates the topics the copy of `topic` writes to. REQUIRES: called before a TransactionalCopy of it.
@@ -511,6 +515,44 @@ double KafkaClientCpuSecondsOf(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// CPU time used so far by the running processes whose command line (arguments separated by '\0')
+// satisfies `matches`, in seconds. A process that ended in between is not counted: the broker and the
+// server's connections live through a run.
+template <typename Predicate>
+double CpuSecondsOfProcesses(Predicate matches) {
+  double seconds = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (matches(cmdline)) seconds += CpuSecondsOf(static_cast<pid_t>(std::stol(name)));
+  }
+  return seconds;
+}
+
+// The CPU of the services every measured run shares the machine with.
+struct ServicesCpu {
+  double broker = 0, postgres = 0;  // seconds
+
+  static ServicesCpu Now() {
+    const auto is_broker = [](const std::string& cmdline) {
+      return cmdline.find(std::string_view("\0kafka.Kafka\0", 13)) != std::string::npos;
+    };
+    // The server names itself "postgres" and its backends "postgres: user db ..." (argv[0] only: a
+    // client's arguments may hold a postgresql:// URL).
+    const auto is_postgres = [](const std::string& cmdline) {
+      const std::string program = cmdline.substr(0, cmdline.find('\0'));
+      return program.starts_with("postgres:") || program == "postgres" || program.ends_with("/postgres");
+    };
+    return {CpuSecondsOfProcesses(is_broker), CpuSecondsOfProcesses(is_postgres)};
+  }
+  ServicesCpu Since(const ServicesCpu& before) const {
+    return {broker - before.broker, postgres - before.postgres};
+  }
+};
+
 // Jiffies the whole machine spent busy and in all, since boot (/proc/stat).
 std::pair<double, double> MachineJiffies() {
   std::ifstream in("/proc/stat");
@@ -540,12 +582,15 @@ struct CopyRun {
   double cpu_cores = 0;           // the copy's CPU time (this process) over the run's wall time
   double kafka_client_cores = 0;  // its librdkafka threads' share of that
   double machine_busy = 0;        // share of the machine's CPU busy over the run (broker included), 0-1
+  double us_per_event = 0;        // the copy's CPU time per record, in microseconds
+  double broker_cores = 0;        // the broker's CPU time over the run's wall time
 };
 
 CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
   TransactionalCopy::CreateTopics(f, topic);
   const double cpu_before = CpuSecondsOf(::getpid());
   const double client_before = KafkaClientCpuSecondsOf(::getpid());
+  const ServicesCpu services_before = ServicesCpu::Now();
   const auto machine_before = MachineJiffies();
   const auto start = Clock::now();
   std::optional<Clock::time_point> steady_since;
@@ -577,8 +622,11 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
     end = Clock::now();
     const double seconds = Seconds(end - start);
     r.eps = static_cast<double>(n) / seconds;
-    r.cpu_cores = (CpuSecondsOf(::getpid()) - cpu_before) / seconds;
+    const double cpu_seconds = CpuSecondsOf(::getpid()) - cpu_before;
+    r.cpu_cores = cpu_seconds / seconds;
+    r.us_per_event = 1e6 * cpu_seconds / static_cast<double>(n);
     r.kafka_client_cores = (KafkaClientCpuSecondsOf(::getpid()) - client_before) / seconds;
+    r.broker_cores = ServicesCpu::Now().Since(services_before).broker / seconds;
   }
   const auto machine_after = MachineJiffies();
   r.machine_busy =
@@ -928,6 +976,8 @@ struct ThroughputRun {
   double machine_busy = 0;  // share of the machine's CPU busy (broker, server and pipeline), 0-1
   double db_seconds = 0, kafka_seconds = 0, db_rows = 0;  // the pipeline's own counters
   double kafka_client_cores = 0;  // librdkafka's threads' CPU time over the run's wall time
+  double us_per_event = 0;        // the pipeline's CPU time (its process only) per event, in microseconds
+  double broker_cores = 0, postgres_cores = 0;  // the services' CPU time over the run's wall time
   std::string log;
 };
 
@@ -965,6 +1015,7 @@ ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::s
   r.log = f.work_dir + "/" + name + ".log";
   ResetTables(db);
   std::filesystem::remove_all(f.work_dir + "/lake-" + name);
+  const ServicesCpu services_before = ServicesCpu::Now();
   const auto machine_before = MachineJiffies();
   const auto start = Clock::now();
   Pipeline pipeline(f, topic, f.work_dir + "/lake-" + name, r.log, threads);
@@ -975,8 +1026,13 @@ ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::s
   r.seconds = Seconds(Clock::now() - start);
   const auto machine_after = MachineJiffies();
   r.eps = static_cast<double>(f.events) / r.seconds;
-  r.cpu_cores = pipeline.CpuSeconds() / r.seconds;
+  const double cpu_seconds = pipeline.CpuSeconds();
+  r.cpu_cores = cpu_seconds / r.seconds;
+  r.us_per_event = 1e6 * cpu_seconds / static_cast<double>(f.events);
   r.kafka_client_cores = pipeline.KafkaClientCpuSeconds() / r.seconds;
+  const ServicesCpu services = ServicesCpu::Now().Since(services_before);
+  r.broker_cores = services.broker / r.seconds;
+  r.postgres_cores = services.postgres / r.seconds;
   r.machine_busy =
       (machine_after.first - machine_before.first) / (machine_after.second - machine_before.second);
   r.peak_rss = pipeline.PeakRssMb();
@@ -1221,6 +1277,8 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.2f\n", "  copy's longest time between commits, s", copy.longest_stall_s);
   std::printf("%-44s %14.2f\n", "  copy CPU (this process), cores", copy.cpu_cores);
   std::printf("%-44s %14.2f\n", "  copy CPU, of which librdkafka, cores", copy.kafka_client_cores);
+  std::printf("%-44s %14.2f\n", "  copy CPU per event, us", copy.us_per_event);
+  std::printf("%-44s %14.2f\n", "  broker during the copy, cores", copy.broker_cores);
   std::printf("%-44s %14.0f\n", "  machine busy during the copy, % of CPU", 100 * copy.machine_busy);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
   std::printf("%-44s %14.2f\n", "ratio pipeline / raw", (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0));
@@ -1252,23 +1310,36 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.0f\n", "claim -> first commit, median of 4, ms", claim_median_ms);
   std::printf("%-44s %14.0f\n", "claim -> first commit, slowest of 4, ms", claim_slowest_ms);
   // Scaling: the same input with 1 .. --max-threads consumer threads in one process.
-  std::printf("\n%-8s %12s %14s %14s %14s %14s %14s %14s\n", "threads", "events/s", "pipeline CPU",
-              "librdkafka CPU", "machine busy", "PostgreSQL", "PG rows", "Kafka commits");
-  std::printf("%-8s %12s %14s %14s %14s %14s %14s %14s\n", "", "", "(cores)", "(cores)", "(% of CPU)",
-              "(% of run)", "per event", "(% of run)");
+  std::printf("\n%-8s %12s %14s %14s %14s %14s %14s %14s %14s\n", "threads", "events/s", "pipeline CPU",
+              "librdkafka CPU", "machine busy", "PostgreSQL", "PG rows", "Kafka commits", "peak RSS");
+  std::printf("%-8s %12s %14s %14s %14s %14s %14s %14s %14s\n", "", "", "(cores)", "(cores)", "(% of CPU)",
+              "(% of run)", "per event", "(% of run)", "(MiB)");
   std::string scaling;
   for (const ThroughputRun& r : runs) {
     // PostgreSQL and Kafka shares are summed over the threads' commits, which overlap.
-    std::printf("%-8d %12.0f %14.2f %14.2f %14.0f %14.0f %14.2f %14.0f\n", r.threads, r.eps, r.cpu_cores,
-                r.kafka_client_cores, 100 * r.machine_busy, 100 * r.db_seconds / r.seconds,
-                r.db_rows / events, 100 * r.kafka_seconds / r.seconds);
+    std::printf("%-8d %12.0f %14.2f %14.2f %14.0f %14.0f %14.2f %14.0f %14.0f\n", r.threads, r.eps,
+                r.cpu_cores, r.kafka_client_cores, 100 * r.machine_busy, 100 * r.db_seconds / r.seconds,
+                r.db_rows / events, 100 * r.kafka_seconds / r.seconds, r.peak_rss);
     char row[300];
     std::snprintf(row, sizeof row,
                   "%s{\"threads\":%d,\"eps\":%.0f,\"cpu_cores\":%.2f,\"kafka_client_cores\":%.2f,"
-                  "\"machine_busy\":%.2f}",
+                  "\"machine_busy\":%.2f,\"peak_rss_mb\":%.0f,\"us_per_event\":%.2f,\"broker_cores\":%.2f,"
+                  "\"postgres_cores\":%.2f}",
                   scaling.empty() ? "" : ",", r.threads, r.eps, r.cpu_cores, r.kafka_client_cores,
-                  r.machine_busy);
+                  r.machine_busy, r.peak_rss, r.us_per_event, r.broker_cores, r.postgres_cores);
     scaling += row;
+  }
+  // Where the CPU went: each drain's processes, next to the copy's.
+  const double machine_cores = std::thread::hardware_concurrency();
+  std::printf("\n%-8s %14s %14s %14s %14s %14s\n", "threads", "pipeline CPU", "pipeline CPU", "broker CPU",
+              "PostgreSQL CPU", "machine busy");
+  std::printf("%-8s %14s %14s %14s %14s %14s\n", "", "(us/event)", "(cores)", "(cores)", "(cores)",
+              "(cores)");
+  std::printf("%-8s %14.2f %14.2f %14.2f %14s %14.2f\n", "copy", copy.us_per_event, copy.cpu_cores,
+              copy.broker_cores, "-", machine_cores * copy.machine_busy);
+  for (const ThroughputRun& r : runs) {
+    std::printf("%-8d %14.2f %14.2f %14.2f %14.2f %14.2f\n", r.threads, r.us_per_event, r.cpu_cores,
+                r.broker_cores, r.postgres_cores, machine_cores * r.machine_busy);
   }
   std::printf(
       "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"copy_total_eps\":%.0f,\"copy_startup_s\":%.2f,"

@@ -75,6 +75,14 @@ bool IsNewerLibraryTuning(const std::string& key) {
   return key == "fetch.queue.backoff.ms" || key == "metadata.recovery.strategy";
 }
 
+ConfigPairs ConsumerReadAhead() {
+  constexpr int kFetchQueueBackoffSince = 0x02020000;  // librdkafka 2.2.0
+  if ((RdKafka::version() & ~0xff) < kFetchQueueBackoffSince)
+    return {{"queued.max.messages.kbytes", "16384"}};
+  // The byte limit binds first: 1 MiB holds fewer records than queued.min.messages (100,000).
+  return {{"queued.max.messages.kbytes", "1024"}, {"fetch.queue.backoff.ms", "10"}};
+}
+
 bool IsSecretKey(const std::string& key) {
   std::string k = key;
   std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -96,6 +96,19 @@ TEST(ClientOptions, NewerLibraryTuningIsSetAndNothingElseIsSkipped) {
   EXPECT_FALSE(MakeConf({{"fetch.queue.backof.ms", "10"}}).ok());
 }
 
+// The pinned library refetches 10 ms after a full queue, so the read-ahead is bounded to 1 MiB per
+// partition in bytes (the record count, librdkafka's 100,000, would hold 13 MB of the producer's records).
+TEST(ConsumerReadAhead, IsOneMebibytePerPartitionOnThePinnedLibrary) {
+  const ConfigPairs read_ahead = ConsumerReadAhead();
+  EXPECT_EQ(read_ahead,
+            (ConfigPairs{{"queued.max.messages.kbytes", "1024"}, {"fetch.queue.backoff.ms", "10"}}));
+  auto conf = MakeConf(read_ahead);
+  ASSERT_TRUE(conf.ok()) << conf.status().message();
+  std::string kbytes;
+  ASSERT_EQ((*conf)->get("queued.max.messages.kbytes", kbytes), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(kbytes, "1024");
+}
+
 TEST(ClientOptions, SecretsAreNeverInErrors) {
   ClientOptions o;
   o.security_protocol = "NOT_A_PROTOCOL";

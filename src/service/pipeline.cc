@@ -231,13 +231,10 @@ Status Pipeline::Impl::Connect() {
       {"auto.offset.reset", "earliest"},
       {"isolation.level", "read_committed"},
       {"fetch.wait.max.ms", "10"},
-      // Prefetch at most 16 MB per partition rather than 64 MB, and fetch again as soon as the queue has
-      // room: librdkafka's default waits fetch.queue.backoff.ms (1 s) after finding a queue full, and the
-      // queue would then have to hold more than a second of input not to starve the engine.
-      {"queued.max.messages.kbytes", "16384"},
-      {"fetch.queue.backoff.ms", "10"},
       {"log_level", kafka::kReportedLogLevel},
   };
+  const kafka::ConfigPairs read_ahead = kafka::ConsumerReadAhead();
+  consumer_config.insert(consumer_config.end(), read_ahead.begin(), read_ahead.end());
   // The KIP-848 group protocol (a user's -X group.protocol=consumer) takes the session timeout and the
   // assignor from the broker's group settings, and the client refuses both properties.
   const bool kip848 = std::any_of(common.begin(), common.end(), [](const auto& kv) {
