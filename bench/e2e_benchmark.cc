@@ -1150,6 +1150,16 @@ int Main(const Flags& f) {
   std::printf("claim -> first commit: median %.0f ms, slowest %.0f ms\n", claim_median_ms, claim_slowest_ms);
   std::fflush(stdout);
 
+  // The latency phases start on a clean disk: the drains leave a few hundred MiB of dirty pages (topics,
+  // lake files) that the kernel writes back over the next half minute, and those writes slow
+  // PostgreSQL's WAL fsyncs (commits of 0.3-1 s, `IO:WALSync`). A run whose drains ended sooner would be
+  // measured during more of it.
+  const auto sync_start = Clock::now();
+  ::sync();
+  std::printf("dirty pages written back before the latency runs: %.1f s\n",
+              Seconds(Clock::now() - sync_start));
+  std::fflush(stdout);
+
   // The latency floors, then the pipeline's latency, at the same rate.
   struct Floor {
     const char* producers;
