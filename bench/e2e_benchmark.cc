@@ -583,6 +583,8 @@ struct CopyRun {
   double kafka_client_cores = 0;  // its librdkafka threads' share of that
   double machine_busy = 0;        // share of the machine's CPU busy over the run (broker included), 0-1
   double us_per_event = 0;        // the copy's CPU time per record, in microseconds
+  double commit_share = 0;        // share of the run its reading thread spent committing, 0-1
+  double steady_cpu_cores = 0;  // cpu_cores after start-up: one busy reading thread shows as ~1 + librdkafka
   double broker_cores = 0;        // the broker's CPU time over the run's wall time
 };
 
@@ -595,6 +597,7 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
   const auto start = Clock::now();
   std::optional<Clock::time_point> steady_since;
   int64_t committed_at_steady = 0;
+  double cpu_at_steady = 0;
   std::set<int32_t> committed_once;
   Clock::time_point end;
   CopyRun r;
@@ -606,8 +609,10 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
     while (copy.committed() < n) {
       copy.Read(copy.read() < n ? 10 : 1);
       if (Clock::now() - last_commit >= spacing || copy.read() == n) {
+        const auto commit_start = Clock::now();
         const std::map<int32_t, int64_t> done = copy.Commit();
         last_commit = Clock::now();
+        r.commit_share += Seconds(last_commit - commit_start);
         if (done.empty()) continue;
         if (steady_since)
           r.longest_stall_s = std::max(r.longest_stall_s, Seconds(last_commit - last_progress));
@@ -616,13 +621,17 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
         if (!steady_since && committed_once.size() == static_cast<size_t>(f.partitions)) {
           steady_since = last_commit;
           committed_at_steady = copy.committed();
+          cpu_at_steady = CpuSecondsOf(::getpid());
         }
       }
     }
     end = Clock::now();
     const double seconds = Seconds(end - start);
     r.eps = static_cast<double>(n) / seconds;
-    const double cpu_seconds = CpuSecondsOf(::getpid()) - cpu_before;
+    r.commit_share /= seconds;
+    const double cpu_now = CpuSecondsOf(::getpid());
+    const double cpu_seconds = cpu_now - cpu_before;
+    if (steady_since) r.steady_cpu_cores = (cpu_now - cpu_at_steady) / Seconds(end - *steady_since);
     r.cpu_cores = cpu_seconds / seconds;
     r.us_per_event = 1e6 * cpu_seconds / static_cast<double>(n);
     r.kafka_client_cores = (KafkaClientCpuSecondsOf(::getpid()) - client_before) / seconds;
@@ -1287,7 +1296,9 @@ int Main(const Flags& f) {
   std::printf("%-44s %14.2f\n", "  copy's longest time between commits, s", copy.longest_stall_s);
   std::printf("%-44s %14.2f\n", "  copy CPU (this process), cores", copy.cpu_cores);
   std::printf("%-44s %14.2f\n", "  copy CPU, of which librdkafka, cores", copy.kafka_client_cores);
+  std::printf("%-44s %14.2f\n", "  copy CPU after start-up, cores", copy.steady_cpu_cores);
   std::printf("%-44s %14.2f\n", "  copy CPU per event, us", copy.us_per_event);
+  std::printf("%-44s %14.0f\n", "  copy's time in commits, % of the run", 100 * copy.commit_share);
   std::printf("%-44s %14.2f\n", "  broker during the copy, cores", copy.broker_cores);
   std::printf("%-44s %14.0f\n", "  machine busy during the copy, % of CPU", 100 * copy.machine_busy);
   std::printf("%-44s %14.0f\n", "pipeline, all sinks, events/s", pipeline_eps);
@@ -1353,8 +1364,9 @@ int Main(const Flags& f) {
   }
   std::printf(
       "{\"raw_eps\":%.0f,\"copy_eps\":%.0f,\"copy_total_eps\":%.0f,\"copy_startup_s\":%.2f,"
-      "\"copy_longest_stall_s\":%.2f,\"copy_cpu_cores\":%.2f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,\"copy_"
-      "ratio\":%.3f,"
+      "\"copy_longest_stall_s\":%.2f,\"copy_cpu_cores\":%.2f,\"copy_us_per_event\":%.2f,"
+      "\"copy_broker_cores\":%.2f,\"copy_commit_share\":%.2f,\"copy_steady_cpu_cores\":%.2f,\"pipeline_eps\":"
+      "%.0f,\"ratio\":%.3f,\"copy_ratio\":%.3f,"
       "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"copy_p50_ms\":%.1f,\"copy_p99_ms\":%.1f,"
       "\"copy_one_producer_p50_ms\":%.1f,\"copy_one_producer_p99_ms\":%.1f,"
       "\"slow_commits\":%d,"
@@ -1362,7 +1374,8 @@ int Main(const Flags& f) {
       "\"pg_busy_share\":%.2f,\"pg_rows_per_event\":%.2f,\"pg_rows_per_s\":%.0f,"
       "\"events\":%lld,\"latency_rate\":%d,\"warmup_s\":%.1f,\"commit_interval_ms\":%d,"
       "\"max_result_delay_ms\":%d,\"input_format\":\"%s\",\"scaling\":[%s]}\n",
-      raw_eps, copy_eps, copy.eps, copy.startup_s, copy.longest_stall_s, copy.cpu_cores, pipeline_eps,
+      raw_eps, copy_eps, copy.eps, copy.startup_s, copy.longest_stall_s, copy.cpu_cores, copy.us_per_event,
+      copy.broker_cores, copy.commit_share, copy.steady_cpu_cores, pipeline_eps,
       (raw_eps > 0 ? pipeline_eps / raw_eps : 0.0), (copy_eps > 0 ? pipeline_eps / copy_eps : 0.0), p50, p99,
       max, floors[0].p50, floors[0].p99, floors[1].p50, floors[1].p99, slow_commits, peak_rss,
       claim_median_ms, claim_slowest_ms, run_seconds > 0 ? db_seconds / run_seconds : 0,

@@ -6,7 +6,8 @@
 #
 # The binaries on Debian's library are built into $BUILD_DIR-librdkafka-debian with the run-time minimum
 # lowered to it (CMake's CLICKSTREAM_LIBRDKAFKA_MIN_VERSION); the properties clickstream sets that 2.0.2
-# does not know are skipped there (kafka::IsNewerLibraryTuning). BENCH_FLAGS go to every run.
+# does not know are skipped there (kafka::IsNewerLibraryTuning), and the consumer reads ahead what that
+# library needs (kafka::ConsumerReadAhead). BENCH_FLAGS go to every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}

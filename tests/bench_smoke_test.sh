@@ -32,7 +32,14 @@ assert 0 < d["claim_median_ms"] <= d["claim_slowest_ms"], d
 for key in ("copy_total_eps", "copy_startup_s", "copy_longest_stall_s", "copy_cpu_cores"):
     assert key in d, "missing " + key
 assert d["copy_total_eps"] > 0 and d["copy_startup_s"] > 0 and d["copy_longest_stall_s"] >= 0, d
-assert d["copy_cpu_cores"] > 0, d
+assert d["copy_cpu_cores"] > 0 and d["copy_us_per_event"] > 0 and d["copy_broker_cores"] >= 0, d
+assert 0 < d["copy_commit_share"] < 1, d
+# Where each drain'"'"'s CPU went: the broker and PostgreSQL are found by their command lines, so a run
+# that found neither shows 0 for them.
+assert [r["threads"] for r in d["scaling"]] == [1, 2], d["scaling"]
+for r in d["scaling"]:
+    assert r["us_per_event"] > 0 and r["peak_rss_mb"] > 0, r
+    assert r["broker_cores"] > 0 and r["postgres_cores"] > 0, r
 '
 [ -s "$work/latency.csv" ] || { echo "FAIL: no latency.csv"; exit 1; }
 # Runs must not pile up topics on a long-lived broker.
