@@ -515,27 +515,27 @@ double KafkaClientCpuSecondsOf(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-// CPU time used so far by the running processes whose command line (arguments separated by '\0')
-// satisfies `matches`, in seconds. A process that ended in between is not counted: the broker and the
-// server's connections live through a run.
+// CPU time used so far by each running process whose command line (arguments separated by '\0')
+// satisfies `matches`, in seconds, by pid.
 template <typename Predicate>
-double CpuSecondsOfProcesses(Predicate matches) {
-  double seconds = 0;
+std::map<pid_t, double> CpuSecondsOfProcesses(Predicate matches) {
+  std::map<pid_t, double> seconds;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream in(entry.path() / "cmdline");
     const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (matches(cmdline)) seconds += CpuSecondsOf(static_cast<pid_t>(std::stol(name)));
+    const auto pid = static_cast<pid_t>(std::stol(name));
+    if (matches(cmdline)) seconds[pid] = CpuSecondsOf(pid);
   }
   return seconds;
 }
 
-// The CPU of the services every measured run shares the machine with.
-struct ServicesCpu {
-  double broker = 0, postgres = 0;  // seconds
-
+// The CPU of the services every measured run shares the machine with: the broker, and PostgreSQL's
+// server with its backends.
+class ServicesCpu {
+ public:
   static ServicesCpu Now() {
     const auto is_broker = [](const std::string& cmdline) {
       return cmdline.find(std::string_view("\0kafka.Kafka\0", 13)) != std::string::npos;
@@ -546,11 +546,28 @@ struct ServicesCpu {
       const std::string program = cmdline.substr(0, cmdline.find('\0'));
       return program.starts_with("postgres:") || program == "postgres" || program.ends_with("/postgres");
     };
-    return {CpuSecondsOfProcesses(is_broker), CpuSecondsOfProcesses(is_postgres)};
+    return ServicesCpu(CpuSecondsOfProcesses(is_broker), CpuSecondsOfProcesses(is_postgres));
   }
-  ServicesCpu Since(const ServicesCpu& before) const {
-    return {broker - before.broker, postgres - before.postgres};
+
+  // CPU seconds used since `before`, by the processes running now (a backend that started in between
+  // counts whole; one that ended in between is not counted, so a sum never goes down).
+  double BrokerSince(const ServicesCpu& before) const { return Since(broker_, before.broker_); }
+  double PostgresSince(const ServicesCpu& before) const { return Since(postgres_, before.postgres_); }
+
+ private:
+  ServicesCpu(std::map<pid_t, double> broker, std::map<pid_t, double> postgres)
+      : broker_(std::move(broker)), postgres_(std::move(postgres)) {}
+
+  static double Since(const std::map<pid_t, double>& now, const std::map<pid_t, double>& before) {
+    double seconds = 0;
+    for (const auto& [pid, cpu] : now) {
+      const auto it = before.find(pid);
+      seconds += it == before.end() ? cpu : std::max(0.0, cpu - it->second);
+    }
+    return seconds;
   }
+
+  std::map<pid_t, double> broker_, postgres_;  // CPU seconds by pid
 };
 
 // Jiffies the whole machine spent busy and in all, since boot (/proc/stat).
@@ -635,7 +652,7 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
     r.cpu_cores = cpu_seconds / seconds;
     r.us_per_event = 1e6 * cpu_seconds / static_cast<double>(n);
     r.kafka_client_cores = (KafkaClientCpuSecondsOf(::getpid()) - client_before) / seconds;
-    r.broker_cores = ServicesCpu::Now().Since(services_before).broker / seconds;
+    r.broker_cores = ServicesCpu::Now().BrokerSince(services_before) / seconds;
   }
   const auto machine_after = MachineJiffies();
   r.machine_busy =
@@ -1039,9 +1056,9 @@ ThroughputRun MeasureThroughput(const Flags& f, pg::Connection& db, const std::s
   r.cpu_cores = cpu_seconds / r.seconds;
   r.us_per_event = 1e6 * cpu_seconds / static_cast<double>(f.events);
   r.kafka_client_cores = pipeline.KafkaClientCpuSeconds() / r.seconds;
-  const ServicesCpu services = ServicesCpu::Now().Since(services_before);
-  r.broker_cores = services.broker / r.seconds;
-  r.postgres_cores = services.postgres / r.seconds;
+  const ServicesCpu services = ServicesCpu::Now();
+  r.broker_cores = services.BrokerSince(services_before) / r.seconds;
+  r.postgres_cores = services.PostgresSince(services_before) / r.seconds;
   r.machine_busy =
       (machine_after.first - machine_before.first) / (machine_after.second - machine_before.second);
   r.peak_rss = pipeline.PeakRssMb();
