@@ -615,6 +615,7 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
   std::optional<Clock::time_point> steady_since;
   int64_t committed_at_steady = 0;
   double cpu_at_steady = 0;
+  double commit_seconds = 0;  // the reading thread's time inside Commit()
   std::set<int32_t> committed_once;
   Clock::time_point end;
   CopyRun r;
@@ -629,7 +630,7 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
         const auto commit_start = Clock::now();
         const std::map<int32_t, int64_t> done = copy.Commit();
         last_commit = Clock::now();
-        r.commit_share += Seconds(last_commit - commit_start);
+        commit_seconds += Seconds(last_commit - commit_start);
         if (done.empty()) continue;
         if (steady_since)
           r.longest_stall_s = std::max(r.longest_stall_s, Seconds(last_commit - last_progress));
@@ -645,7 +646,7 @@ CopyRun CopyLimit(const Flags& f, const std::string& topic, int64_t n) {
     end = Clock::now();
     const double seconds = Seconds(end - start);
     r.eps = static_cast<double>(n) / seconds;
-    r.commit_share /= seconds;
+    r.commit_share = commit_seconds / seconds;
     const double cpu_now = CpuSecondsOf(::getpid());
     const double cpu_seconds = cpu_now - cpu_before;
     if (steady_since) r.steady_cpu_cores = (cpu_now - cpu_at_steady) / Seconds(end - *steady_since);

@@ -60,9 +60,9 @@ bool IsNewerLibraryTuning(const std::string& key);
 // The consumer's read-ahead, in bytes per partition: 1 MiB (about 8,000 of the producer's records), fetched
 // again 10 ms after the queue had no room (fetch.queue.backoff.ms). That covers what the reader takes
 // during a fetch round trip and a Kafka commit's wait at full drain, and a deeper queue only holds memory:
-// at librdkafka's defaults (100,000 records and 64 MiB per partition) the read-ahead was a third of the
-// process's peak, with no gain in throughput (docs/benchmarks.md#what-bounds-memory). A library without
-// fetch.queue.backoff.ms (before 2.2.0) pauses fetching for a second whenever the queue is full, so
+// at 16 MiB per partition, where librdkafka's 100,000-record limit bound first, the read-ahead was a
+// third of the process's peak, with no gain in throughput (docs/benchmarks.md#what-bounds-memory). A library
+// without fetch.queue.backoff.ms (before 2.2.0) pauses fetching for a second whenever the queue is full, so
 // there the queue holds 16 MiB, more than a second of input.
 ConfigPairs ConsumerReadAhead();
 
