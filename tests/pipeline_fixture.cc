@@ -366,11 +366,12 @@ void PipelineTest::KillThenDrain(size_t produced, int kills, uint64_t seed) {
   }
   EXPECT_GE(mid_stream_kills, std::min(kills, 2))
       << "the kills should land while results are being committed";
+  const size_t claim_lines = Occurrences(ReadFile(log_path()), "claimed (fence");
   auto pipeline = StartPipeline(flags);
   WaitDrained(produced, 300);
   // PostgreSQL may already hold everything while the lake's tail is re-read: wait until the new process
   // reports no lag, so its graceful stop writes that tail.
-  WaitForCaughtUp(claims + 4);
+  WaitForCaughtUp(claim_lines + 4);
   StopGracefully(*pipeline);
 }
 

@@ -110,19 +110,21 @@ class PipelineTest : public ::testing::Test {
         << "pipeline did not drain; see " << log_path();
   }
 
-  // Waits until `claims` claims were made and the pipeline's status line then reports no lag.
-  // `path`: the pipeline's log, log_path() if empty.
-  void WaitForCaughtUp(int64_t claims, const std::string& path = {}) {
+  // Waits until the pipeline's log holds `claims` claims (at least one) and a status line after the last
+  // one reports no lag. `path`: the pipeline's log, log_path() if empty. Counted in the log, not in
+  // PostgreSQL: a claim's fence is stored before its line is written, and a status line from before the
+  // claim must not count.
+  void WaitForCaughtUp(size_t claims, const std::string& path = {}) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (;;) {
       const std::string log = ReadFile(path.empty() ? log_path() : path);
       const size_t last_claim = log.rfind("claimed (fence");
-      if (Claims() >= claims && last_claim != std::string::npos &&
+      if (last_claim != std::string::npos && Occurrences(log, "claimed (fence") >= claims &&
           log.find("| lag 0 |", last_claim) != std::string::npos) {
         return;
       }
       ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-          << "pipeline did not catch up; see " << log_path();
+          << "pipeline did not catch up; see " << (path.empty() ? log_path() : path);
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }

@@ -53,6 +53,9 @@ constexpr auto kStopGrace = std::chrono::seconds(8);
 constexpr RetryPolicy kClaimRetry{.initial = std::chrono::milliseconds(500),
                                   .max = std::chrono::seconds(5),
                                   .deadline = std::chrono::seconds(30)};
+// The broker's answer for a partition's end offset at its assignment is awaited this long; it only
+// serves the lag reported, so an assignment does not wait longer for a broker that went away.
+constexpr int kEndQueryTimeoutMs = 2000;
 
 // How long before `now` the record was written (its Kafka timestamp); 0 when it has none.
 std::chrono::milliseconds RecordAge(const RdKafka::Message& msg, EventTime now) {
@@ -143,8 +146,11 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
   bool GivingUp();
   // Where each partition's results stop in PostgreSQL, for the message of a stop that gave up.
   std::string Uncommitted() const;
-  // Records of the partition not read yet, if the consumer knows its end offset.
+  // Records of the partition not read yet, if its end offset is known.
   std::optional<int64_t> Lag(const Owned& ps);
+  // Asks the broker for the end offset of each partition assigned: the consumer's own figure is learnt
+  // from its fetches, so until the first one it is unknown, or still the one from an earlier assignment.
+  void QueryEnds(const std::vector<RdKafka::TopicPartition*>& assigned);
   // Copies where each partition stands into the probe (for /metrics and the dashboard).
   void PublishGauges();
   // kPeriodic: every --status-interval, skipped while idle; kFinal: at the stop, always.
@@ -192,6 +198,8 @@ class Pipeline::Impl : public RdKafka::RebalanceCb {
                          std::chrono::milliseconds(options_.max_result_delay_ms)};
   SteadyClock::time_point last_status_ = SteadyClock::now();
   int64_t consumed_at_last_status_ = 0;
+  // End offset of each assigned partition as the broker gave it at the assignment (QueryEnds).
+  std::map<int32_t, int64_t> end_at_assign_;
 };
 
 Status Pipeline::Impl::Connect() {
@@ -385,11 +393,15 @@ void Pipeline::Impl::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Err
     const Status st = incremental ? kafka::FromError(consumer->incremental_assign(partitions), "assign")
                                   : kafka::FromRdKafka(consumer->assign(partitions), "assign");
     if (!st.ok()) rebalance_error_ = st;
+    QueryEnds(partitions);
   } else {
     // The group coordinator answered: a thread left without partitions has no other sign of the broker.
     partitions_->kafka_outage().Succeeded();
     std::vector<Partition> revoked;
-    for (const auto* tp : partitions) revoked.emplace_back(tp->partition());
+    for (const auto* tp : partitions) {
+      revoked.emplace_back(tp->partition());
+      end_at_assign_.erase(tp->partition());
+    }
     cadence_.Started();
     if (const Status st = partitions_->Revoke(revoked); !st.ok()) {
       log::Warn(kLog, "commit before giving up partitions failed: {}", st.message());
@@ -447,13 +459,26 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg, EventTime now) {
   partitions_->End(*ps, offset, partitions_->Add(*ps, offset, outcome_, kafka::ViewOf(msg), now));
 }
 
-std::optional<int64_t> Pipeline::Impl::Lag(const Owned& ps) {
-  int64_t low = 0, high = 0;
-  if (consumer_->get_watermark_offsets(options_.input_topic, ps.task.partition().id(), &low, &high) !=
-          RdKafka::ERR_NO_ERROR ||
-      high < 0) {
-    return std::nullopt;
+void Pipeline::Impl::QueryEnds(const std::vector<RdKafka::TopicPartition*>& assigned) {
+  for (const RdKafka::TopicPartition* tp : assigned) {
+    int64_t low = 0, high = -1;
+    // Failed (the broker is away): the lag is unknown until the consumer's first fetch.
+    if (consumer_->query_watermark_offsets(options_.input_topic, tp->partition(), &low, &high,
+                                           kEndQueryTimeoutMs) == RdKafka::ERR_NO_ERROR) {
+      end_at_assign_[tp->partition()] = high;
+    }
   }
+}
+
+std::optional<int64_t> Pipeline::Impl::Lag(const Owned& ps) {
+  const int32_t id = ps.task.partition().id();
+  int64_t low = 0, high = -1;
+  if (consumer_->get_watermark_offsets(options_.input_topic, id, &low, &high) != RdKafka::ERR_NO_ERROR) {
+    high = -1;
+  }
+  // An end only grows: the larger of the two is the newer.
+  if (auto it = end_at_assign_.find(id); it != end_at_assign_.end()) high = std::max(high, it->second);
+  if (high < 0) return std::nullopt;
   return std::max<int64_t>(0, high - ps.task.next().value());
 }
 
@@ -481,10 +506,11 @@ void Pipeline::Impl::PrintStatus(StatusLine line) {
   const int64_t consumed = probe_->consumed.load();
   // Idle: a line every 30 s is enough. The final figures are always reported.
   if (line == StatusLine::kPeriodic && consumed == consumed_at_last_status_ && secs < 30) return;
-  int64_t lag = 0;
+  std::optional<int64_t> lag = 0;  // unknown if any partition's is
   std::string parts;
   for (const auto& [id, ps] : partitions_->partitions()) {
-    lag += Lag(*ps).value_or(0);
+    const std::optional<int64_t> partition_lag = Lag(*ps);
+    lag = lag && partition_lag ? std::optional<int64_t>(*lag + *partition_lag) : std::nullopt;
     parts += (parts.empty() ? "" : ",") + std::to_string(id);
   }
   const std::string thread = options_.threads > 1 ? "thread " + std::to_string(thread_) + ": " : "";
@@ -493,7 +519,7 @@ void Pipeline::Impl::PrintStatus(StatusLine line) {
       "{}partitions [{}] {:.0f} events/s | accepted {} late {} rejected {} | lag {} | last commit {:.0f} ms "
       "ago (took {:.1f} ms: kafka {:.1f}, postgres {:.1f})",
       thread, parts, (consumed - consumed_at_last_status_) / std::max(secs, 1e-9), probe_->accepted.load(),
-      probe_->late.load(), probe_->rejected_total(), lag,
+      probe_->late.load(), probe_->rejected_total(), lag ? std::to_string(*lag) : "unknown",
       std::chrono::duration<double, std::milli>(now - partitions_->last_start()).count(),
       probe_->last_commit_micros.load() / 1000.0, probe_->last_kafka_commit_micros.load() / 1000.0,
       probe_->last_db_commit_micros.load() / 1000.0);
