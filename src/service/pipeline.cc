@@ -462,11 +462,13 @@ void Pipeline::Impl::Handle(RdKafka::Message& msg, EventTime now) {
 void Pipeline::Impl::QueryEnds(const std::vector<RdKafka::TopicPartition*>& assigned) {
   for (const RdKafka::TopicPartition* tp : assigned) {
     int64_t low = 0, high = -1;
-    // Failed (the broker is away): the lag is unknown until the consumer's first fetch.
+    // Failed (the broker is away): the lags are unknown until the consumer's first fetches, and the
+    // other partitions are not asked, so that the assignment does not wait for each in turn.
     if (consumer_->query_watermark_offsets(options_.input_topic, tp->partition(), &low, &high,
-                                           kEndQueryTimeoutMs) == RdKafka::ERR_NO_ERROR) {
-      end_at_assign_[tp->partition()] = high;
+                                           kEndQueryTimeoutMs) != RdKafka::ERR_NO_ERROR) {
+      return;
     }
+    end_at_assign_[tp->partition()] = high;
   }
 }
 
