@@ -1,7 +1,7 @@
 // Events per second of the parser alone (JSON, and the same events as Avro in the wire format), of
 // parser + engine and of the engine alone, over 1M records shaped like the producer's traffic: 100k users,
 // six pages, mostly page_view/click, every 50th event 5 minutes late, event times advancing like real time
-// (1000 events per second, microsecond timestamps).
+// (1000 events per second, microsecond timestamps); and the engine's snapshot of the state they leave.
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -166,6 +166,25 @@ void BM_Engine(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRecords);
 }
 BENCHMARK(BM_Engine)->Unit(benchmark::kMillisecond);
+
+// The engine's snapshot, taken at every lake seal of a partition, after the 1M events (100k users).
+void BM_SaveState(benchmark::State& state) {
+  EventParser parser;
+  PartitionEngine engine{EngineOptions{}};
+  Changes changes;
+  for (const std::string& record : Records()) (void)engine.Add(parser.Parse(record).event());
+  engine.TakeChanges(&changes);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string snapshot = engine.SaveState();
+    bytes = snapshot.size();
+    benchmark::DoNotOptimize(snapshot.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
+  state.counters["snapshot_mib"] = static_cast<double>(bytes) / (1 << 20);
+  state.counters["tracked_users"] = static_cast<double>(engine.tracked_users());
+}
+BENCHMARK(BM_SaveState)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace clickstream

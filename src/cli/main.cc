@@ -14,6 +14,12 @@ int main(int argc, char** argv) {
   // threads: memory freed in one heap is not reused by the others. Two heaps bound that waste at no
   // cost in throughput; what it does to peak RSS is in docs/benchmarks.md.
   mallopt(M_ARENA_MAX, 2);
+  // Blocks of 4 MiB and more (engine snapshots, the lake's column buffers, Parquet pages) get mappings of
+  // their own, returned to the system when freed. By default glibc raises this threshold to the size of
+  // every such block freed, after which they come from the heaps and their pages stay resident: 50-60
+  // MiB more at the peak of a drain. Lower thresholds (1 MiB and less) catch librdkafka's fetch buffers
+  // too, whose mapping and unmapping cost 1 µs of CPU per event.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   const auto app = clickstream::cli::MakeApp();
   try {
     app->parse(argc, argv);

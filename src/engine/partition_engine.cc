@@ -175,6 +175,7 @@ struct PartitionEngine::State {
   std::vector<LateEvent> late;
   size_t open_sessions = 0;
   UserSessions::Scratch scratch;
+  size_t snapshot_bytes = 0;  // of the last SaveState
 
   // Accepted events whose user state is not updated yet, oldest first: a ring of kPending.
   struct Pending {
@@ -255,6 +256,9 @@ std::string PartitionEngine::SaveState() const {
   state_->Flush();
   const State& s = *state_;
   std::string snapshot;
+  // The last snapshot's size and a little more: grown by doubling instead, a snapshot is copied on the
+  // way and may hold up to twice its size while it waits for its commit.
+  snapshot.reserve(s.snapshot_bytes + s.snapshot_bytes / 8);
   SnapshotWriter out(&snapshot);
   out.Put(kSnapshotMagic);
   out.Put(kSnapshotVersion);
@@ -285,6 +289,7 @@ std::string PartitionEngine::SaveState() const {
     SaveEvent(late.event, &out);
     out.Put(late.lateness);
   }
+  state_->snapshot_bytes = snapshot.size();
   return snapshot;
 }
 

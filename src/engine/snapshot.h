@@ -5,6 +5,7 @@
 // Thread safety: values; not synchronised.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -24,8 +25,14 @@ class SnapshotWriter {
   template <typename Int>
   requires std::is_integral_v<Int>
   void Put(Int v) {
-    for (size_t i = 0; i < sizeof(Int); ++i)
-      out_->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+    char bytes[sizeof(Int)];
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(bytes, &v, sizeof(Int));  // one append: a byte at a time, snapshots took twice as long
+    } else {
+      for (size_t i = 0; i < sizeof(Int); ++i)
+        bytes[i] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * i));
+    }
+    out_->append(bytes, sizeof(Int));
   }
   void Put(EventTime t) { Put(t.micros()); }
   void Put(Duration d) { Put(d.micros()); }
@@ -47,10 +54,15 @@ class SnapshotReader {
   requires std::is_integral_v<Int>
   [[nodiscard]] Status Get(Int* v) {
     if (in_.size() < sizeof(Int)) return Truncated();
-    uint64_t u = 0;
-    for (size_t i = 0; i < sizeof(Int); ++i)
-      u |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
-    *v = static_cast<Int>(u);
+    // A bool is read as an integer and converted: copied, a byte other than 0 or 1 would be undefined.
+    if constexpr (std::endian::native == std::endian::little && !std::is_same_v<Int, bool>) {
+      std::memcpy(v, in_.data(), sizeof(Int));
+    } else {
+      uint64_t u = 0;
+      for (size_t i = 0; i < sizeof(Int); ++i)
+        u |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
+      *v = static_cast<Int>(u);
+    }
     in_.remove_prefix(sizeof(Int));
     return Status::OK();
   }

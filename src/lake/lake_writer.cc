@@ -76,7 +76,7 @@ Status LakeWriter::Append(Partition partition, Offset offset, const LakeRow& row
   }
   const int64_t day = DayOf(row.event_time);
   if (s.current == nullptr || day != s.current_day) {
-    s.current = &s.days.try_emplace(day, arrow::default_memory_pool()).first->second;
+    s.current = &s.days.try_emplace(day, LakeMemoryPool()).first->second;
     s.current_day = day;
   }
   if (Status st = s.current->Append(partition, offset, row); !st.ok()) {

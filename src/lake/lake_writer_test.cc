@@ -337,6 +337,26 @@ TEST_F(LakeWriterTest, RollsBySizeAndByAge) {
   EXPECT_FALSE(writer->Full(Partition(0)));
 }
 
+// The buffers and the Parquet writer take their memory from the process's malloc (LakeMemoryPool), none
+// from Arrow's default pool, and give it all back once the rows are written.
+TEST_F(LakeWriterTest, BuffersComeFromTheProcessMallocAndGoBackAfterTheWrite) {
+  arrow::MemoryPool* system = arrow::system_memory_pool();
+  arrow::MemoryPool* arrow_default = arrow::default_memory_pool();
+  const int64_t system_before = system->bytes_allocated();
+  const int64_t default_before = arrow_default->bytes_allocated();
+  auto writer = OpenWriter();
+  for (int64_t offset = 0; offset < 10000; ++offset) Append(*writer, Row(0, offset, "2026-03-01T10:00:00Z"));
+  EXPECT_GT(system->bytes_allocated(), system_before + 10000 * 50);
+  if (arrow_default != system) {
+    EXPECT_EQ(arrow_default->bytes_allocated(), default_before);
+  }
+  Seal(*writer, Partition(0));
+  EXPECT_EQ(system->bytes_allocated(), system_before);
+  if (arrow_default != system) {
+    EXPECT_EQ(arrow_default->bytes_allocated(), default_before);
+  }
+}
+
 TEST(LakeOptions, DefaultsAvoidSmallFiles) {
   const LakeOptions defaults;
   EXPECT_GE(defaults.roll_bytes, int64_t{64} << 20);

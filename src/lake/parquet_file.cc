@@ -2,6 +2,7 @@
 
 #include "lake/durable_fs.h"
 #include "lake/lake_error.h"
+#include "lake/row_buffer.h"
 
 namespace clickstream {
 namespace {
@@ -24,9 +25,10 @@ Status WriteParquetFile(const std::string& path, const arrow::Table& table, cons
   const auto properties = parquet::WriterProperties::Builder()
                               .compression(Codec(options.compression))
                               ->max_row_group_length(options.row_group_rows)
+                              ->memory_pool(LakeMemoryPool())
                               ->build();
-  const arrow::Status st = parquet::arrow::WriteTable(table, arrow::default_memory_pool(), *out,
-                                                      options.row_group_rows, properties);
+  const arrow::Status st =
+      parquet::arrow::WriteTable(table, LakeMemoryPool(), *out, options.row_group_rows, properties);
   // Closing twice is harmless, and a failed WriteTable may leave the stream open.
   const arrow::Status closed = (*out)->Close();
   if (!st.ok()) return LakeArrowError("write " + path, st);

@@ -24,6 +24,8 @@ const std::shared_ptr<arrow::Schema>& LakeSchema() {
   return *schema;
 }
 
+arrow::MemoryPool* LakeMemoryPool() { return arrow::system_memory_pool(); }
+
 RowBuffer::RowBuffer(arrow::MemoryPool* pool)
     : event_time_(UtcMicros(), pool),
       user_id_(pool),

@@ -19,6 +19,13 @@ namespace clickstream {
 // the file would clash with it in pyarrow.
 const std::shared_ptr<arrow::Schema>& LakeSchema();
 
+// The pool of the lake's buffers and of the Parquet writer: the process's malloc rather than Arrow's
+// default pool (mimalloc in the Arrow build we link), which keeps freed pages for its own reuse, so each
+// partition's sealed buffers stayed resident beside the glibc heaps. From malloc, blocks of
+// M_MMAP_THRESHOLD (src/cli/main.cc) and more are mapped on their own and go back to the system when
+// freed. What it does to peak RSS is in docs/benchmarks.md.
+arrow::MemoryPool* LakeMemoryPool();
+
 class RowBuffer {
  public:
   explicit RowBuffer(arrow::MemoryPool* pool);
