@@ -85,8 +85,7 @@ TEST_F(OwnershipTest, AZombieDoesNotTakeItsPartitionsBack) {
   ASSERT_TRUE(WaitUntil(60, [&] { return Claims() >= 4; })) << "see " << log_path();
   const std::string other_log = lake_.string() + ".other.log";
   auto other = StartPipeline(flags, other_log);
-  ASSERT_TRUE(WaitUntil(60, [&] { return Occurrences(ReadFile(other_log), "claimed (fence") >= 2; }))
-      << "see " << other_log;
+  ASSERT_TRUE(WaitUntil(60, [&] { return ClaimLines(ReadFile(other_log)) >= 2; })) << "see " << other_log;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   zombie->Signal(SIGSTOP);
   // Long enough for the group to give the other process every partition (it may have to wait for a

@@ -366,7 +366,7 @@ void PipelineTest::KillThenDrain(size_t produced, int kills, uint64_t seed) {
   }
   EXPECT_GE(mid_stream_kills, std::min(kills, 2))
       << "the kills should land while results are being committed";
-  const size_t claim_lines = Occurrences(ReadFile(log_path()), "claimed (fence");
+  const size_t claim_lines = ClaimLines(ReadFile(log_path()));
   auto pipeline = StartPipeline(flags);
   WaitDrained(produced, 300);
   // PostgreSQL may already hold everything while the lake's tail is re-read: wait until the new process

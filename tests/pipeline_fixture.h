@@ -15,6 +15,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -110,21 +111,25 @@ class PipelineTest : public ::testing::Test {
         << "pipeline did not drain; see " << log_path();
   }
 
+  // The claims a pipeline's log records: one line each, "partition N claimed (fence F): ...".
+  static constexpr std::string_view kClaimLine = "claimed (fence";
+  static size_t ClaimLines(std::string_view log) { return Occurrences(log, kClaimLine); }
+
   // Waits until the pipeline's log holds `claims` claims (at least one) and a status line after the last
   // one reports no lag. `path`: the pipeline's log, log_path() if empty. Counted in the log, not in
   // PostgreSQL: a claim's fence is stored before its line is written, and a status line from before the
   // claim must not count.
   void WaitForCaughtUp(size_t claims, const std::string& path = {}) {
+    const std::string log_file = path.empty() ? log_path() : path;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (;;) {
-      const std::string log = ReadFile(path.empty() ? log_path() : path);
-      const size_t last_claim = log.rfind("claimed (fence");
-      if (last_claim != std::string::npos && Occurrences(log, "claimed (fence") >= claims &&
+      const std::string log = ReadFile(log_file);
+      const size_t last_claim = log.rfind(kClaimLine);
+      if (last_claim != std::string::npos && ClaimLines(log) >= claims &&
           log.find("| lag 0 |", last_claim) != std::string::npos) {
         return;
       }
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-          << "pipeline did not catch up; see " << (path.empty() ? log_path() : path);
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "pipeline did not catch up; see " << log_file;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
